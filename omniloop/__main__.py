@@ -1,0 +1,3 @@
+from omniloop.cli import main
+
+main()

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from omniloop.accounts.models import ApiToken, Role, User
+from omniloop.core import clock, crypto
+from omniloop.core.errors import NotFound, ValidationFailed
+from omniloop.stores.models import Store
+
+TOKEN_PREFIX = "olt_"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+def token_create(
+    *, name: str, store: Store | None = None, role: str | None = None,
+    created_by: User | None = None, expires_at: datetime | None = None,
+) -> IssuedToken:
+    """Create a till token (bound to `store`) or an integration token (bound to an HQ `role`).
+    The secret is returned once and only its keyed hash is stored."""
+    if (store is None) == (role is None):
+        raise ValidationFailed("A token is bound to either a store or a role.", code="token_scope")
+    if role is not None and role not in (Role.HQ_ADMIN, Role.MARKETER, Role.CS_AGENT):
+        raise ValidationFailed("Integration tokens take an HQ role.", code="token_role_invalid")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name[:100], kind=ApiToken.Kind.TILL if store else ApiToken.Kind.INTEGRATION,
+        store=store, role=role or "", prefix=secret[:10], secret_hash=crypto.token_hash(secret),
+        created_by=created_by, expires_at=expires_at,
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+def token_authenticate(*, secret: str) -> ApiToken | None:
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = (ApiToken.objects.select_related("store")
+             .filter(secret_hash=crypto.token_hash(secret), revoked_at__isnull=True).first())
+    if token is None:
+        return None
+    now = clock.now()
+    if token.expires_at and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def token_revoke(*, token_id: int) -> ApiToken:
+    token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("No such token.", code="token_not_found")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def staff_create(
+    *, username: str, password: str, role: str, store: Store | None = None,
+    display_name: str = "", staff_code: str | None = None, email: str = "",
+) -> User:
+    if role not in Role.values:
+        raise ValidationFailed(f"Unknown role {role!r}.", code="role_invalid")
+    if role in (Role.STORE_MANAGER, Role.ASSISTANT) and store is None:
+        raise ValidationFailed("Store staff need a store.", code="store_required")
+    if role not in (Role.STORE_MANAGER, Role.ASSISTANT):
+        store = None
+    user = User(username=username, role=role, store=store, display_name=display_name,
+                staff_code=staff_code or None, email=email)
+    user.set_password(password)
+    user.save()
+    return user

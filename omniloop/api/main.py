@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from omniloop.api import errors, hq, pos
+
+api = NinjaAPI(
+    title="Omniloop API",
+    version="1",
+    description="Tills, integrations and the member H5 pages. Errors are "
+                '{"error": {"code": "...", "message": "..."}} with a stable code.',
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("/v1/pos/", pos.router)
+api.add_router("/v1/", hq.router)

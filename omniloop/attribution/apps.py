@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AttributionConfig(AppConfig):
+    name = "omniloop.attribution"
+    label = "attribution"
+    verbose_name = "Attribution"
+
+    def ready(self) -> None:
+        from omniloop.attribution.services import merge_bindings
+        from omniloop.members.merge import register_merge_handler
+
+        register_merge_handler("bindings", merge_bindings)

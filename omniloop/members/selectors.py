@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from omniloop.core.errors import NotFound
+from omniloop.core.phones import Phone
+from omniloop.members.codes import is_valid_member_code
+from omniloop.members.models import (
+    ConsentChannel,
+    ConsentRecord,
+    IdentityKind,
+    Member,
+    MemberIdentity,
+    MemberMerge,
+)
+from omniloop.members.values import ConsentState, IdentityView
+
+
+def _follow_merges(member: Member | None) -> Member | None:
+    hops = 0
+    while member is not None and member.status == Member.Status.MERGED and hops < 10:
+        member = member.merged_into
+        hops += 1
+    return member
+
+
+def member_get(*, member_id: int) -> Member:
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        raise NotFound("Member not found.", code="member_not_found")
+    return member
+
+
+def member_by_code(*, code: str) -> Member | None:
+    if not is_valid_member_code(code):
+        return None
+    return _follow_merges(Member.objects.filter(code=code).select_related("merged_into").first())
+
+
+def member_by_phone(*, phone: Phone) -> Member | None:
+    ident = (MemberIdentity.objects.select_related("member")
+             .filter(kind=IdentityKind.PHONE, namespace="", value=phone.index).first())
+    return ident.member if ident else None
+
+
+def member_by_identity(*, kind: str, value: str, namespace: str = "") -> Member | None:
+    ident = (MemberIdentity.objects.select_related("member")
+             .filter(kind=kind, namespace=namespace, value=value).first())
+    return ident.member if ident else None
+
+
+def member_phone(*, member: Member) -> Phone | None:
+    """The member's phone, decrypted. Callers must have checked `sees_unmasked_phone`."""
+    ident = (MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
+             .order_by("created_at").first())
+    return Phone.decrypt(ident.cipher) if ident and ident.cipher else None
+
+
+def member_phone_masked(*, member: Member) -> str:
+    ident = (MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
+             .order_by("created_at").first())
+    return ident.masked if ident else ""
+
+
+def member_identities(*, member: Member) -> list[IdentityView]:
+    return [
+        IdentityView(kind=i.kind, namespace=i.namespace, display=i.masked or i.value,
+                     source=i.source, created_at=i.created_at)
+        for i in MemberIdentity.objects.filter(member=member).order_by("kind", "created_at")
+    ]
+
+
+def member_consents(*, member: Member) -> list[ConsentState]:
+    latest: dict[str, ConsentRecord] = {}
+    for rec in ConsentRecord.objects.filter(member=member).order_by("recorded_at", "pk"):
+        latest[rec.channel] = rec
+    out = []
+    for channel in ConsentChannel.values:
+        rec = latest.get(channel)
+        out.append(ConsentState(channel=channel, granted=bool(rec and rec.granted),
+                                source=rec.source if rec else "",
+                                recorded_at=rec.recorded_at if rec else None))
+    return out
+
+
+def consent_history(*, member: Member) -> QuerySet[ConsentRecord]:
+    return ConsentRecord.objects.filter(member=member).order_by("-recorded_at", "-pk")
+
+
+def member_merges(*, member: Member) -> QuerySet[MemberMerge]:
+    return MemberMerge.objects.filter(survivor=member).select_related("merged")
+
+
+def member_identify(*, phone: str | None = None, member_code: str | None = None,
+                    card_number: str | None = None) -> Member:
+    """Find a member the way a till does: by phone, member code (scanned from the card) or a
+    store card number. Exactly one must be given; a miss is `member_not_found` (404)."""
+    from omniloop.core.errors import ValidationFailed
+    from omniloop.core.phones import parse_phone
+
+    given = [v for v in (phone, member_code, card_number) if v]
+    if len(given) != 1:
+        raise ValidationFailed("Give exactly one of phone, member_code or card_number.",
+                               code="identify_one_of")
+    member: Member | None
+    if phone:
+        member = member_by_phone(phone=parse_phone(phone))
+    elif member_code:
+        if not is_valid_member_code(member_code.strip()):
+            raise ValidationFailed("This is not a valid member code.", code="member_code_invalid")
+        member = member_by_code(code=member_code.strip())
+    else:
+        member = member_by_identity(kind=IdentityKind.STORE_CARD, value=(card_number or "").strip())
+    member = _follow_merges(member)
+    if member is None or member.status != Member.Status.ACTIVE:
+        raise NotFound("No member matches.", code="member_not_found")
+    return member

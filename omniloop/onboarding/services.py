@@ -1,0 +1,91 @@
+"""The join flow (R2, R3, R4): scan -> one-time code -> member card, bound and welcomed.
+
+This app orchestrates the lower ones; it owns no tables."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from omniloop.attribution.services import binding_touch
+from omniloop.core.brand import brand_settings
+from omniloop.core.phones import parse_phone
+from omniloop.core.ratelimit import hit
+from omniloop.core.sms import SmsKind, SmsMessage, send_sms
+from omniloop.loyalty.services import points_award
+from omniloop.members.models import ConsentChannel, Member
+from omniloop.members.selectors import member_by_phone
+from omniloop.members.services import (
+    consent_record,
+    member_create,
+    otp_issue,
+    otp_verify,
+    phone_attach,
+)
+from omniloop.onboarding.values import JoinResult, OtpSent
+from omniloop.touchpoints.models import Visitor
+from omniloop.touchpoints.services import scan_record, scene_resolve, visitor_link
+from omniloop.touchpoints.values import SceneContext
+
+
+def otp_send(*, phone_raw: str, client_key: str) -> OtpSent:
+    """Send a join code by SMS. Limited per phone (1 a minute, 5 an hour, 10 a day) and per
+    client (10 an hour) because every SMS costs the brand money."""
+    phone = parse_phone(phone_raw)
+    hit(f"otp:client:{client_key}", settings.OMNILOOP_OTP_RATE_PER_CLIENT,
+        code="otp_rate_limited_client", message="Too many codes from this device. Try later.")
+    hit(f"otp:phone:{phone.index}", settings.OMNILOOP_OTP_RATE_PER_PHONE,
+        code="otp_rate_limited_phone", message="A code was sent recently. Wait before retrying.")
+    code = otp_issue(phone=phone)
+    brand = brand_settings().name
+    send_sms(SmsMessage(to_e164=phone.e164, kind=SmsKind.VERIFICATION,
+                        text=f"【{brand}】验证码 {code}，5分钟内有效。Your code is {code}."))
+    return OtpSent(masked_phone=phone.masked, expires_in=settings.OMNILOOP_OTP_TTL_SECONDS)
+
+
+def scan_visit(*, scene: str, visitor: Visitor, user_agent: str = "") -> SceneContext:
+    """Record a scan. A scan by an identified member in a store is a touch for binding."""
+    ctx = scene_resolve(scene=scene)
+    with transaction.atomic():
+        scan_record(ctx=ctx, visitor=visitor, user_agent=user_agent)
+        if visitor.member_id and ctx.store_id:
+            member = Member.objects.get(pk=visitor.member_id)
+            binding_touch(member=member, store_id=ctx.store_id, assistant_id=ctx.assistant_id,
+                          source="scan", touchpoint_id=ctx.touchpoint_id)
+    return ctx
+
+
+def member_join(*, phone_raw: str, code: str, consents: dict[str, bool], visitor: Visitor | None,
+                scene: str | None, name: str = "") -> JoinResult:
+    """Verify the code, then find or create the member, record consent, link the visitor's scans
+    and bind to the scanned store and assistant. A phone that is already a member logs in: no
+    duplicate, no second welcome. Bad input writes nothing (the code's try counter aside)."""
+    phone = parse_phone(phone_raw)
+    ctx = scene_resolve(scene=scene) if scene else None
+    otp_verify(phone=phone, code=code)
+    with transaction.atomic():
+        member = member_by_phone(phone=phone)
+        created = member is None
+        if member is None:
+            member = member_create(join_source="scan" if ctx else "h5", name=name[:50])
+            phone_attach(member=member, phone=phone, source="join")
+        for channel in ConsentChannel.values:
+            if channel in consents:
+                consent_record(member=member, channel=channel, granted=consents[channel],
+                               source=f"join_form:{ctx.scene}" if ctx else "join_form")
+        if visitor is not None:
+            visitor_link(visitor=visitor, member=member)
+        outcome = None
+        if ctx is not None and ctx.store_id:
+            outcome = binding_touch(member=member, store_id=ctx.store_id,
+                                    assistant_id=ctx.assistant_id,
+                                    source="join" if created else "scan",
+                                    touchpoint_id=ctx.touchpoint_id)
+        welcome = 0
+        if created:
+            welcome = brand_settings().welcome_points
+            if welcome:
+                points_award(member=member, points=welcome, kind="welcome",
+                             ref=f"welcome:{member.pk}", note="Welcome gift")
+    return JoinResult(member_id=member.pk, member_code=member.code, created=created,
+                      welcome_points=welcome, binding=outcome)

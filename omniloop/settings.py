@@ -1,0 +1,200 @@
+"""Settings, read from the environment (twelve-factor).
+
+DATABASE_URL      sqlite:///PATH (default: var/omniloop.sqlite3) or postgres://user@host:port/db
+REDIS_URL         optional; when set, cache and rate limits use Redis
+OMNILOOP_ENV      development (default) | production | test
+SECRET_KEY        required in production
+OMNILOOP_FIELD_KEY / OMNILOOP_INDEX_KEY   base64 32-byte keys for phone encryption and the
+                  blind index; required in production, derived from SECRET_KEY otherwise
+OMNILOOP_BASE_URL public base URL printed on QR codes (default http://127.0.0.1:8000)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("OMNILOOP_VAR_DIR", BASE_DIR / "var"))
+ENV = os.environ.get("OMNILOOP_ENV", "development")
+PRODUCTION = ENV == "production"
+TESTING = ENV == "test"
+
+_DEV_SECRET = "dev-insecure-omniloop-secret-key-change-me-0123456789"  # noqa: S105
+SECRET_KEY = os.environ.get("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
+if PRODUCTION and not SECRET_KEY:
+    raise RuntimeError("SECRET_KEY must be set when OMNILOOP_ENV=production")
+DEBUG = os.environ.get("DEBUG", "0" if PRODUCTION or TESTING else "1") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+OMNILOOP_BASE_URL = os.environ.get("OMNILOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "omniloop.core",
+    "omniloop.stores",
+    "omniloop.accounts",
+    "omniloop.catalog",
+    "omniloop.members",
+    "omniloop.touchpoints",
+    "omniloop.attribution",
+    "omniloop.loyalty",
+    "omniloop.orders",
+    "omniloop.onboarding",
+    "omniloop.api",
+    "omniloop.dashboard",
+    "omniloop.h5",
+    "omniloop.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "omniloop.core.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "omniloop.urls"
+WSGI_APPLICATION = "omniloop.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'omniloop.sqlite3'}")
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions take the write lock up front, so concurrent writers queue
+    # instead of failing with "database is locked" when a read turns into a write.
+    _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30,
+                      "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test-omniloop.sqlite3")}
+else:
+    _db.setdefault("OPTIONS", {})
+DATABASES = {"default": _db}
+IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and Redis --------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background tasks -----------------------------------------------------------------------
+if os.environ.get("OMNILOOP_TASKS") == "rq" and REDIS_URL:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+elif TESTING:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- I18n / time ------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "omniloop" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("OMNILOOP_MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security ---------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+OMNILOOP_API_MAX_BODY = 64 * 1024
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Omniloop ---------------------------------------------------------------------------------
+OMNILOOP_FIELD_KEY = os.environ.get("OMNILOOP_FIELD_KEY", "")
+OMNILOOP_FIELD_KEYS_OLD = [k for k in os.environ.get("OMNILOOP_FIELD_KEYS_OLD", "").split(",") if k]
+OMNILOOP_INDEX_KEY = os.environ.get("OMNILOOP_INDEX_KEY", "")
+if PRODUCTION and not (OMNILOOP_FIELD_KEY and OMNILOOP_INDEX_KEY):
+    raise RuntimeError("OMNILOOP_FIELD_KEY and OMNILOOP_INDEX_KEY must be set in production")
+OMNILOOP_DEFAULT_REGION = "CN"
+OMNILOOP_SMS_BACKEND = os.environ.get(
+    "OMNILOOP_SMS_BACKEND",
+    "omniloop.core.sms.LocmemSmsBackend" if TESTING else "omniloop.core.sms.LogSmsBackend",
+)
+OMNILOOP_OTP_TTL_SECONDS = 300
+OMNILOOP_OTP_MAX_ATTEMPTS = 5
+# (limit, window seconds)
+OMNILOOP_OTP_RATE_PER_PHONE = [(1, 60), (5, 3600), (10, 86400)]
+OMNILOOP_OTP_RATE_PER_CLIENT = [(10, 3600)]
+OMNILOOP_IDEMPOTENCY_TTL_HOURS = 48
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "omniloop": {"handlers": ["console"], "level": os.environ.get("OMNILOOP_LOG", "INFO")},
+        "django": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

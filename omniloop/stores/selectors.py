@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from omniloop.core.errors import NotFound
+from omniloop.stores.models import SalesChannel, Store
+
+
+def store_get(*, code: str) -> Store:
+    try:
+        return Store.objects.get(code=code)
+    except Store.DoesNotExist as exc:
+        raise NotFound(f"No store {code!r}.", code="store_not_found") from exc
+
+
+def store_list() -> QuerySet[Store]:
+    return Store.objects.all()
+
+
+def channel_get(*, code: str) -> SalesChannel:
+    try:
+        return SalesChannel.objects.get(code=code)
+    except SalesChannel.DoesNotExist as exc:
+        raise NotFound(f"No sales channel {code!r}.", code="channel_not_found") from exc
+
+
+def channel_for_store_till() -> SalesChannel:
+    channel, _ = SalesChannel.objects.get_or_create(
+        code="store-till",
+        defaults={"name": "门店收银", "name_en": "Store till", "kind": SalesChannel.Kind.STORE_TILL},
+    )
+    return channel
