@@ -134,6 +134,7 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("OMNILOOP_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

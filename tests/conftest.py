@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import os
+import pytest
 
-os.environ.setdefault("OMNILOOP_ENV", "test")
-
-import pytest  # noqa: E402
-
-from omniloop.core.sms import LocmemSmsBackend  # noqa: E402
+from omniloop.core.sms import LocmemSmsBackend
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +20,35 @@ def _clear_cache() -> None:
 @pytest.fixture
 def sms_outbox() -> list:
     return LocmemSmsBackend.outbox
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    import os
+    import shutil
+
+    from django.conf import settings
+
+    on_ci = os.environ.get("CI") == "true"
+    has_chromium = os.path.exists("/usr/bin/chromium") or bool(shutil.which("chromium"))
+    for item in items:
+        if "postgres" in item.keywords and not settings.IS_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)"))
+        if "browser" in item.keywords and not has_chromium and not on_ci:
+            item.add_marker(pytest.mark.skip(reason="needs /usr/bin/chromium (apt-get install chromium)"))
+
+
+@pytest.fixture
+def till(db):
+    """A store with an assistant, a product and a till token for that store."""
+    from omniloop.accounts.models import Role
+    from omniloop.accounts.services import token_create
+    from tests.factories import make_product, make_store, make_user
+
+    class Till:
+        store = make_store("sh01")
+        assistant = make_user(Role.ASSISTANT, store)
+        product = make_product("JK100", price="399.00")
+        issued = token_create(name="till 1", store=store)
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
+
+    return Till

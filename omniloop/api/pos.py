@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Router
+from ninja import Header, Router, Status
 
 from omniloop.api.auth import TokenAuth, actor_of
 from omniloop.api.schemas import ErrorOut, IdentifyIn, MemberOut, SaleIn, SaleOut
@@ -34,7 +34,7 @@ def identify(request: HttpRequest, body: IdentifyIn) -> MemberOut:
              summary="Record a completed sale (idempotent by Idempotency-Key)")
 def create_sale(request: HttpRequest, response: HttpResponse, body: SaleIn,
                 idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-                ) -> tuple[int, dict[str, Any]]:
+                ) -> Status:
     actor = actor_of(request)
     store = Store.objects.get(pk=actor.store_id)
 
@@ -66,4 +66,4 @@ def create_sale(request: HttpRequest, response: HttpResponse, body: SaleIn,
     )
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
-    return result.status, result.body
+    return Status(result.status, result.body)

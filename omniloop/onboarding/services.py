@@ -11,7 +11,8 @@ from omniloop.attribution.services import binding_touch
 from omniloop.core.brand import brand_settings
 from omniloop.core.phones import parse_phone
 from omniloop.core.ratelimit import hit
-from omniloop.core.sms import SmsKind, SmsMessage, send_sms
+from omniloop.core.sms import SmsKind, SmsMessage
+from omniloop.core.tasks import enqueue_sms
 from omniloop.loyalty.services import points_award
 from omniloop.members.models import ConsentChannel, Member
 from omniloop.members.selectors import member_by_phone
@@ -38,8 +39,8 @@ def otp_send(*, phone_raw: str, client_key: str) -> OtpSent:
         code="otp_rate_limited_phone", message="A code was sent recently. Wait before retrying.")
     code = otp_issue(phone=phone)
     brand = brand_settings().name
-    send_sms(SmsMessage(to_e164=phone.e164, kind=SmsKind.VERIFICATION,
-                        text=f"【{brand}】验证码 {code}，5分钟内有效。Your code is {code}."))
+    enqueue_sms(SmsMessage(to_e164=phone.e164, kind=SmsKind.VERIFICATION,
+                              text=f"【{brand}】验证码 {code}，5分钟内有效。Your code is {code}."))
     return OtpSent(masked_phone=phone.masked, expires_in=settings.OMNILOOP_OTP_TTL_SECONDS)
 
 

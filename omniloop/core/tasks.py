@@ -1,0 +1,39 @@
+"""Background tasks (Django's tasks API; the database backend in the embedded default, RQ on
+Redis in production). Task arguments are stored by the backend, so personal data is sealed
+(encrypted) before it is enqueued: no phone number or code sits in the task table in clear."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from django_tasks import task
+
+from omniloop.core import crypto, idempotency, ratelimit
+from omniloop.core.sms import SmsKind, SmsMessage, send_sms
+
+
+def _seal(message: SmsMessage) -> str:
+    data = json.dumps({"to": message.to_e164, "text": message.text, "kind": message.kind})
+    return base64.b64encode(crypto.encrypt(data, context=b"task.sms")).decode()
+
+
+def _unseal(sealed: str) -> SmsMessage:
+    data = json.loads(crypto.decrypt(base64.b64decode(sealed), context=b"task.sms"))
+    return SmsMessage(to_e164=data["to"], text=data["text"], kind=SmsKind(data["kind"]))
+
+
+@task(queue_name="default", priority=10)
+def send_sms_task(sealed: str) -> str:
+    return send_sms(_unseal(sealed))
+
+
+def enqueue_sms(message: SmsMessage) -> None:
+    """Queue an SMS. With the database backend the task row is written in the caller's
+    transaction, so it is a transactional outbox: a rolled-back cause sends nothing."""
+    send_sms_task.enqueue(_seal(message))
+
+
+@task(queue_name="default")
+def housekeeping() -> dict[str, int]:
+    return {"idempotency_keys": idempotency.prune(), "rate_limit_windows": ratelimit.prune()}
