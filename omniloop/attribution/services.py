@@ -158,17 +158,21 @@ def credit_for_online_sale(*, member: Member | None) -> SaleCredit | None:
 
 
 def merge_bindings(survivor: Member, merged: Member) -> int:
-    """The survivor keeps its binding; without one it inherits the merged member's."""
+    """First touch wins across a merge too: the earlier of the two bindings is kept (with its
+    recruiter and protection), whichever member it was on."""
     moved = BindingChange.objects.filter(member=merged).update(member=survivor)
     theirs = MemberBinding.objects.select_for_update().filter(member=merged).first()
     if theirs is None:
         return moved
     mine = MemberBinding.objects.select_for_update().filter(member=survivor).first()
-    if mine is None:
-        theirs.member = survivor
-        theirs.save(update_fields=["member"])
-        _log(survivor, BindingChange.Kind.MERGE, to_store_id=theirs.store_id,
-             to_assistant_id=theirs.assistant_id, source="merge", at=clock.now())
-    else:
+    if mine is not None and mine.bound_at <= theirs.bound_at:
         theirs.delete()
+        return moved
+    if mine is not None:
+        mine.delete()
+    theirs.member = survivor
+    theirs.save(update_fields=["member"])
+    _log(survivor, BindingChange.Kind.MERGE, to_store_id=theirs.store_id,
+         to_assistant_id=theirs.assistant_id, source="merge", at=clock.now(),
+         from_binding=mine, reason="kept the earlier binding of the merged member")
     return moved + 1
