@@ -98,8 +98,11 @@ _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0 if TESTING else 60)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers queue
     # instead of failing with "database is locked" when a read turns into a write.
-    _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30,
-                      "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     _db["TEST"] = {"NAME": str(VAR_DIR / "test-omniloop.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
@@ -137,6 +140,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("OMNILOOP_MEDIA_ROOT", VAR_DIR / "media"))
+OMNILOOP_SERVE_MEDIA = os.environ.get("OMNILOOP_SERVE_MEDIA", "0" if PRODUCTION else "1") == "1"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -4,4 +4,4 @@ import os
 
 os.environ["OMNILOOP_ENV"] = "test"
 
-from omniloop.settings import *  # noqa: E402,F403
+from omniloop.settings import *  # noqa: F403

@@ -32,9 +32,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     has_chromium = os.path.exists("/usr/bin/chromium") or bool(shutil.which("chromium"))
     for item in items:
         if "postgres" in item.keywords and not settings.IS_POSTGRES:
-            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)"))
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
+            )
         if "browser" in item.keywords and not has_chromium and not on_ci:
-            item.add_marker(pytest.mark.skip(reason="needs /usr/bin/chromium (apt-get install chromium)"))
+            item.add_marker(
+                pytest.mark.skip(reason="needs /usr/bin/chromium (apt-get install chromium)")
+            )
 
 
 @pytest.fixture

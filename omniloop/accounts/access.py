@@ -27,6 +27,13 @@ class Actor:
         return self.role == "till"
 
     @property
+    def own_store_id(self) -> int:
+        """The store of a store-bound actor (store staff, tills); HQ actors have none."""
+        if self.store_id is None:
+            raise PermissionDenied("This actor is not bound to a store.", code="store_required")
+        return self.store_id
+
+    @property
     def label(self) -> str:
         if self.user_id:
             return f"user:{self.user_id}"

@@ -21,18 +21,26 @@ class User(AbstractUser):
     """A staff account. Store managers and shop assistants (导购) belong to exactly one store."""
 
     role = models.CharField(max_length=16, choices=Role.choices)
-    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="staff")
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
     display_name = models.CharField(max_length=100, blank=True)
-    staff_code = models.CharField(max_length=32, unique=True, null=True, blank=True,
-                                  help_text="The code printed on an assistant's card")
+    staff_code = models.CharField(
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The code printed on an assistant's card",
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 name="store_staff_have_a_store",
-                condition=(Q(role__in=[r.value for r in STORE_ROLES], store__isnull=False)
-                           | Q(role__in=[r.value for r in HQ_ROLES], store__isnull=True)),
+                condition=(
+                    Q(role__in=[r.value for r in STORE_ROLES], store__isnull=False)
+                    | Q(role__in=[r.value for r in HQ_ROLES], store__isnull=True)
+                ),
             )
         ]
 
@@ -59,13 +67,15 @@ class ApiToken(models.Model):
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="api_tokens")
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="api_tokens"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, blank=True)
     prefix = models.CharField(max_length=12)
     secret_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -76,8 +86,10 @@ class ApiToken(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="token_till_has_store_integration_has_role",
-                condition=(Q(kind="till", store__isnull=False, role="")
-                           | Q(kind="integration", store__isnull=True) & ~Q(role="")),
+                condition=(
+                    Q(kind="till", store__isnull=False, role="")
+                    | Q(kind="integration", store__isnull=True) & ~Q(role="")
+                ),
             )
         ]
 

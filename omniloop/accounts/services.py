@@ -11,7 +11,7 @@ from omniloop.core import clock, crypto
 from omniloop.core.errors import NotFound, ValidationFailed
 from omniloop.stores.models import Store
 
-TOKEN_PREFIX = "olt_"
+TOKEN_PREFIX = "olt_"  # noqa: S105 - a public prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,12 @@ class IssuedToken:
 
 
 def token_create(
-    *, name: str, store: Store | None = None, role: str | None = None,
-    created_by: User | None = None, expires_at: datetime | None = None,
+    *,
+    name: str,
+    store: Store | None = None,
+    role: str | None = None,
+    created_by: User | None = None,
+    expires_at: datetime | None = None,
 ) -> IssuedToken:
     """Create a till token (bound to `store`) or an integration token (bound to an HQ `role`).
     The secret is returned once and only its keyed hash is stored."""
@@ -32,9 +36,14 @@ def token_create(
         raise ValidationFailed("Integration tokens take an HQ role.", code="token_role_invalid")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        name=name[:100], kind=ApiToken.Kind.TILL if store else ApiToken.Kind.INTEGRATION,
-        store=store, role=role or "", prefix=secret[:10], secret_hash=crypto.token_hash(secret),
-        created_by=created_by, expires_at=expires_at,
+        name=name[:100],
+        kind=ApiToken.Kind.TILL if store else ApiToken.Kind.INTEGRATION,
+        store=store,
+        role=role or "",
+        prefix=secret[:10],
+        secret_hash=crypto.token_hash(secret),
+        created_by=created_by,
+        expires_at=expires_at,
     )
     return IssuedToken(token=token, secret=secret)
 
@@ -42,8 +51,11 @@ def token_create(
 def token_authenticate(*, secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    token = (ApiToken.objects.select_related("store")
-             .filter(secret_hash=crypto.token_hash(secret), revoked_at__isnull=True).first())
+    token = (
+        ApiToken.objects.select_related("store")
+        .filter(secret_hash=crypto.token_hash(secret), revoked_at__isnull=True)
+        .first()
+    )
     if token is None:
         return None
     now = clock.now()
@@ -66,8 +78,14 @@ def token_revoke(*, token_id: int) -> ApiToken:
 
 
 def staff_create(
-    *, username: str, password: str, role: str, store: Store | None = None,
-    display_name: str = "", staff_code: str | None = None, email: str = "",
+    *,
+    username: str,
+    password: str,
+    role: str,
+    store: Store | None = None,
+    display_name: str = "",
+    staff_code: str | None = None,
+    email: str = "",
 ) -> User:
     if role not in Role.values:
         raise ValidationFailed(f"Unknown role {role!r}.", code="role_invalid")
@@ -75,8 +93,14 @@ def staff_create(
         raise ValidationFailed("Store staff need a store.", code="store_required")
     if role not in (Role.STORE_MANAGER, Role.ASSISTANT):
         store = None
-    user = User(username=username, role=role, store=store, display_name=display_name,
-                staff_code=staff_code or None, email=email)
+    user = User(
+        username=username,
+        role=role,
+        store=store,
+        display_name=display_name,
+        staff_code=staff_code or None,
+        email=email,
+    )
     user.set_password(password)
     user.save()
     return user

@@ -27,8 +27,9 @@ class TokenAuth(HttpBearer):
         if self.till and api_token.kind != ApiToken.Kind.TILL:
             raise PermissionDenied("This endpoint is for store tills.", code="till_only")
         if self.roles and actor.role not in self.roles:
-            raise PermissionDenied("Your token's role cannot use this endpoint.",
-                                   code="role_forbidden")
+            raise PermissionDenied(
+                "Your token's role cannot use this endpoint.", code="role_forbidden"
+            )
         request.actor = actor  # type: ignore[attr-defined]
         request.api_token = api_token  # type: ignore[attr-defined]
         return actor

@@ -18,8 +18,9 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def _app_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-        response = api.create_response(request, error_body(exc.code, exc.message, **exc.extra),
-                                       status=exc.status)
+        response = api.create_response(
+            request, error_body(exc.code, exc.message, **exc.extra), status=exc.status
+        )
         if isinstance(exc, RateLimited):
             response["Retry-After"] = str(exc.retry_after)
         return response
@@ -31,22 +32,28 @@ def install(api: NinjaAPI) -> None:
             for e in exc.errors
         ]
         return api.create_response(
-            request, error_body("validation_error", "The request is not valid.", fields=fields),
-            status=422)
+            request,
+            error_body("validation_error", "The request is not valid.", fields=fields),
+            status=422,
+        )
 
     @api.exception_handler(AuthenticationError)
     def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(
-            request, error_body("token_invalid", "A valid API token is required."), status=401)
+            request, error_body("token_invalid", "A valid API token is required."), status=401
+        )
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and str(exc).startswith("Cannot parse"):
             return api.create_response(
-                request, error_body("json_malformed", "The request body is not valid JSON."),
-                status=400)
-        return api.create_response(request, error_body(f"http_{exc.status_code}", str(exc)),
-                                   status=exc.status_code)
+                request,
+                error_body("json_malformed", "The request body is not valid JSON."),
+                status=400,
+            )
+        return api.create_response(
+            request, error_body(f"http_{exc.status_code}", str(exc)), status=exc.status_code
+        )
 
     @api.exception_handler(Http404)
     def _404(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-
 from ninja import Router
 
 from omniloop.accounts.models import Role
@@ -23,12 +22,19 @@ ANY_HQ = (Role.HQ_ADMIN, Role.MARKETER, Role.CS_AGENT)
 
 @router.get("/stores", response={200: list[StoreOut], **ERRORS}, auth=TokenAuth(roles=ANY_HQ))
 def stores(request: HttpRequest) -> list[StoreOut]:
-    return [StoreOut(code=s.code, name=s.name, city=s.city, type=s.type, timezone=s.timezone,
-                     status=s.status) for s in store_list()]
+    return [
+        StoreOut(
+            code=s.code, name=s.name, city=s.city, type=s.type, timezone=s.timezone, status=s.status
+        )
+        for s in store_list()
+    ]
 
 
-@router.get("/members/{member_code}", response={200: MemberOut, **ERRORS},
-            auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.CS_AGENT)))
+@router.get(
+    "/members/{member_code}",
+    response={200: MemberOut, **ERRORS},
+    auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.CS_AGENT)),
+)
 def member(request: HttpRequest, member_code: str) -> MemberOut:
     found = member_by_code(code=member_code)
     if found is None:

@@ -8,7 +8,7 @@ api = NinjaAPI(
     title="Omniloop API",
     version="1",
     description="Tills, integrations and the member H5 pages. Errors are "
-                '{"error": {"code": "...", "message": "..."}} with a stable code.',
+    '{"error": {"code": "...", "message": "..."}} with a stable code.',
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

@@ -46,14 +46,16 @@ class SaleLineIn(Strict):
     quantity: int = Field(..., ge=1, le=9999)
     unit_price: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
     discount: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=2)
-    amount: Decimal = Field(..., ge=0, max_digits=12, decimal_places=2,
-                            description="Net paid for the line")
+    amount: Decimal = Field(
+        ..., ge=0, max_digits=12, decimal_places=2, description="Net paid for the line"
+    )
 
 
 class SaleIn(Strict):
     receipt_no: str = Field(..., min_length=1, max_length=64)
     ordered_at: datetime | None = Field(
-        None, description="ISO 8601; without an offset it is the store's local time")
+        None, description="ISO 8601; without an offset it is the store's local time"
+    )
     member_code: str | None = Field(None, max_length=16)
     phone: str | None = Field(None, max_length=32)
     card_number: str | None = Field(None, max_length=64)

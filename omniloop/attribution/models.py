@@ -10,23 +10,32 @@ class MemberBinding(models.Model):
     `recruited_*` is set once, at the first binding, and never changes: the assistant who opened
     the card is recorded separately from the current one (as Youzan and Weimob do)."""
 
-    member = models.OneToOneField("members.Member", on_delete=models.CASCADE,
-                                  related_name="binding")
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, related_name="binding"
+    )
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="bindings")
-    assistant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="bindings")
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bindings",
+    )
     bound_at = models.DateTimeField()
     protected_until = models.DateTimeField()
-    touchpoint = models.ForeignKey("touchpoints.Touchpoint", null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    recruited_store = models.ForeignKey("stores.Store", on_delete=models.PROTECT,
-                                        related_name="+")
-    recruited_assistant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                            on_delete=models.PROTECT, related_name="+")
+    touchpoint = models.ForeignKey(
+        "touchpoints.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recruited_store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
+    recruited_assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["store", "bound_at"]),
-                   models.Index(fields=["assistant", "bound_at"])]
+        indexes = [
+            models.Index(fields=["store", "bound_at"]),
+            models.Index(fields=["assistant", "bound_at"]),
+        ]
 
 
 class BindingChange(models.Model):
@@ -39,19 +48,24 @@ class BindingChange(models.Model):
         REBIND = "rebind", "Re-bound by staff"
         MERGE = "merge", "Carried over by a merge"
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE,
-                               related_name="binding_changes")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="binding_changes"
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    from_store = models.ForeignKey("stores.Store", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    from_assistant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="+")
+    from_store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     to_store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
-    to_assistant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    to_assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     source = models.CharField(max_length=32, help_text="scan, join, till_sale, staff, merge")
-    touchpoint = models.ForeignKey("touchpoints.Touchpoint", null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    touchpoint = models.ForeignKey(
+        "touchpoints.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     changed_at = models.DateTimeField()

@@ -9,9 +9,13 @@ from omniloop.members.models import IdentityKind, Member, MemberIdentity
 
 
 def binding_for(*, member: Member) -> MemberBinding | None:
-    return (MemberBinding.objects.select_related("store", "assistant", "recruited_store",
-                                                 "recruited_assistant")
-            .filter(member=member).first())
+    return (
+        MemberBinding.objects.select_related(
+            "store", "assistant", "recruited_store", "recruited_assistant"
+        )
+        .filter(member=member)
+        .first()
+    )
 
 
 def binding_history(*, member: Member) -> QuerySet[BindingChange]:
@@ -35,17 +39,22 @@ def access_member(*, actor: Actor, member_id: int) -> Member:
     return member
 
 
-def member_list_for_actor(*, actor: Actor, assistant_id: int | None = None,
-                          query: str = "") -> QuerySet[Member]:
+def member_list_for_actor(
+    *, actor: Actor, assistant_id: int | None = None, query: str = ""
+) -> QuerySet[Member]:
     masked_phone = Subquery(
         MemberIdentity.objects.filter(member=OuterRef("pk"), kind=IdentityKind.PHONE)
-        .order_by("created_at").values("masked")[:1]
+        .order_by("created_at")
+        .values("masked")[:1]
     )
-    qs = (Member.objects.filter(status=Member.Status.ACTIVE)
-          .select_related("binding__store", "binding__assistant")
-          .annotate(phone_masked=masked_phone).order_by("-joined_at", "-pk"))
+    qs = (
+        Member.objects.filter(status=Member.Status.ACTIVE)
+        .select_related("binding__store", "binding__assistant")
+        .annotate(phone_masked=masked_phone)
+        .order_by("-joined_at", "-pk")
+    )
     if not actor.is_hq:
-        qs = qs.filter(binding__store_id=actor.store_id)
+        qs = qs.filter(binding__store_id=actor.own_store_id)
     if assistant_id:
         qs = qs.filter(binding__assistant_id=assistant_id)
     if query:

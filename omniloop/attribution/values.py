@@ -7,12 +7,12 @@ from enum import StrEnum
 class BindingDecision(StrEnum):
     """Why a touch did or did not change the binding; shown to staff and kept in tests."""
 
-    BOUND = "bound"                      # first binding
+    BOUND = "bound"  # first binding
     ASSISTANT_ADDED = "assistant_added"  # same store, the member had no assistant yet
-    UNCHANGED = "unchanged"              # same store and assistant
+    UNCHANGED = "unchanged"  # same store and assistant
     KEPT_FIRST_TOUCH = "kept_first_touch"  # brand binds on first touch only
-    KEPT_PROTECTED = "kept_protected"    # inside the protection period
-    TAKEN_OVER = "taken_over"            # protection over; the new touch wins
+    KEPT_PROTECTED = "kept_protected"  # inside the protection period
+    TAKEN_OVER = "taken_over"  # protection over; the new touch wins
 
 
 @dataclass(frozen=True)

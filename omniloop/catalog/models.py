@@ -10,8 +10,9 @@ class Category(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=50)
     name_en = models.CharField(max_length=50, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -42,18 +43,23 @@ class Product(models.Model):
     origin_en = models.CharField(max_length=100, blank=True)
     care = models.CharField(max_length=300, blank=True)
     care_en = models.CharField(max_length=300, blank=True)
-    list_price = models.DecimalField(max_digits=10, decimal_places=2,
-                                     validators=[MinValueValidator(Decimal("0"))])
+    list_price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     launched_on = models.DateField(null=True, blank=True)
-    outfit = models.ManyToManyField("self", through="OutfitLink", symmetrical=False,
-                                    related_name="+", blank=True)
+    outfit: models.ManyToManyField["Product", "OutfitLink"] = models.ManyToManyField(
+        "self", through="OutfitLink", symmetrical=False, related_name="+", blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["style_code"]
-        constraints = [models.CheckConstraint(condition=models.Q(list_price__gte=0),
-                                              name="product_price_not_negative")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(list_price__gte=0), name="product_price_not_negative"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.style_code} {self.name}"
@@ -94,8 +100,11 @@ class ChannelAvailability(models.Model):
     available = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["product", "channel"],
-                                               name="availability_product_channel")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "channel"], name="availability_product_channel"
+            )
+        ]
 
 
 class OutfitLink(models.Model):
@@ -109,6 +118,7 @@ class OutfitLink(models.Model):
         ordering = ["product", "position"]
         constraints = [
             models.UniqueConstraint(fields=["product", "item"], name="outfit_unique"),
-            models.CheckConstraint(condition=~models.Q(product=models.F("item")),
-                                   name="outfit_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(product=models.F("item")), name="outfit_not_self"
+            ),
         ]

@@ -54,7 +54,7 @@ def _key_id(key: bytes) -> int:
 
 
 def encrypt(plaintext: str, *, context: bytes) -> bytes:
-    """Encrypt with the current key; `context` (e.g. b"member.phone") is bound as associated data."""
+    """Encrypt with the current key; `context` (b"phone") is bound as associated data."""
     key = _field_keys()[0]
     nonce = os.urandom(12)
     return bytes([_key_id(key)]) + nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), context)
@@ -75,5 +75,5 @@ def blind_index(value: str, *, purpose: str) -> str:
 
 
 def token_hash(secret: str) -> str:
-    """Hash for bearer secrets (API tokens, one-time codes): keyed so a dump cannot be brute-forced."""
+    """Keyed hash for bearer secrets (API tokens, one-time codes): a dump cannot be brute-forced."""
     return blind_index(secret, purpose="secret")

@@ -43,25 +43,37 @@ def _replay(record: IdempotencyRecord, fp: str) -> IdempotentResult:
     if record.fingerprint != fp:
         raise ApplicationError(
             "This Idempotency-Key was already used with a different request.",
-            code="idempotency_key_reused", status=422,
+            code="idempotency_key_reused",
+            status=422,
         )
     return IdempotentResult(record.response_status, record.response_body, replayed=True)
 
 
 def run_idempotent(
-    *, scope: str, key: str | None, method: str, path: str, payload: Any,
+    *,
+    scope: str,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: Any,
     handler: Callable[[], tuple[int, dict[str, Any]]],
 ) -> IdempotentResult:
     """Run `handler` at most once per (scope, key); replay its stored response afterwards."""
     if not key:
-        raise ValidationFailed("The Idempotency-Key header is required.",
-                               code="idempotency_key_missing", status=400)
+        raise ValidationFailed(
+            "The Idempotency-Key header is required.", code="idempotency_key_missing", status=400
+        )
     if not _KEY_RE.match(key):
-        raise ValidationFailed("Idempotency-Key must be 8-255 printable ASCII characters.",
-                               code="idempotency_key_invalid", status=400)
+        raise ValidationFailed(
+            "Idempotency-Key must be 8-255 printable ASCII characters.",
+            code="idempotency_key_invalid",
+            status=400,
+        )
     fp = fingerprint(method, path, payload)
     cutoff = clock.now() - timedelta(hours=settings.OMNILOOP_IDEMPOTENCY_TTL_HOURS)
-    existing = IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__gte=cutoff).first()
+    existing = IdempotencyRecord.objects.filter(
+        scope=scope, key=key, created_at__gte=cutoff
+    ).first()
     if existing is not None:
         return _replay(existing, fp)
     with transaction.atomic():

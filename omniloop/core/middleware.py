@@ -20,9 +20,13 @@ class RequestSizeLimitMiddleware:
                 length = -1
             if length < 0 or length > settings.OMNILOOP_API_MAX_BODY:
                 return JsonResponse(
-                    {"error": {"code": "payload_too_large",
-                               "message": f"Request bodies are limited to "
-                                          f"{settings.OMNILOOP_API_MAX_BODY} bytes."}},
+                    {
+                        "error": {
+                            "code": "payload_too_large",
+                            "message": f"Request bodies are limited to "
+                            f"{settings.OMNILOOP_API_MAX_BODY} bytes.",
+                        }
+                    },
                     status=413,
                 )
         return self.get_response(request)

@@ -25,7 +25,9 @@ class BrandSettings(models.Model):
 
     class Meta:
         verbose_name_plural = "brand settings"
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="brand_settings_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="brand_settings_singleton")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -58,5 +60,7 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")
+        ]
         indexes = [models.Index(fields=["created_at"])]

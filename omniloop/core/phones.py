@@ -56,8 +56,11 @@ def parse_phone(raw: str, *, region: str | None = None) -> Phone:
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationFailed("Enter a valid mobile phone number.", code="phone_invalid")
     kind = phonenumbers.number_type(parsed)
-    if kind not in (phonenumbers.PhoneNumberType.MOBILE,
-                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        raise ValidationFailed("Enter a mobile phone number that can receive SMS.",
-                               code="phone_not_mobile")
+    if kind not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValidationFailed(
+            "Enter a mobile phone number that can receive SMS.", code="phone_not_mobile"
+        )
     return Phone(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))

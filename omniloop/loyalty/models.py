@@ -8,8 +8,9 @@ class PointsEntry(models.Model):
     idempotent (a retried welcome or sale never pays twice). The orders issue extends this into
     a full double-entry ledger with expiry lots."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT,
-                               related_name="points_entries")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="points_entries"
+    )
     delta = models.IntegerField()
     kind = models.CharField(max_length=16, help_text="welcome, purchase, refund, adjust...")
     ref = models.CharField(max_length=100, unique=True)

@@ -14,8 +14,14 @@ def points_award(*, member: Member, points: int, kind: str, ref: str, note: str 
         return False
     try:
         with transaction.atomic():
-            PointsEntry.objects.create(member=member, delta=points, kind=kind, ref=ref[:100],
-                                       note=note[:200], created_at=clock.now())
+            PointsEntry.objects.create(
+                member=member,
+                delta=points,
+                kind=kind,
+                ref=ref[:100],
+                note=note[:200],
+                created_at=clock.now(),
+            )
     except IntegrityError:
         return False
     return True

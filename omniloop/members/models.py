@@ -16,16 +16,20 @@ class Member(models.Model):
         FEMALE = "f", "Female"
         MALE = "m", "Male"
 
-    code = models.CharField(max_length=16, unique=True, help_text="Shown as QR and barcode at the till")
+    code = models.CharField(
+        max_length=16, unique=True, help_text="Shown as QR and barcode at the till"
+    )
     name = models.CharField(max_length=50, blank=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True, default="")
     birth_date = models.DateField(null=True, blank=True)
     city = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    join_source = models.CharField(max_length=32, blank=True,
-                                   help_text="scan, till, import, wechat, marketplace...")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    join_source = models.CharField(
+        max_length=32, blank=True, help_text="scan, till, import, wechat, marketplace..."
+    )
     joined_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -52,8 +56,9 @@ class MemberIdentity(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=24, choices=IdentityKind.choices)
-    namespace = models.CharField(max_length=64, blank=True, default="",
-                                 help_text="WeChat appid, marketplace channel code...")
+    namespace = models.CharField(
+        max_length=64, blank=True, default="", help_text="WeChat appid, marketplace channel code..."
+    )
     value = models.CharField(max_length=128)
     cipher = models.BinaryField(null=True, blank=True)
     masked = models.CharField(max_length=32, blank=True)
@@ -61,8 +66,11 @@ class MemberIdentity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "namespace", "value"],
-                                               name="identity_unique_per_kind")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "namespace", "value"], name="identity_unique_per_kind"
+            )
+        ]
         indexes = [models.Index(fields=["member", "kind"])]
 
 

@@ -38,34 +38,51 @@ def member_by_code(*, code: str) -> Member | None:
 
 
 def member_by_phone(*, phone: Phone) -> Member | None:
-    ident = (MemberIdentity.objects.select_related("member")
-             .filter(kind=IdentityKind.PHONE, namespace="", value=phone.index).first())
+    ident = (
+        MemberIdentity.objects.select_related("member")
+        .filter(kind=IdentityKind.PHONE, namespace="", value=phone.index)
+        .first()
+    )
     return ident.member if ident else None
 
 
 def member_by_identity(*, kind: str, value: str, namespace: str = "") -> Member | None:
-    ident = (MemberIdentity.objects.select_related("member")
-             .filter(kind=kind, namespace=namespace, value=value).first())
+    ident = (
+        MemberIdentity.objects.select_related("member")
+        .filter(kind=kind, namespace=namespace, value=value)
+        .first()
+    )
     return ident.member if ident else None
 
 
 def member_phone(*, member: Member) -> Phone | None:
     """The member's phone, decrypted. Callers must have checked `sees_unmasked_phone`."""
-    ident = (MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
-             .order_by("created_at").first())
-    return Phone.decrypt(ident.cipher) if ident and ident.cipher else None
+    ident = (
+        MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
+        .order_by("created_at")
+        .first()
+    )
+    return Phone.decrypt(bytes(ident.cipher)) if ident and ident.cipher else None
 
 
 def member_phone_masked(*, member: Member) -> str:
-    ident = (MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
-             .order_by("created_at").first())
+    ident = (
+        MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
+        .order_by("created_at")
+        .first()
+    )
     return ident.masked if ident else ""
 
 
 def member_identities(*, member: Member) -> list[IdentityView]:
     return [
-        IdentityView(kind=i.kind, namespace=i.namespace, display=i.masked or i.value,
-                     source=i.source, created_at=i.created_at)
+        IdentityView(
+            kind=i.kind,
+            namespace=i.namespace,
+            display=i.masked or i.value,
+            source=i.source,
+            created_at=i.created_at,
+        )
         for i in MemberIdentity.objects.filter(member=member).order_by("kind", "created_at")
     ]
 
@@ -76,10 +93,15 @@ def member_consents(*, member: Member) -> list[ConsentState]:
         latest[rec.channel] = rec
     out = []
     for channel in ConsentChannel.values:
-        rec = latest.get(channel)
-        out.append(ConsentState(channel=channel, granted=bool(rec and rec.granted),
-                                source=rec.source if rec else "",
-                                recorded_at=rec.recorded_at if rec else None))
+        current = latest.get(channel)
+        out.append(
+            ConsentState(
+                channel=channel,
+                granted=bool(current and current.granted),
+                source=current.source if current else "",
+                recorded_at=current.recorded_at if current else None,
+            )
+        )
     return out
 
 
@@ -91,8 +113,9 @@ def member_merges(*, member: Member) -> QuerySet[MemberMerge]:
     return MemberMerge.objects.filter(survivor=member).select_related("merged")
 
 
-def member_identify(*, phone: str | None = None, member_code: str | None = None,
-                    card_number: str | None = None) -> Member:
+def member_identify(
+    *, phone: str | None = None, member_code: str | None = None, card_number: str | None = None
+) -> Member:
     """Find a member the way a till does: by phone, member code (scanned from the card) or a
     store card number. Exactly one must be given; a miss is `member_not_found` (404)."""
     from omniloop.core.errors import ValidationFailed
@@ -100,8 +123,9 @@ def member_identify(*, phone: str | None = None, member_code: str | None = None,
 
     given = [v for v in (phone, member_code, card_number) if v]
     if len(given) != 1:
-        raise ValidationFailed("Give exactly one of phone, member_code or card_number.",
-                               code="identify_one_of")
+        raise ValidationFailed(
+            "Give exactly one of phone, member_code or card_number.", code="identify_one_of"
+        )
     member: Member | None
     if phone:
         member = member_by_phone(phone=parse_phone(phone))

@@ -23,22 +23,33 @@ from omniloop.members.models import (
 from omniloop.members.values import MergeOutcome
 
 
-def member_create(*, joined_at: datetime | None = None, join_source: str = "", name: str = "",
-                  gender: str = "", city: str = "") -> Member:
+def member_create(
+    *,
+    joined_at: datetime | None = None,
+    join_source: str = "",
+    name: str = "",
+    gender: str = "",
+    city: str = "",
+) -> Member:
     for _ in range(5):
         try:
             with transaction.atomic():
                 return Member.objects.create(
-                    code=new_member_code(), joined_at=joined_at or clock.now(),
-                    join_source=join_source, name=name, gender=gender, city=city,
+                    code=new_member_code(),
+                    joined_at=joined_at or clock.now(),
+                    join_source=join_source,
+                    name=name,
+                    gender=gender,
+                    city=city,
                 )
         except IntegrityError:
             continue  # a code collision: 1 in 10^10 per member; draw again
     raise RuntimeError("could not allocate a member code")
 
 
-def identity_attach(*, member: Member, kind: str, value: str, namespace: str = "",
-                    source: str = "") -> MemberIdentity:
+def identity_attach(
+    *, member: Member, kind: str, value: str, namespace: str = "", source: str = ""
+) -> MemberIdentity:
     """Attach an identity. If it already belongs to another member the caller must merge."""
     if kind == IdentityKind.PHONE:
         raise ValueError("use phone_attach for phone numbers")
@@ -51,8 +62,9 @@ def identity_attach(*, member: Member, kind: str, value: str, namespace: str = "
             raise Conflict(f"This {kind} belongs to another member.", code="identity_taken")
         return existing
     masked = value if kind != IdentityKind.STORE_CARD else value[:2] + "****" + value[-4:]
-    return MemberIdentity.objects.create(member=member, kind=kind, namespace=namespace,
-                                         value=value, masked=masked, source=source)
+    return MemberIdentity.objects.create(
+        member=member, kind=kind, namespace=namespace, value=value, masked=masked, source=source
+    )
 
 
 def phone_attach(*, member: Member, phone: Phone, source: str = "") -> MemberIdentity:
@@ -62,17 +74,27 @@ def phone_attach(*, member: Member, phone: Phone, source: str = "") -> MemberIde
             raise Conflict("This phone number belongs to another member.", code="phone_taken")
         return existing
     return MemberIdentity.objects.create(
-        member=member, kind=IdentityKind.PHONE, value=phone.index, cipher=phone.encrypt(),
-        masked=phone.masked, source=source,
+        member=member,
+        kind=IdentityKind.PHONE,
+        value=phone.index,
+        cipher=phone.encrypt(),
+        masked=phone.masked,
+        source=source,
     )
 
 
-def consent_record(*, member: Member, channel: str, granted: bool, source: str,
-                   at: datetime | None = None) -> ConsentRecord:
+def consent_record(
+    *, member: Member, channel: str, granted: bool, source: str, at: datetime | None = None
+) -> ConsentRecord:
     if channel not in ConsentChannel.values:
         raise ValidationFailed(f"Unknown consent channel {channel!r}.", code="consent_channel")
-    return ConsentRecord.objects.create(member=member, channel=channel, granted=granted,
-                                        source=source[:64], recorded_at=at or clock.now())
+    return ConsentRecord.objects.create(
+        member=member,
+        channel=channel,
+        granted=granted,
+        source=source[:64],
+        recorded_at=at or clock.now(),
+    )
 
 
 @transaction.atomic
@@ -84,8 +106,12 @@ def member_merge(*, survivor_id: int, merged_id: int, actor: str, reason: str) -
         raise ValidationFailed("A member cannot be merged into itself.", code="merge_same_member")
     if not reason.strip():
         raise ValidationFailed("Say why these members are merged.", code="merge_reason_required")
-    locked = {m.pk: m for m in Member.objects.select_for_update()
-              .filter(pk__in=[survivor_id, merged_id]).order_by("pk")}
+    locked = {
+        m.pk: m
+        for m in Member.objects.select_for_update()
+        .filter(pk__in=[survivor_id, merged_id])
+        .order_by("pk")
+    }
     if len(locked) != 2:
         raise NotFound("Member not found.", code="member_not_found")
     survivor, merged = locked[survivor_id], locked[merged_id]
@@ -106,12 +132,19 @@ def member_merge(*, survivor_id: int, merged_id: int, actor: str, reason: str) -
     merged.status = Member.Status.MERGED
     merged.merged_into = survivor
     merged.save(update_fields=["status", "merged_into"])
-    MemberMerge.objects.create(survivor=survivor, merged=merged, actor=actor[:64],
-                               reason=reason[:300], moved=moved, merged_at=clock.now())
+    MemberMerge.objects.create(
+        survivor=survivor,
+        merged=merged,
+        actor=actor[:64],
+        reason=reason[:300],
+        moved=moved,
+        merged_at=clock.now(),
+    )
     return MergeOutcome(survivor_id=survivor.pk, merged_id=merged.pk, moved=moved)
 
 
 # --- One-time codes ---------------------------------------------------------------------------
+
 
 def otp_issue(*, phone: Phone, purpose: str = "join") -> str:
     """Create a one-time code for `phone` and return it (the caller sends it). Earlier unused
@@ -119,11 +152,15 @@ def otp_issue(*, phone: Phone, purpose: str = "join") -> str:
     now = clock.now()
     code = new_otp()
     with transaction.atomic():
-        OtpChallenge.objects.filter(phone_index=phone.index, purpose=purpose,
-                                    consumed_at__isnull=True).update(consumed_at=now)
+        OtpChallenge.objects.filter(
+            phone_index=phone.index, purpose=purpose, consumed_at__isnull=True
+        ).update(consumed_at=now)
         OtpChallenge.objects.create(
-            phone_index=phone.index, purpose=purpose, code_hash=crypto.token_hash(code),
-            created_at=now, expires_at=now + timedelta(seconds=settings.OMNILOOP_OTP_TTL_SECONDS),
+            phone_index=phone.index,
+            purpose=purpose,
+            code_hash=crypto.token_hash(code),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.OMNILOOP_OTP_TTL_SECONDS),
         )
     return code
 
@@ -132,9 +169,13 @@ def otp_verify(*, phone: Phone, code: str, purpose: str = "join") -> None:
     """Consume the phone's current code or raise: `otp_expired` (none live), `otp_locked`
     (too many wrong tries) or `otp_invalid`. A code works once, even under concurrency."""
     now = clock.now()
-    challenge = (OtpChallenge.objects.filter(phone_index=phone.index, purpose=purpose,
-                                             consumed_at__isnull=True)
-                 .order_by("-created_at").first())
+    challenge = (
+        OtpChallenge.objects.filter(
+            phone_index=phone.index, purpose=purpose, consumed_at__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )
     if challenge is None or challenge.expires_at <= now:
         raise ValidationFailed("The code has expired. Request a new one.", code="otp_expired")
     if challenge.attempts >= settings.OMNILOOP_OTP_MAX_ATTEMPTS:
@@ -144,6 +185,7 @@ def otp_verify(*, phone: Phone, code: str, purpose: str = "join") -> None:
         OtpChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
         raise ValidationFailed("The code is not correct.", code="otp_invalid")
     consumed = OtpChallenge.objects.filter(pk=challenge.pk, consumed_at__isnull=True).update(
-        consumed_at=now)
+        consumed_at=now
+    )
     if consumed != 1:
         raise ValidationFailed("The code has already been used.", code="otp_expired")

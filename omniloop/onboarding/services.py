@@ -33,14 +33,27 @@ def otp_send(*, phone_raw: str, client_key: str) -> OtpSent:
     """Send a join code by SMS. Limited per phone (1 a minute, 5 an hour, 10 a day) and per
     client (10 an hour) because every SMS costs the brand money."""
     phone = parse_phone(phone_raw)
-    hit(f"otp:client:{client_key}", settings.OMNILOOP_OTP_RATE_PER_CLIENT,
-        code="otp_rate_limited_client", message="Too many codes from this device. Try later.")
-    hit(f"otp:phone:{phone.index}", settings.OMNILOOP_OTP_RATE_PER_PHONE,
-        code="otp_rate_limited_phone", message="A code was sent recently. Wait before retrying.")
+    hit(
+        f"otp:client:{client_key}",
+        settings.OMNILOOP_OTP_RATE_PER_CLIENT,
+        code="otp_rate_limited_client",
+        message="Too many codes from this device. Try later.",
+    )
+    hit(
+        f"otp:phone:{phone.index}",
+        settings.OMNILOOP_OTP_RATE_PER_PHONE,
+        code="otp_rate_limited_phone",
+        message="A code was sent recently. Wait before retrying.",
+    )
     code = otp_issue(phone=phone)
     brand = brand_settings().name
-    enqueue_sms(SmsMessage(to_e164=phone.e164, kind=SmsKind.VERIFICATION,
-                              text=f"【{brand}】验证码 {code}，5分钟内有效。Your code is {code}."))
+    enqueue_sms(
+        SmsMessage(
+            to_e164=phone.e164,
+            kind=SmsKind.VERIFICATION,
+            text=f"【{brand}】验证码 {code}，5分钟内有效。Your code is {code}.",
+        )
+    )
     return OtpSent(masked_phone=phone.masked, expires_in=settings.OMNILOOP_OTP_TTL_SECONDS)
 
 
@@ -51,13 +64,25 @@ def scan_visit(*, scene: str, visitor: Visitor, user_agent: str = "") -> SceneCo
         scan_record(ctx=ctx, visitor=visitor, user_agent=user_agent)
         if visitor.member_id and ctx.store_id:
             member = Member.objects.get(pk=visitor.member_id)
-            binding_touch(member=member, store_id=ctx.store_id, assistant_id=ctx.assistant_id,
-                          source="scan", touchpoint_id=ctx.touchpoint_id)
+            binding_touch(
+                member=member,
+                store_id=ctx.store_id,
+                assistant_id=ctx.assistant_id,
+                source="scan",
+                touchpoint_id=ctx.touchpoint_id,
+            )
     return ctx
 
 
-def member_join(*, phone_raw: str, code: str, consents: dict[str, bool], visitor: Visitor | None,
-                scene: str | None, name: str = "") -> JoinResult:
+def member_join(
+    *,
+    phone_raw: str,
+    code: str,
+    consents: dict[str, bool],
+    visitor: Visitor | None,
+    scene: str | None,
+    name: str = "",
+) -> JoinResult:
     """Verify the code, then find or create the member, record consent, link the visitor's scans
     and bind to the scanned store and assistant. A phone that is already a member logs in: no
     duplicate, no second welcome. Bad input writes nothing (the code's try counter aside)."""
@@ -72,21 +97,38 @@ def member_join(*, phone_raw: str, code: str, consents: dict[str, bool], visitor
             phone_attach(member=member, phone=phone, source="join")
         for channel in ConsentChannel.values:
             if channel in consents:
-                consent_record(member=member, channel=channel, granted=consents[channel],
-                               source=f"join_form:{ctx.scene}" if ctx else "join_form")
+                consent_record(
+                    member=member,
+                    channel=channel,
+                    granted=consents[channel],
+                    source=f"join_form:{ctx.scene}" if ctx else "join_form",
+                )
         if visitor is not None:
             visitor_link(visitor=visitor, member=member)
         outcome = None
         if ctx is not None and ctx.store_id:
-            outcome = binding_touch(member=member, store_id=ctx.store_id,
-                                    assistant_id=ctx.assistant_id,
-                                    source="join" if created else "scan",
-                                    touchpoint_id=ctx.touchpoint_id)
+            outcome = binding_touch(
+                member=member,
+                store_id=ctx.store_id,
+                assistant_id=ctx.assistant_id,
+                source="join" if created else "scan",
+                touchpoint_id=ctx.touchpoint_id,
+            )
         welcome = 0
         if created:
             welcome = brand_settings().welcome_points
             if welcome:
-                points_award(member=member, points=welcome, kind="welcome",
-                             ref=f"welcome:{member.pk}", note="Welcome gift")
-    return JoinResult(member_id=member.pk, member_code=member.code, created=created,
-                      welcome_points=welcome, binding=outcome)
+                points_award(
+                    member=member,
+                    points=welcome,
+                    kind="welcome",
+                    ref=f"welcome:{member.pk}",
+                    note="Welcome gift",
+                )
+    return JoinResult(
+        member_id=member.pk,
+        member_code=member.code,
+        created=created,
+        welcome_points=welcome,
+        binding=outcome,
+    )

@@ -15,17 +15,34 @@ class Order(models.Model):
 
     number = models.CharField(max_length=32, unique=True)
     channel = models.ForeignKey("stores.SalesChannel", on_delete=models.PROTECT, related_name="+")
-    store = models.ForeignKey("stores.Store", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="orders", help_text="Fulfilling store")
-    receipt_no = models.CharField(max_length=64, blank=True,
-                                  help_text="The till's or platform's own reference")
-    member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="orders")
-    credited_store = models.ForeignKey("stores.Store", null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="credited_orders")
-    credited_assistant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                           on_delete=models.PROTECT,
-                                           related_name="credited_orders")
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="Fulfilling store",
+    )
+    receipt_no = models.CharField(
+        max_length=64, blank=True, help_text="The till's or platform's own reference"
+    )
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    credited_store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credited_orders",
+    )
+    credited_assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credited_orders",
+    )
     credit_rule = models.CharField(max_length=32, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
@@ -36,13 +53,18 @@ class Order(models.Model):
     class Meta:
         ordering = ["-ordered_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "store", "receipt_no"],
-                                    condition=~Q(receipt_no=""), name="order_receipt_unique"),
+            models.UniqueConstraint(
+                fields=["channel", "store", "receipt_no"],
+                condition=~Q(receipt_no=""),
+                name="order_receipt_unique",
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
-        indexes = [models.Index(fields=["member", "ordered_at"]),
-                   models.Index(fields=["credited_store", "ordered_at"]),
-                   models.Index(fields=["credited_assistant", "ordered_at"])]
+        indexes = [
+            models.Index(fields=["member", "ordered_at"]),
+            models.Index(fields=["credited_store", "ordered_at"]),
+            models.Index(fields=["credited_assistant", "ordered_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -37,8 +37,11 @@ def _local(at: datetime | None, store: Store) -> datetime:
 
 def _check_money(value: Decimal, field: str) -> Decimal:
     if value < 0 or value != value.quantize(CENT):
-        raise ValidationFailed(f"{field} must be a non-negative amount with at most 2 decimals.",
-                               code="amount_invalid", extra={"field": field})
+        raise ValidationFailed(
+            f"{field} must be a non-negative amount with at most 2 decimals.",
+            code="amount_invalid",
+            extra={"field": field},
+        )
     return value
 
 
@@ -53,57 +56,88 @@ def till_sale_record(*, store: Store, sale: TillSaleInput) -> tuple[Order, Bindi
         raise ValidationFailed("receipt_no is required.", code="receipt_required")
     member: Member | None = None
     if sale.member_code or sale.phone or sale.card_number:
-        member = member_identify(phone=sale.phone, member_code=sale.member_code,
-                                 card_number=sale.card_number)
-    assistant_id = (assistant_for_store(store_id=store.pk, assistant_ref=sale.assistant).pk
-                    if sale.assistant else None)
+        member = member_identify(
+            phone=sale.phone, member_code=sale.member_code, card_number=sale.card_number
+        )
+    assistant_id = (
+        assistant_for_store(store_id=store.pk, assistant_ref=sale.assistant).pk
+        if sale.assistant
+        else None
+    )
     refs = {line.sku for line in sale.lines}
     skus = {s.sku_code: s for s in Sku.objects.filter(sku_code__in=refs)}
     skus.update({s.barcode: s for s in Sku.objects.filter(barcode__in=refs - skus.keys())})
     unknown = sorted(refs - skus.keys())
     if unknown:
-        raise ValidationFailed("Unknown SKU or barcode.", code="sku_unknown",
-                               extra={"unknown": unknown})
+        raise ValidationFailed(
+            "Unknown SKU or barcode.", code="sku_unknown", extra={"unknown": unknown}
+        )
     line_sum = Decimal("0")
     discount_sum = Decimal("0")
     for i, line in enumerate(sale.lines):
         if line.quantity <= 0:
-            raise ValidationFailed("Quantities are positive.", code="quantity_invalid",
-                                   extra={"line": i})
+            raise ValidationFailed(
+                "Quantities are positive.", code="quantity_invalid", extra={"line": i}
+            )
         _check_money(line.unit_price, f"lines[{i}].unit_price")
         _check_money(line.discount, f"lines[{i}].discount")
         _check_money(line.amount, f"lines[{i}].amount")
         if line.amount != line.unit_price * line.quantity - line.discount:
-            raise ValidationFailed("A line's amount is unit_price x quantity - discount.",
-                                   code="line_amount_mismatch", extra={"line": i})
+            raise ValidationFailed(
+                "A line's amount is unit_price x quantity - discount.",
+                code="line_amount_mismatch",
+                extra={"line": i},
+            )
         line_sum += line.amount
         discount_sum += line.discount
     if _check_money(sale.total, "total") != line_sum:
-        raise ValidationFailed("The total is not the sum of the lines.",
-                               code="total_mismatch", extra={"lines_sum": str(line_sum)})
+        raise ValidationFailed(
+            "The total is not the sum of the lines.",
+            code="total_mismatch",
+            extra={"lines_sum": str(line_sum)},
+        )
     ordered_at = _local(sale.ordered_at, store)
     credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
     channel = channel_for_store_till()
     try:
         with transaction.atomic():
             order = Order.objects.create(
-                number=new_order_number(ordered_at), channel=channel, store=store,
-                receipt_no=sale.receipt_no.strip()[:64], member=member,
-                credited_store_id=credit.store_id, credited_assistant_id=credit.assistant_id,
-                credit_rule=credit.rule, total=sale.total, discount_total=discount_sum,
+                number=new_order_number(ordered_at),
+                channel=channel,
+                store=store,
+                receipt_no=sale.receipt_no.strip()[:64],
+                member=member,
+                credited_store_id=credit.store_id,
+                credited_assistant_id=credit.assistant_id,
+                credit_rule=credit.rule,
+                total=sale.total,
+                discount_total=discount_sum,
                 ordered_at=ordered_at,
             )
     except IntegrityError as exc:
         raise Conflict("This receipt was already recorded.", code="receipt_duplicate") from exc
-    OrderLine.objects.bulk_create([
-        OrderLine(order=order, sku=skus[line.sku], quantity=line.quantity,
-                  unit_price=line.unit_price, discount=line.discount, amount=line.amount)
-        for line in sale.lines
-    ])
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                sku=skus[line.sku],
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                amount=line.amount,
+            )
+            for line in sale.lines
+        ]
+    )
     outcome = None
     if member is not None:
-        outcome = binding_touch(member=member, store_id=store.pk, assistant_id=assistant_id,
-                                source="till_sale", at=ordered_at)
+        outcome = binding_touch(
+            member=member,
+            store_id=store.pk,
+            assistant_id=assistant_id,
+            source="till_sale",
+            at=ordered_at,
+        )
     return order, outcome
 
 

@@ -30,8 +30,9 @@ class Store(models.Model):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.DIRECT)
-    timezone = models.CharField(max_length=64, default="Asia/Shanghai",
-                                validators=[validate_timezone])
+    timezone = models.CharField(
+        max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
+    )
     opened_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -61,8 +62,9 @@ class SalesChannel(models.Model):
     name_en = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     platform = models.CharField(max_length=32, blank=True, help_text="tmall, jd, douyin...")
-    external_id = models.CharField(max_length=100, blank=True,
-                                   help_text="The shop or app id on the platform")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The shop or app id on the platform"
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

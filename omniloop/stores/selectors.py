@@ -27,6 +27,10 @@ def channel_get(*, code: str) -> SalesChannel:
 def channel_for_store_till() -> SalesChannel:
     channel, _ = SalesChannel.objects.get_or_create(
         code="store-till",
-        defaults={"name": "门店收银", "name_en": "Store till", "kind": SalesChannel.Kind.STORE_TILL},
+        defaults={
+            "name": "门店收银",
+            "name_en": "Store till",
+            "kind": SalesChannel.Kind.STORE_TILL,
+        },
     )
     return channel

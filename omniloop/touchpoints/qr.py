@@ -21,7 +21,13 @@ def qr_png(data: str, *, scale: int = 8) -> bytes:
 def qr_svg(data: str, *, scale: int = 4, title: str | None = None) -> str:
     buf = io.BytesIO()
     segno.make(data, error="m", micro=False).save(
-        buf, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True, title=title,
+        buf,
+        kind="svg",
+        scale=scale,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title=title,
         unit=None,
     )
     return buf.getvalue().decode()

@@ -20,8 +20,14 @@ def new_scene() -> str:
     return "".join(secrets.choice(SCENE_ALPHABET) for _ in range(12))
 
 
-def touchpoint_create(*, kind: str, store_id: int | None = None, assistant_id: int | None = None,
-                      product_id: int | None = None, label: str = "") -> Touchpoint:
+def touchpoint_create(
+    *,
+    kind: str,
+    store_id: int | None = None,
+    assistant_id: int | None = None,
+    product_id: int | None = None,
+    label: str = "",
+) -> Touchpoint:
     if kind not in Touchpoint.Kind.values:
         raise ValidationFailed(f"Unknown touchpoint kind {kind!r}.", code="touchpoint_kind")
     if kind in (Touchpoint.Kind.STORE_COUNTER, Touchpoint.Kind.ASSISTANT_CARD) and not store_id:
@@ -30,9 +36,14 @@ def touchpoint_create(*, kind: str, store_id: int | None = None, assistant_id: i
         raise ValidationFailed("An assistant card needs an assistant.", code="assistant_required")
     if kind == Touchpoint.Kind.PRODUCT_TAG and not product_id:
         raise ValidationFailed("A product tag needs a product.", code="product_required")
-    return Touchpoint.objects.create(scene=new_scene(), kind=kind, store_id=store_id,
-                                     assistant_id=assistant_id, product_id=product_id,
-                                     label=label[:100])
+    return Touchpoint.objects.create(
+        scene=new_scene(),
+        kind=kind,
+        store_id=store_id,
+        assistant_id=assistant_id,
+        product_id=product_id,
+        label=label[:100],
+    )
 
 
 def scene_resolve(*, scene: str) -> SceneContext:
@@ -44,10 +55,17 @@ def scene_resolve(*, scene: str) -> SceneContext:
     if tp is None:
         raise NotFound("This QR code is not one of ours.", code="scene_unknown")
     if not tp.active or (tp.expires_at and tp.expires_at <= clock.now()):
-        raise ApplicationError("This QR code is no longer in use.", code="scene_expired",
-                               status=410)
-    return SceneContext(touchpoint_id=tp.pk, scene=tp.scene, kind=tp.kind, store_id=tp.store_id,
-                        assistant_id=tp.assistant_id, product_id=tp.product_id)
+        raise ApplicationError(
+            "This QR code is no longer in use.", code="scene_expired", status=410
+        )
+    return SceneContext(
+        touchpoint_id=tp.pk,
+        scene=tp.scene,
+        kind=tp.kind,
+        store_id=tp.store_id,
+        assistant_id=tp.assistant_id,
+        product_id=tp.product_id,
+    )
 
 
 def visitor_get_or_create(*, key: str | None) -> Visitor:
@@ -65,9 +83,14 @@ def visitor_get_or_create(*, key: str | None) -> Visitor:
 
 def scan_record(*, ctx: SceneContext, visitor: Visitor, user_agent: str = "") -> ScanEvent:
     return ScanEvent.objects.create(
-        touchpoint_id=ctx.touchpoint_id, visitor=visitor, member_id=visitor.member_id,
-        store_id=ctx.store_id, assistant_id=ctx.assistant_id, product_id=ctx.product_id,
-        scanned_at=clock.now(), user_agent=user_agent[:200],
+        touchpoint_id=ctx.touchpoint_id,
+        visitor=visitor,
+        member_id=visitor.member_id,
+        store_id=ctx.store_id,
+        assistant_id=ctx.assistant_id,
+        product_id=ctx.product_id,
+        scanned_at=clock.now(),
+        user_agent=user_agent[:200],
     )
 
 

@@ -42,14 +42,28 @@ def test_sale_is_recorded_and_credited_to_store_and_serving_assistant(client, ti
 
 def test_without_assistant_the_bound_assistant_of_this_store_is_credited(client, till):
     member = make_member()
-    post_json(client, URL, sale_body("R-1", member_code=member.code,
-                                     assistant=till.assistant.staff_code),
-              HTTP_IDEMPOTENCY_KEY="key-00000001", **till.auth)
-    r = post_json(client, URL, sale_body("R-2", phone=str(member.identities.get().masked)),
-                  HTTP_IDEMPOTENCY_KEY="key-00000002", **till.auth)
+    post_json(
+        client,
+        URL,
+        sale_body("R-1", member_code=member.code, assistant=till.assistant.staff_code),
+        HTTP_IDEMPOTENCY_KEY="key-00000001",
+        **till.auth,
+    )
+    r = post_json(
+        client,
+        URL,
+        sale_body("R-2", phone=str(member.identities.get().masked)),
+        HTTP_IDEMPOTENCY_KEY="key-00000002",
+        **till.auth,
+    )
     assert r.status_code == 422  # a masked phone is not a phone
-    r = post_json(client, URL, sale_body("R-2", member_code=member.code),
-                  HTTP_IDEMPOTENCY_KEY="key-00000003", **till.auth)
+    r = post_json(
+        client,
+        URL,
+        sale_body("R-2", member_code=member.code),
+        HTTP_IDEMPOTENCY_KEY="key-00000003",
+        **till.auth,
+    )
     assert r.status_code == 201
     assert r.json()["credit_rule"] == "till_bound_assistant"
     assert r.json()["credited_assistant_code"] == till.assistant.staff_code
@@ -76,8 +90,13 @@ def test_same_key_with_another_body_is_refused_with_422(client, till):
 def test_keys_are_scoped_per_till(client, till):
     other = token_create(name="till 2", store=till.store)
     r1 = post_json(client, URL, sale_body("R-1"), HTTP_IDEMPOTENCY_KEY="key-shared", **till.auth)
-    r2 = post_json(client, URL, sale_body("R-2"), HTTP_IDEMPOTENCY_KEY="key-shared",
-                   HTTP_AUTHORIZATION=f"Bearer {other.secret}")
+    r2 = post_json(
+        client,
+        URL,
+        sale_body("R-2"),
+        HTTP_IDEMPOTENCY_KEY="key-shared",
+        HTTP_AUTHORIZATION=f"Bearer {other.secret}",
+    )
     assert r1.status_code == r2.status_code == 201
     assert Order.objects.count() == 2
 
@@ -93,11 +112,25 @@ def test_a_receipt_already_recorded_under_another_key_conflicts(client, till):
 @pytest.mark.parametrize(
     ("body_change", "status", "code"),
     [
-        ({"lines": [{"sku": "NOPE", "quantity": 1, "unit_price": "1.00", "amount": "1.00"}],
-          "total": "1.00"}, 422, "sku_unknown"),
+        (
+            {
+                "lines": [{"sku": "NOPE", "quantity": 1, "unit_price": "1.00", "amount": "1.00"}],
+                "total": "1.00",
+            },
+            422,
+            "sku_unknown",
+        ),
         ({"total": "398.00"}, 422, "total_mismatch"),
-        ({"lines": [{"sku": "JK100-M", "quantity": 1, "unit_price": "399.00",
-                     "amount": "300.00"}], "total": "300.00"}, 422, "line_amount_mismatch"),
+        (
+            {
+                "lines": [
+                    {"sku": "JK100-M", "quantity": 1, "unit_price": "399.00", "amount": "300.00"}
+                ],
+                "total": "300.00",
+            },
+            422,
+            "line_amount_mismatch",
+        ),
         ({"member_code": "812345678901"}, 422, "member_code_invalid"),
         ({"phone": "12345"}, 422, "phone_invalid"),
         ({"phone": "13700137000"}, 404, "member_not_found"),
@@ -120,16 +153,26 @@ def test_bad_sales_get_a_stable_code_and_write_nothing(client, till, body_change
 
 def test_assistant_of_another_store_cannot_be_credited(client, till):
     stranger = make_user(Role.ASSISTANT, make_store())
-    r = post_json(client, URL, sale_body(assistant=stranger.staff_code),
-                  HTTP_IDEMPOTENCY_KEY="key-other-st", **till.auth)
+    r = post_json(
+        client,
+        URL,
+        sale_body(assistant=stranger.staff_code),
+        HTTP_IDEMPOTENCY_KEY="key-other-st",
+        **till.auth,
+    )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "assistant_not_in_store"
     _nothing_written()
 
 
-@pytest.mark.parametrize(("key", "code"), [(None, "idempotency_key_missing"),
-                                           ("short", "idempotency_key_invalid"),
-                                           ("has space 123", "idempotency_key_invalid")])
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        (None, "idempotency_key_missing"),
+        ("short", "idempotency_key_invalid"),
+        ("has space 123", "idempotency_key_invalid"),
+    ],
+)
 def test_idempotency_key_is_required_and_checked(client, till, key, code):
     headers = dict(till.auth)
     if key:
@@ -141,8 +184,13 @@ def test_idempotency_key_is_required_and_checked(client, till, key, code):
 
 
 def test_malformed_json_is_a_400(client, till):
-    r = client.post(URL, data="{not json", content_type="application/json",
-                    HTTP_IDEMPOTENCY_KEY="key-json-001", **till.auth)
+    r = client.post(
+        URL,
+        data="{not json",
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="key-json-001",
+        **till.auth,
+    )
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "json_malformed"
     _nothing_written()
@@ -175,16 +223,26 @@ def test_revoked_token_is_a_401(client, till):
 
 def test_integration_token_cannot_ring_up_sales(client, till):
     hq = token_create(name="erp", role=Role.HQ_ADMIN)
-    r = post_json(client, URL, sale_body(), HTTP_IDEMPOTENCY_KEY="key-hq-00001",
-                  HTTP_AUTHORIZATION=f"Bearer {hq.secret}")
+    r = post_json(
+        client,
+        URL,
+        sale_body(),
+        HTTP_IDEMPOTENCY_KEY="key-hq-00001",
+        HTTP_AUTHORIZATION=f"Bearer {hq.secret}",
+    )
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "till_only"
     _nothing_written()
 
 
 def test_naive_ordered_at_is_the_store_local_time(client, till):
-    r = post_json(client, URL, sale_body(ordered_at="2026-11-01T10:00:00"),
-                  HTTP_IDEMPOTENCY_KEY="key-time-001", **till.auth)
+    r = post_json(
+        client,
+        URL,
+        sale_body(ordered_at="2026-11-01T10:00:00"),
+        HTTP_IDEMPOTENCY_KEY="key-time-001",
+        **till.auth,
+    )
     assert r.status_code == 201
     ordered_at = datetime.fromisoformat(r.json()["ordered_at"])
     assert ordered_at == datetime(2026, 11, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai

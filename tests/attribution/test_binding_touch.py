@@ -25,8 +25,13 @@ def two_stores():
 
 
 def _touch(member, store, assistant, **kw):
-    return binding_touch(member=member, store_id=store.pk,
-                         assistant_id=assistant.pk if assistant else None, source="scan", **kw)
+    return binding_touch(
+        member=member,
+        store_id=store.pk,
+        assistant_id=assistant.pk if assistant else None,
+        source="scan",
+        **kw,
+    )
 
 
 def test_first_touch_binds_and_records_recruiter(two_stores):
@@ -101,7 +106,9 @@ def test_an_assistant_is_added_to_a_store_only_binding(two_stores):
     assert _touch(member, a, asst_a).decision == BindingDecision.UNCHANGED
     assert _touch(member, a, None).decision == BindingDecision.UNCHANGED
     assert list(BindingChange.objects.filter(member=member).values_list("kind", flat=True)) == [
-        "assistant_added", "initial"]
+        "assistant_added",
+        "initial",
+    ]
 
 
 def test_manager_rebinds_inside_own_store_during_protection(two_stores):
@@ -110,8 +117,13 @@ def test_manager_rebinds_inside_own_store_during_protection(two_stores):
     manager = make_user(Role.STORE_MANAGER, a)
     member = make_member()
     _touch(member, a, asst_a)
-    binding_rebind(actor=actor_for_user(manager), member=member, store_id=a.pk,
-                   assistant_id=colleague.pk, reason="asst left the store")
+    binding_rebind(
+        actor=actor_for_user(manager),
+        member=member,
+        store_id=a.pk,
+        assistant_id=colleague.pk,
+        reason="asst left the store",
+    )
     binding = MemberBinding.objects.get(member=member)
     assert binding.assistant == colleague
     change = BindingChange.objects.filter(member=member).first()
@@ -125,8 +137,13 @@ def test_manager_cannot_pull_a_member_from_another_store(two_stores):
     member = make_member()
     _touch(member, a, asst_a)
     with pytest.raises(NotFound):
-        binding_rebind(actor=actor_for_user(manager_b), member=member, store_id=b.pk,
-                       assistant_id=asst_b.pk, reason="mine now")
+        binding_rebind(
+            actor=actor_for_user(manager_b),
+            member=member,
+            store_id=b.pk,
+            assistant_id=asst_b.pk,
+            reason="mine now",
+        )
     assert MemberBinding.objects.get(member=member).store == a
 
 
@@ -138,8 +155,9 @@ def test_hq_rebinds_anywhere_but_needs_a_reason_and_a_matching_assistant(two_sto
     with pytest.raises(ValidationFailed):
         binding_rebind(actor=hq, member=member, store_id=b.pk, assistant_id=asst_b.pk, reason=" ")
     with pytest.raises(ValidationFailed):
-        binding_rebind(actor=hq, member=member, store_id=b.pk, assistant_id=asst_a.pk,
-                       reason="moved")
+        binding_rebind(
+            actor=hq, member=member, store_id=b.pk, assistant_id=asst_a.pk, reason="moved"
+        )
     binding_rebind(actor=hq, member=member, store_id=b.pk, assistant_id=asst_b.pk, reason="moved")
     assert MemberBinding.objects.get(member=member).store == b
 
@@ -151,5 +169,6 @@ def test_other_roles_cannot_rebind(two_stores, role):
     _touch(member, a, asst_a)
     user = make_user(role, a if role == Role.ASSISTANT else None)
     with pytest.raises(PermissionDenied):
-        binding_rebind(actor=actor_for_user(user), member=member, store_id=a.pk,
-                       assistant_id=None, reason="x")
+        binding_rebind(
+            actor=actor_for_user(user), member=member, store_id=a.pk, assistant_id=None, reason="x"
+        )

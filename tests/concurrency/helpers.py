@@ -17,7 +17,7 @@ def run_at_once(n: int, fn: Callable[[int], Any]) -> list[Any]:
         try:
             barrier.wait(timeout=30)
             results[i] = fn(i)
-        except BaseException as exc:  # noqa: BLE001 - collected for the test to inspect
+        except BaseException as exc:
             results[i] = exc
         finally:
             connections.close_all()

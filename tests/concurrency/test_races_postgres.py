@@ -30,8 +30,13 @@ def test_twenty_concurrent_requests_with_one_key_make_one_sale():
     body = sale_body("R-RACE")
 
     def call(_: int):
-        r = post_json(Client(), "/api/v1/pos/sales", body, HTTP_IDEMPOTENCY_KEY="race-key-0001",
-                      HTTP_AUTHORIZATION=f"Bearer {secret}")
+        r = post_json(
+            Client(),
+            "/api/v1/pos/sales",
+            body,
+            HTTP_IDEMPOTENCY_KEY="race-key-0001",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
         return r.status_code, r.json()
 
     results = run_at_once(20, call)
@@ -46,14 +51,21 @@ def test_concurrent_first_touches_make_one_binding():
     assistants = [make_user(Role.ASSISTANT, stores[i % 4]) for i in range(12)]
     member = make_member()
 
-    results = run_at_once(12, lambda i: binding_touch(
-        member=Member.objects.get(pk=member.pk), store_id=assistants[i].store_id,
-        assistant_id=assistants[i].pk, source="scan"))
+    results = run_at_once(
+        12,
+        lambda i: binding_touch(
+            member=Member.objects.get(pk=member.pk),
+            store_id=assistants[i].store_id,
+            assistant_id=assistants[i].pk,
+            source="scan",
+        ),
+    )
     assert all(not isinstance(r, BaseException) for r in results), results
     assert sum(r.decision == "bound" for r in results) == 1
     binding = MemberBinding.objects.get(member=member)
-    assert all((r.store_id, r.assistant_id) == (binding.store_id, binding.assistant_id)
-               for r in results)
+    assert all(
+        (r.store_id, r.assistant_id) == (binding.store_id, binding.assistant_id) for r in results
+    )
     assert BindingChange.objects.filter(member=member).count() == 1
 
 
@@ -75,8 +87,9 @@ def test_a_one_time_code_joins_once_under_concurrency(sms_outbox):
 
     def call(_: int):
         try:
-            return member_join(phone_raw="13912345678", code=code, consents={}, visitor=None,
-                               scene=None).member_id
+            return member_join(
+                phone_raw="13912345678", code=code, consents={}, visitor=None, scene=None
+            ).member_id
         except ValidationFailed as exc:
             return exc.code
 

@@ -16,19 +16,27 @@ from omniloop.members.services import consent_record, identity_attach, member_me
 from omniloop.orders.services import till_sale_record
 from omniloop.orders.values import SaleLineInput, TillSaleInput
 from omniloop.touchpoints.models import ScanEvent, Touchpoint
-from omniloop.touchpoints.services import scan_record, scene_resolve, visitor_get_or_create
-from omniloop.touchpoints.services import visitor_link
+from omniloop.touchpoints.services import (
+    scan_record,
+    scene_resolve,
+    visitor_get_or_create,
+    visitor_link,
+)
 from tests.factories import make_member, make_product, make_store, make_touchpoint, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def _sale(store, member, receipt):
-    line = SaleLineInput(sku="JK1-M", quantity=1, unit_price=Decimal("100.00"),
-                         amount=Decimal("100.00"))
-    till_sale_record(store=store, sale=TillSaleInput(receipt_no=receipt, lines=(line,),
-                                                     total=Decimal("100.00"),
-                                                     member_code=member.code))
+    line = SaleLineInput(
+        sku="JK1-M", quantity=1, unit_price=Decimal("100.00"), amount=Decimal("100.00")
+    )
+    till_sale_record(
+        store=store,
+        sale=TillSaleInput(
+            receipt_no=receipt, lines=(line,), total=Decimal("100.00"), member_code=member.code
+        ),
+    )
 
 
 def _scan(tp, member):
@@ -57,12 +65,14 @@ def test_merge_moves_every_order_scan_identity_consent_point_and_binding():
     before_orders = {o.pk for o in dup.orders.all()} | {o.pk for o in survivor.orders.all()}
     before_scans = set(ScanEvent.objects.values_list("pk", flat=True))
 
-    outcome = member_merge(survivor_id=survivor.pk, merged_id=dup.pk, actor="user:1",
-                           reason="same person, two phones")
+    outcome = member_merge(
+        survivor_id=survivor.pk, merged_id=dup.pk, actor="user:1", reason="same person, two phones"
+    )
 
     assert {o.pk for o in survivor.orders.all()} == before_orders
-    assert set(ScanEvent.objects.filter(member=survivor).values_list("pk", flat=True)) == \
-        before_scans
+    assert (
+        set(ScanEvent.objects.filter(member=survivor).values_list("pk", flat=True)) == before_scans
+    )
     assert MemberIdentity.objects.filter(member=survivor).count() == 4
     assert not MemberIdentity.objects.filter(member=dup).exists()
     assert survivor.consents.filter(channel="sms", granted=True).exists()

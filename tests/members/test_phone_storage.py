@@ -33,8 +33,9 @@ def _all_text_in_database() -> str:
 def test_joined_members_phone_is_only_stored_encrypted_and_indexed(sms_outbox):
     otp_send(phone_raw="+86 139-1234-5678", client_key="t")
     code = sms_outbox[-1].text.split("验证码 ")[1][:6]
-    result = member_join(phone_raw="13912345678", code=code, consents={"sms": True},
-                         visitor=None, scene=None)
+    result = member_join(
+        phone_raw="13912345678", code=code, consents={"sms": True}, visitor=None, scene=None
+    )
     make_member("13800138000")
     everything = _all_text_in_database()
     for needle in ("13912345678", "+8613912345678", "1391234", "13800138000"):

@@ -30,8 +30,13 @@ def test_join_binds_to_the_scanned_assistant_and_gives_the_welcome_points(sms_ou
     sent = otp_send(phone_raw=PHONE, client_key="1.2.3.4")
     assert sent.masked_phone == "139****5678"
     assert sms_outbox[-1].to_e164 == "+8613912345678"
-    result = member_join(phone_raw=PHONE, code=_code(sms_outbox),
-                         consents={"sms": True, "wechat": False}, visitor=None, scene=tp.scene)
+    result = member_join(
+        phone_raw=PHONE,
+        code=_code(sms_outbox),
+        consents={"sms": True, "wechat": False},
+        visitor=None,
+        scene=tp.scene,
+    )
     assert result.created and result.welcome_points == 100
     binding = MemberBinding.objects.get(member_id=result.member_id)
     assert (binding.store, binding.assistant) == (store, assistant)
@@ -43,13 +48,15 @@ def test_join_binds_to_the_scanned_assistant_and_gives_the_welcome_points(sms_ou
 
 def test_joining_again_logs_in_without_a_duplicate_or_a_second_welcome(sms_outbox):
     otp_send(phone_raw=PHONE, client_key="a")
-    first = member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None,
-                        scene=None)
+    first = member_join(
+        phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None, scene=None
+    )
     with freeze_time(None) as clock:
         clock.tick(61)
         otp_send(phone_raw="+86 139 1234 5678", client_key="a")
-        again = member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None,
-                            scene=None)
+        again = member_join(
+            phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None, scene=None
+        )
     assert (again.member_id, again.created, again.welcome_points) == (first.member_id, False, 0)
     assert Member.objects.count() == 1
     assert points_balance(member_id=first.member_id) == 100
@@ -73,8 +80,7 @@ def test_expired_code_is_refused(sms_outbox):
     with freeze_time("2026-11-24 10:00:00"):
         otp_send(phone_raw=PHONE, client_key="a")
     with freeze_time("2026-11-24 10:05:01"), pytest.raises(ValidationFailed) as exc:
-        member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None,
-                    scene=None)
+        member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None, scene=None)
     assert exc.value.code == "otp_expired"
     assert Member.objects.count() == 0
 
@@ -88,14 +94,16 @@ def test_a_code_works_once(sms_outbox):
     assert exc.value.code == "otp_expired"
 
 
-@pytest.mark.parametrize(("scene", "code", "status"), [("zzzzzzzzzzzz", "scene_unknown", 404),
-                                                        ("../../etc", "scene_unknown", 404)])
-def test_unknown_or_forged_scene_is_refused_before_anything_is_written(sms_outbox, scene, code,
-                                                                        status):
+@pytest.mark.parametrize(
+    ("scene", "code", "status"),
+    [("zzzzzzzzzzzz", "scene_unknown", 404), ("../../etc", "scene_unknown", 404)],
+)
+def test_unknown_or_forged_scene_is_refused_before_anything_is_written(
+    sms_outbox, scene, code, status
+):
     otp_send(phone_raw=PHONE, client_key="a")
     with pytest.raises(ApplicationError) as exc:
-        member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None,
-                    scene=scene)
+        member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None, scene=scene)
     assert (exc.value.code, exc.value.status) == (code, status)
     assert Member.objects.count() == 0
     assert OtpChallenge.objects.get().consumed_at is None  # the code is still usable
@@ -106,8 +114,9 @@ def test_retired_scene_is_gone(sms_outbox):
     Touchpoint.objects.filter(pk=tp.pk).update(active=False)
     otp_send(phone_raw=PHONE, client_key="a")
     with pytest.raises(ApplicationError) as exc:
-        member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None,
-                    scene=tp.scene)
+        member_join(
+            phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=None, scene=tp.scene
+        )
     assert (exc.value.code, exc.value.status) == ("scene_expired", 410)
 
 
@@ -153,6 +162,7 @@ def test_visitor_scans_are_linked_on_join(sms_outbox):
     visitor = visitor_get_or_create(key=None)
     scan_visit(scene=tp.scene, visitor=visitor)
     otp_send(phone_raw=PHONE, client_key="a")
-    result = member_join(phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=visitor,
-                         scene=tp.scene)
+    result = member_join(
+        phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=visitor, scene=tp.scene
+    )
     assert visitor.scans.get().member_id == result.member_id

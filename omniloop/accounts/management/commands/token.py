@@ -1,4 +1,8 @@
-"""`omniloop token create --store CODE | --role ROLE`, `omniloop token list`, `omniloop token revoke ID`."""
+"""API tokens from the command line.
+
+`omniloop token create --store CODE | --role ROLE`, `omniloop token list`,
+`omniloop token revoke ID`.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create a token and print its secret once")
         scope = create.add_mutually_exclusive_group(required=True)
         scope.add_argument("--store", help="Store code: a till token bound to this store")
-        scope.add_argument("--role", choices=[str(r) for r in HQ_ROLES],
-                           help="HQ role: an integration token")
+        scope.add_argument(
+            "--role", choices=[str(r) for r in HQ_ROLES], help="HQ role: an integration token"
+        )
         create.add_argument("--name", default="", help="A label, e.g. 'Till 2'")
         create.add_argument("--expires-days", type=int, default=None)
         sub.add_parser("list", help="List tokens (never their secrets)")
@@ -40,12 +45,15 @@ class Command(BaseCommand):
 
     def _create(self, opts: dict[str, Any]) -> None:
         store = store_get(code=opts["store"]) if opts["store"] else None
-        expires = (clock.now() + timedelta(days=opts["expires_days"])
-                   if opts["expires_days"] else None)
+        expires = (
+            clock.now() + timedelta(days=opts["expires_days"]) if opts["expires_days"] else None
+        )
         name = opts["name"] or (f"till {store.code}" if store else f"integration {opts['role']}")
         issued = token_create(name=name, store=store, role=opts["role"], expires_at=expires)
-        self.stderr.write(f"Token {issued.token.pk} created ({name}). Store the secret now: it is "
-                          "not shown again.")
+        self.stderr.write(
+            f"Token {issued.token.pk} created ({name}). Store the secret now: it is "
+            "not shown again."
+        )
         self.stdout.write(issued.secret)
 
     def _list(self, opts: dict[str, Any]) -> None:
