@@ -1,0 +1,108 @@
+"""Every API operation x every kind of caller. A new endpoint fails here until it is classified."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from omniloop.accounts.models import Role
+from omniloop.accounts.services import token_create
+from omniloop.api.main import api
+from omniloop.orders.models import Order
+from tests.api.helpers import sale_body
+from tests.factories import make_member, make_product, make_store
+
+pytestmark = pytest.mark.django_db
+
+TILL = "till"
+HQ_ROLES = (Role.HQ_ADMIN, Role.MARKETER, Role.CS_AGENT)
+CALLERS = (TILL, *HQ_ROLES)
+
+# (method, path template) -> callers allowed. Everyone else: 401 without a token, 403 with one.
+API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", "/api/v1/pos/members/identify"): frozenset({TILL}),
+    ("POST", "/api/v1/pos/sales"): frozenset({TILL}),
+    ("GET", "/api/v1/stores"): frozenset(HQ_ROLES),
+    ("GET", "/api/v1/members/{member_code}"): frozenset({Role.HQ_ADMIN, Role.CS_AGENT}),
+}
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _operations() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
+
+
+def test_every_api_operation_is_classified():
+    assert _operations() == set(API_ACCESS), (
+        "Classify new endpoints in API_ACCESS (and remove deleted ones)"
+    )
+
+
+@pytest.fixture
+def world(db):
+    store = make_store("sh01")
+    make_product("JK100")
+    member = make_member("13900139000")
+    secrets = {TILL: token_create(name="till", store=store).secret}
+    for role in HQ_ROLES:
+        secrets[role] = token_create(name=role, role=role).secret
+    return {"member": member, "secrets": secrets}
+
+
+def _request(client, method: str, template: str, world, secret: str | None, n: int):
+    path = template.replace("{member_code}", world["member"].code)
+    headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-key-{n:04d}"}
+    if secret:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    body = {}
+    if path.endswith("/sales"):
+        body = sale_body(f"R-{n}")
+    elif path.endswith("/identify"):
+        body = {"member_code": world["member"].code}
+    return client.generic(
+        method,
+        path,
+        data=json.dumps(body) if method != "GET" else "",
+        content_type="application/json",
+        **headers,
+    )
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(API_ACCESS))
+def test_each_operation_against_each_caller(client, world, method, template):
+    r = _request(client, method, template, world, None, 0)
+    assert r.status_code == 401, (method, template, "anonymous", r.status_code)
+    for n, caller in enumerate(CALLERS, start=1):
+        r = _request(client, method, template, world, world["secrets"][caller], n)
+        allowed = caller in API_ACCESS[(method, template)]
+        if allowed:
+            assert r.status_code in (200, 201), (method, template, caller, r.content)
+        else:
+            assert r.status_code == 403, (method, template, caller, r.status_code)
+            assert r.json()["error"]["code"] in ("till_only", "role_forbidden")
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(API_ACCESS))
+def test_switching_the_http_method_reaches_nothing(client, world, method, template):
+    registered = {m for (m, t) in API_ACCESS if t == template}
+    for other in set(ALL_METHODS) - registered:
+        for secret in world["secrets"].values():
+            r = _request(client, other, template, world, secret, 99)
+            assert r.status_code == 405, (other, template, r.status_code)
+    assert Order.objects.filter(receipt_no="R-99").count() == 0
+
+
+def test_tills_identify_members_of_any_store_but_see_phones_masked(client, world):
+    other_store = make_store("bj01")
+    secret = token_create(name="till bj", store=other_store).secret
+    r = client.post(
+        "/api/v1/pos/members/identify",
+        data=json.dumps({"phone": "13900139000"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert r.status_code == 200
+    assert r.json()["phone_masked"] == "139****9000"
+    assert "13900139000" not in r.content.decode()
