@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from omniloop.stores.models import Store
 from omniloop.stores.selectors import channel_for_store_till
 
 CENT = Decimal("0.01")
+FUTURE_TOLERANCE = timedelta(minutes=10)  # till clocks drift; a sale from tomorrow is a bug
 
 
 def new_order_number(at: datetime) -> str:
@@ -97,6 +98,8 @@ def till_sale_record(*, store: Store, sale: TillSaleInput) -> tuple[Order, Bindi
             extra={"lines_sum": str(line_sum)},
         )
     ordered_at = _local(sale.ordered_at, store)
+    if ordered_at > clock.now() + FUTURE_TOLERANCE:
+        raise ValidationFailed("ordered_at is in the future.", code="ordered_at_future")
     credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
     channel = channel_for_store_till()
     try:

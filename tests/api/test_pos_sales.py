@@ -139,6 +139,8 @@ def test_a_receipt_already_recorded_under_another_key_conflicts(client, till):
         ({"total": "-1.00"}, 422, "validation_error"),
         ({"total": "399.001"}, 422, "validation_error"),
         ({"unexpected": "field"}, 422, "validation_error"),
+        ({"ordered_at": "2099-01-01T00:00:00+08:00"}, 422, "ordered_at_future"),
+        ({"ordered_at": "yesterday"}, 422, "validation_error"),
     ],
 )
 def test_bad_sales_get_a_stable_code_and_write_nothing(client, till, body_change, status, code):
