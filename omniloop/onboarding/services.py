@@ -25,6 +25,7 @@ from omniloop.members.services import (
 )
 from omniloop.onboarding.values import JoinResult, OtpSent
 from omniloop.touchpoints.models import Visitor
+from omniloop.touchpoints.selectors import visitor_unlinked_store_touches
 from omniloop.touchpoints.services import scan_record, scene_resolve, visitor_link
 from omniloop.touchpoints.values import SceneContext
 
@@ -103,9 +104,20 @@ def member_join(
                     granted=consents[channel],
                     source=f"join_form:{ctx.scene}" if ctx else "join_form",
                 )
-        if visitor is not None:
-            visitor_link(visitor=visitor, member=member)
         outcome = None
+        if visitor is not None:
+            # Scans made before joining count as touches, in the order they happened: the first
+            # store and assistant scanned win, even if the join page was reached from a later tag.
+            for touch in visitor_unlinked_store_touches(visitor_id=visitor.pk):
+                outcome = binding_touch(
+                    member=member,
+                    store_id=touch.store_id,
+                    assistant_id=touch.assistant_id,
+                    source="scan",
+                    touchpoint_id=touch.touchpoint_id,
+                    at=touch.at,
+                )
+            visitor_link(visitor=visitor, member=member)
         if ctx is not None and ctx.store_id:
             outcome = binding_touch(
                 member=member,

@@ -8,6 +8,7 @@ from omniloop.accounts.access import Actor, access_store
 from omniloop.catalog.models import Product
 from omniloop.core.errors import NotFound
 from omniloop.touchpoints.models import ScanEvent, Touchpoint
+from omniloop.touchpoints.values import StoreTouch
 
 
 def touchpoint_list(
@@ -54,8 +55,11 @@ def touchpoint_list_with_scans(
     *, actor: Actor, store_id: int | None = None, kind: str | None = None
 ) -> QuerySet[Touchpoint]:
     """`touchpoint_list` with each touchpoint's scan count as `.scan_count`."""
-    return touchpoint_list(actor=actor, store_id=store_id, kind=kind).annotate(
-        scan_count=Count("scans")
+    # Meta.ordering is not applied to aggregating queries, so the order is spelled out.
+    return (
+        touchpoint_list(actor=actor, store_id=store_id, kind=kind)
+        .annotate(scan_count=Count("scans"))
+        .order_by("store_id", "kind", "pk")
     )
 
 
@@ -83,3 +87,13 @@ def products_without_tag(*, store_id: int) -> QuerySet[Product]:
         .exclude(Exists(tagged))
         .order_by("style_code")
     )
+
+
+def visitor_unlinked_store_touches(*, visitor_id: int, limit: int = 50) -> list[StoreTouch]:
+    """The visitor's anonymous in-store scans, oldest first."""
+    rows = (
+        ScanEvent.objects.filter(visitor_id=visitor_id, member__isnull=True, store__isnull=False)
+        .order_by("scanned_at", "pk")
+        .values_list("store_id", "assistant_id", "touchpoint_id", "scanned_at")[:limit]
+    )
+    return [StoreTouch(store_id=s, assistant_id=a, touchpoint_id=t, at=at) for s, a, t, at in rows]

@@ -1,6 +1,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class StoreTouch:
+    """An anonymous scan in a store, replayed through the binding rules once the shopper joins."""
+
+    store_id: int
+    assistant_id: int | None
+    touchpoint_id: int
+    at: datetime
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,23 @@ def test_visitor_scans_are_linked_on_join(sms_outbox):
         phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=visitor, scene=tp.scene
     )
     assert visitor.scans.get().member_id == result.member_id
+
+
+def test_the_first_scanned_assistant_wins_even_if_the_join_starts_from_a_product_tag(sms_outbox):
+    from omniloop.onboarding.services import scan_visit
+    from tests.factories import make_product
+
+    store = make_store()
+    assistant = make_user(Role.ASSISTANT, store)
+    card = make_touchpoint(Touchpoint.Kind.ASSISTANT_CARD, store=store, assistant=assistant)
+    tag = make_touchpoint(Touchpoint.Kind.PRODUCT_TAG, store=store, product=make_product())
+    visitor = visitor_get_or_create(key=None)
+    scan_visit(scene=card.scene, visitor=visitor)
+    scan_visit(scene=tag.scene, visitor=visitor)
+    otp_send(phone_raw=PHONE, client_key="a")
+    result = member_join(
+        phone_raw=PHONE, code=_code(sms_outbox), consents={}, visitor=visitor, scene=tag.scene
+    )
+    binding = MemberBinding.objects.get(member_id=result.member_id)
+    assert (binding.store, binding.assistant, binding.touchpoint) == (store, assistant, card)
+    assert result.binding is not None and result.binding.assistant_id == assistant.pk

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import get_language
+
+from omniloop.catalog.models import Product
+from omniloop.catalog.selectors import price_for
+from omniloop.core.brand import brand_settings
+
+register = template.Library()
+
+# H5 pages are a channel of their own but show the one catalog price (R2).
+H5_CHANNEL: str | None = None
+
+
+def english() -> bool:
+    return (get_language() or "").lower().startswith("en")
+
+
+@register.filter
+def loc(obj: object, field: str) -> str:
+    """`{{ product|loc:"name" }}`: the `name_en` twin in English when it is filled in."""
+    if english():
+        value = getattr(obj, f"{field}_en", "")
+        if value:
+            return str(value)
+    return str(getattr(obj, field, "") or "")
+
+
+@register.filter
+def loc_pair(pair: tuple[str, str]) -> str:
+    """A (Chinese, English) pair, such as a SKU colour, in the active language."""
+    zh, en = pair
+    return en if english() and en else zh
+
+
+@register.filter
+def yuan(amount: Decimal | int | None) -> str:
+    if amount is None:
+        return ""
+    return f"¥{Decimal(amount):,.2f}"
+
+
+@register.filter
+def h5_price(product: Product) -> str:
+    return yuan(price_for(product=product, channel_code=H5_CHANNEL))
+
+
+@register.filter
+def first_photo_url(product: Product) -> str:
+    photos = list(product.photos.all())
+    return photos[0].image.url if photos else ""
+
+
+@register.simple_tag(takes_context=True)
+def brand_name(context: template.Context) -> str:
+    # Shown in the header, the title and the footer: read the settings row once per request.
+    request = context.get("request")
+    brand = getattr(request, "_h5_brand", None)
+    if brand is None:
+        brand = brand_settings()
+        if request is not None:
+            request._h5_brand = brand
+    return loc(brand, "name")
