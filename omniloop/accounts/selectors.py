@@ -73,3 +73,11 @@ def store_for_actor(*, actor: Actor, store_id: int) -> Store:
         raise NotFound("Not found.", code="store_not_found")
     access_store(actor, store.pk)
     return store
+
+
+def staff_display_names(*, user_ids: set[int]) -> dict[int, str]:
+    """Names to show for actor labels such as "user:12" in histories."""
+    return {
+        u.pk: u.display_name or u.username
+        for u in User.objects.filter(pk__in=user_ids).only("pk", "display_name", "username")
+    }

@@ -72,9 +72,10 @@ def scan_count(*, actor: Actor, since: datetime) -> int:
 
 
 def product_tag_exists(*, store_id: int | None, product_id: int) -> bool:
-    return Touchpoint.objects.filter(
-        kind=Touchpoint.Kind.PRODUCT_TAG, store_id=store_id, product_id=product_id
-    ).exists()
+    qs = Touchpoint.objects.filter(kind=Touchpoint.Kind.PRODUCT_TAG, product_id=product_id)
+    if store_id is None:
+        return qs.filter(store__isnull=True).exists()
+    return qs.filter(store_id=store_id).exists()
 
 
 def products_without_tag(*, store_id: int) -> QuerySet[Product]:

@@ -1,0 +1,61 @@
+"""Which roles may open which dashboard page: the one table every view is checked against.
+
+`staff_view(name)` refuses to decorate a view whose URL name is missing here, and a test walks
+the URL patterns, so a new page cannot ship unclassified. Object-level scoping (another store's
+member, store, touchpoint) is the selectors' job, not this table's."""
+
+from __future__ import annotations
+
+from omniloop.accounts.models import Role
+
+HQ_ADMIN = Role.HQ_ADMIN.value
+MARKETER = Role.MARKETER.value
+CS_AGENT = Role.CS_AGENT.value
+STORE_MANAGER = Role.STORE_MANAGER.value
+ASSISTANT = Role.ASSISTANT.value
+
+ALL_ROLES = frozenset({HQ_ADMIN, MARKETER, CS_AGENT, STORE_MANAGER, ASSISTANT})
+TOUCHPOINT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
+TOUCHPOINT_WRITERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER})
+PHONE_READERS = frozenset({HQ_ADMIN, CS_AGENT})
+
+PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
+
+VIEW_ROLES: dict[str, frozenset[str]] = {
+    "dashboard:logout": ALL_ROLES,
+    "dashboard:home": ALL_ROLES,
+    # Members
+    "dashboard:members": ALL_ROLES,
+    "dashboard:member_detail": ALL_ROLES,
+    "dashboard:member_phone": PHONE_READERS,
+    "dashboard:member_rebind": frozenset({HQ_ADMIN, STORE_MANAGER}),
+    "dashboard:member_merge": frozenset({HQ_ADMIN}),
+    # Stores and staff
+    "dashboard:stores": ALL_ROLES,
+    "dashboard:store_detail": ALL_ROLES,
+    "dashboard:store_create": frozenset({HQ_ADMIN}),
+    "dashboard:store_edit": frozenset({HQ_ADMIN}),
+    "dashboard:staff": frozenset({HQ_ADMIN, STORE_MANAGER}),
+    "dashboard:staff_create": frozenset({HQ_ADMIN, STORE_MANAGER}),
+    # Catalog
+    "dashboard:products": ALL_ROLES,
+    "dashboard:product_detail": ALL_ROLES,
+    # Touchpoints
+    "dashboard:touchpoints": TOUCHPOINT_READERS,
+    "dashboard:touchpoint_create": TOUCHPOINT_WRITERS,
+    "dashboard:touchpoint_qr": TOUCHPOINT_READERS,
+    "dashboard:store_tag_sheet": TOUCHPOINT_READERS,
+    "dashboard:store_tags_create": TOUCHPOINT_WRITERS,
+    # API tokens
+    "dashboard:tokens": frozenset({HQ_ADMIN}),
+    "dashboard:token_create": frozenset({HQ_ADMIN}),
+    "dashboard:token_revoke": frozenset({HQ_ADMIN}),
+}
+
+
+def is_classified(name: str) -> bool:
+    return name in PUBLIC_VIEWS or name in VIEW_ROLES
+
+
+def role_may_open(role: str, name: str) -> bool:
+    return name in PUBLIC_VIEWS or role in VIEW_ROLES.get(name, frozenset())

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+from django import template
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from omniloop.dashboard.access_map import role_may_open
+from omniloop.dashboard.labels import label_for
+
+register = template.Library()
+
+# (url name, label, icon path data); shown only to roles the access map lets in.
+NAV = [
+    ("dashboard:home", _("Overview"), "M3 11l9-8 9 8v10h-6v-6H9v6H3z"),
+    (
+        "dashboard:members",
+        _("Members"),
+        "M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1M9 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6M22 19v-1a4 4 "
+        "0 0 0-3-3.9M16 4.1a3 3 0 0 1 0 5.8",
+    ),
+    ("dashboard:stores", _("Stores"), "M3 9l2-5h14l2 5M4 9v11h16V9M3 9h18M9 20v-6h6v6"),
+    (
+        "dashboard:staff",
+        _("Staff"),
+        "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8M4 21v-1a6 6 0 0 1 6-6h4a6 6 0 0 1 6 6v1",
+    ),
+    ("dashboard:products", _("Products"), "M20 7l-8-4-8 4v10l8 4 8-4zM4 7l8 4 8-4M12 11v10"),
+    (
+        "dashboard:touchpoints",
+        _("Touchpoints"),
+        "M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h2v2h-2zM18 18h2v2h-2zM14 18h2M18 14h2",
+    ),
+    (
+        "dashboard:tokens",
+        _("API tokens"),
+        "M15 7a4 4 0 1 1-3.9 4.9L3 20v-3h3v-3h3l2.1-2.1A4 4 0 0 1 15 7z",
+    ),
+]
+
+
+@register.filter
+def label(value: Any, group: str) -> str:
+    """{{ user.role|label:"role" }}: the translated label of a stored choice."""
+    return label_for(group, value)
+
+
+@register.filter
+def loc(obj: Any, field: str) -> str:
+    """{{ product|loc:"name" }}: the `_en` twin when the page is in English and it is filled."""
+    if obj is None:
+        return ""
+    if (get_language() or "").startswith("en"):
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return str(english)
+    return str(getattr(obj, field, "") or "")
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"¥{Decimal(value):,.2f}"
+
+
+@register.filter
+def phone_intl(e164: str) -> str:
+    """+8613812345678 -> +86 138 1234 5678, easier to read out to a customer."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def staff_name(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(user.display_name or user.username)
+
+
+@register.simple_tag(takes_context=True)
+def may_open(context: template.Context, name: str) -> bool:
+    """{% may_open "dashboard:member_rebind" as can_rebind %}"""
+    user = context["request"].user
+    return bool(user.is_authenticated and role_may_open(user.role, name))
+
+
+@register.inclusion_tag("dashboard/_nav.html", takes_context=True)
+def dashboard_nav(context: template.Context, quick: bool = False) -> dict[str, Any]:
+    request = context["request"]
+    user = request.user
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = []
+    for name, text, icon in NAV:
+        if quick and name == "dashboard:home":
+            continue
+        if user.is_authenticated and role_may_open(user.role, name):
+            section = name.split(":")[1]
+            active = current == name or (
+                section != "home" and current.startswith(f"dashboard:{section.rstrip('s')}")
+            )
+            items.append({"url": reverse(name), "label": text, "icon": icon, "active": active})
+    return {"items": items}
