@@ -62,6 +62,10 @@ def member_rebind(request: HttpRequest, actor: Actor, member_id: int) -> HttpRes
 def member_merge_view(request: HttpRequest, actor: Actor, member_id: int) -> HttpResponse:
     member = access_member(actor=actor, member_id=member_id)
     code = request.POST.get("other_code", "").strip()
+    if not code:
+        raise ValidationFailed(
+            _("Enter the code of the member to merge."), code="merge_code_required"
+        )
     other = member_by_code(code=code)
     if other is None:
         raise NotFound(_("No member has this code."), code="member_not_found")

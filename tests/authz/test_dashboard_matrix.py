@@ -1,0 +1,92 @@
+"""Every dashboard URL x every role x (own store's object, another store's object).
+
+Expectations come from the rules, not from the view code: a role outside the page's roles gets
+403; store staff reaching another store's member, store or touchpoint get 404; HQ reaches all.
+A URL with a parameter this test does not know how to fill fails until it is added here."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from omniloop.accounts.models import Role
+from omniloop.accounts.services import token_create
+from omniloop.attribution.services import binding_touch
+from omniloop.dashboard import urls as dashboard_urls
+from omniloop.dashboard.access_map import PUBLIC_VIEWS, VIEW_ROLES
+from omniloop.touchpoints.models import Touchpoint
+from tests.factories import make_member, make_product, make_store, make_touchpoint, make_user
+
+pytestmark = pytest.mark.django_db
+STORE_ROLES = {Role.STORE_MANAGER.value, Role.ASSISTANT.value}
+STORE_SCOPED_PARAMS = {"member_id", "code", "touchpoint_id"}
+
+
+@pytest.fixture
+def world():
+    a, b = make_store("sta"), make_store("stb")
+    asst_a, asst_b = make_user(Role.ASSISTANT, a), make_user(Role.ASSISTANT, b)
+    m_a, m_b = make_member("13800138001"), make_member("13900139002")
+    binding_touch(member=m_a, store_id=a.pk, assistant_id=asst_a.pk, source="scan")
+    binding_touch(member=m_b, store_id=b.pk, assistant_id=asst_b.pk, source="scan")
+    product = make_product("JK1")
+    tp_a = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=a)
+    tp_b = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=b)
+    token = token_create(name="till", store=a).token
+    params = {
+        "own": {"member_id": m_a.pk, "code": "sta", "touchpoint_id": tp_a.pk},
+        "other": {"member_id": m_b.pk, "code": "stb", "touchpoint_id": tp_b.pk},
+        "any": {"style_code": product.style_code, "fmt": "svg", "token_id": token.pk},
+    }
+    return {"store_a": a, "params": params}
+
+
+def _kwargs(pattern, params, variant):
+    names = set(pattern.pattern.converters)
+    unknown = names - set(params["own"]) - set(params["any"])
+    assert not unknown, f"teach the matrix how to fill {unknown} for {pattern.name}"
+    return {n: params[variant].get(n, params["any"].get(n)) for n in names}
+
+
+def _call(client, url):
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url, {})
+    return response
+
+
+@pytest.mark.parametrize("role", sorted(Role.values))
+def test_every_dashboard_url_against_the_role(world, role):
+    user = make_user(role, world["store_a"] if role in STORE_ROLES else None)
+    client = Client()
+    client.force_login(user)
+    for pattern in dashboard_urls.urlpatterns:
+        name = f"dashboard:{pattern.name}"
+        if name in PUBLIC_VIEWS or name == "dashboard:logout":
+            continue
+        allowed = role in VIEW_ROLES[name]
+        scoped = bool(set(pattern.pattern.converters) & STORE_SCOPED_PARAMS)
+        for variant in ("own", "other") if scoped else ("own",):
+            url = reverse(name, kwargs=_kwargs(pattern, world["params"], variant))
+            status = _call(client, url).status_code
+            if not allowed:
+                expected = {403}
+            elif variant == "other" and role in STORE_ROLES:
+                expected = {404}
+            else:
+                expected = {200, 201, 302, 400, 422}
+            assert status in expected, (role, name, variant, status)
+
+
+def test_anonymous_reaches_no_dashboard_page(world):
+    client = Client()
+    for pattern in dashboard_urls.urlpatterns:
+        name = f"dashboard:{pattern.name}"
+        if name in PUBLIC_VIEWS:
+            continue
+        url = reverse(name, kwargs=_kwargs(pattern, world["params"], "own"))
+        response = _call(client, url)
+        assert response.status_code in (302, 403), (name, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("dashboard:login"))
