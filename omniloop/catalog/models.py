@@ -48,7 +48,7 @@ class Product(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     launched_on = models.DateField(null=True, blank=True)
-    outfit: models.ManyToManyField["Product", "OutfitLink"] = models.ManyToManyField(
+    outfit: models.ManyToManyField[Product, OutfitLink] = models.ManyToManyField(
         "self", through="OutfitLink", symmetrical=False, related_name="+", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)

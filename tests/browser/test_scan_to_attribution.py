@@ -13,8 +13,14 @@ from omniloop.accounts.models import Role
 from omniloop.catalog.models import OutfitLink
 from omniloop.members.models import Member
 from omniloop.touchpoints.models import Touchpoint
-from tests.factories import PASSWORD, make_member, make_product, make_store, make_touchpoint
-from tests.factories import make_user
+from tests.factories import (
+    PASSWORD,
+    make_member,
+    make_product,
+    make_store,
+    make_touchpoint,
+    make_user,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
