@@ -46,6 +46,8 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:touchpoint_qr": TOUCHPOINT_READERS,
     "dashboard:store_tag_sheet": TOUCHPOINT_READERS,
     "dashboard:store_tags_create": TOUCHPOINT_WRITERS,
+    # Brand rules
+    "dashboard:brand_settings": frozenset({HQ_ADMIN}),
     # API tokens
     "dashboard:tokens": frozenset({HQ_ADMIN}),
     "dashboard:token_create": frozenset({HQ_ADMIN}),

@@ -2,6 +2,7 @@ from django.urls import path
 
 from omniloop.dashboard.views import (
     auth,
+    brand,
     home,
     member_actions,
     members,
@@ -41,6 +42,7 @@ urlpatterns = [
         touchpoints.touchpoint_qr,
         name="touchpoint_qr",
     ),
+    path("settings/", brand.brand_settings_view, name="brand_settings"),
     path("tokens/", tokens.tokens, name="tokens"),
     path("tokens/new/", tokens.token_create_view, name="token_create"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke_view, name="token_revoke"),
