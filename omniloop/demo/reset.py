@@ -1,0 +1,48 @@
+"""Remove the demo (or any) brand data, children before parents so no PROTECT stands in the way.
+Superusers stay, so whoever runs the demo keeps their own login."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Model
+
+from omniloop.accounts.models import ApiToken, User
+from omniloop.attribution.models import BindingChange, MemberBinding
+from omniloop.catalog.models import (
+    Category,
+    ChannelAvailability,
+    OutfitLink,
+    Product,
+    ProductPhoto,
+    Sku,
+)
+from omniloop.loyalty.models import PointsEntry
+from omniloop.members.models import ConsentRecord, Member, MemberIdentity, MemberMerge
+from omniloop.orders.models import Order, OrderLine
+from omniloop.stores.models import SalesChannel, Store
+from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
+
+# FK-safe order: every model comes after everything that points at it.
+ORDER: tuple[type[Model], ...] = (
+    OrderLine, Order, PointsEntry, BindingChange, MemberBinding, ScanEvent, Visitor, Touchpoint,
+    MemberMerge, ConsentRecord, MemberIdentity, Member, OutfitLink, ChannelAvailability, Sku,
+    ProductPhoto, Product, Category, ApiToken,
+)
+
+
+@transaction.atomic
+def demo_reset() -> dict[str, int]:
+    """Delete orders, points, bindings, scans, visitors, touchpoints, members, the catalogue,
+    tokens, staff (except superusers), stores and channels. Returns rows deleted per model."""
+    deleted: dict[str, int] = {}
+    Member.objects.exclude(merged_into=None).update(merged_into=None)
+    Category.objects.exclude(parent=None).update(parent=None)
+    for photo in ProductPhoto.objects.all():
+        if photo.image:
+            photo.image.delete(save=False)
+    for model in ORDER:
+        deleted[model.__name__] = model._default_manager.all().delete()[0]
+    deleted["User"] = User.objects.filter(is_superuser=False).delete()[0]
+    deleted["Store"] = Store.objects.all().delete()[0]
+    deleted["SalesChannel"] = SalesChannel.objects.all().delete()[0]
+    return deleted
