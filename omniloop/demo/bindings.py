@@ -26,14 +26,27 @@ def build_bindings(demo: Demo) -> None:
             continue
         start, store_id, assistant_id = plan.segments[0]
         join_tp = plan.touches[0][1] if plan.touches else None
-        changes.append(BindingChange(
-            member_id=plan.member.pk, kind=BindingChange.Kind.INITIAL, to_store_id=store_id,
-            to_assistant_id=assistant_id, source=INITIAL_SOURCE[plan.join_source],
-            touchpoint_id=join_tp.pk if join_tp else None, changed_at=start))
+        changes.append(
+            BindingChange(
+                member_id=plan.member.pk,
+                kind=BindingChange.Kind.INITIAL,
+                to_store_id=store_id,
+                to_assistant_id=assistant_id,
+                source=INITIAL_SOURCE[plan.join_source],
+                touchpoint_id=join_tp.pk if join_tp else None,
+                changed_at=start,
+            )
+        )
         binding = MemberBinding(
-            member_id=plan.member.pk, store_id=store_id, assistant_id=assistant_id, bound_at=start,
-            protected_until=start + PROTECTION, touchpoint_id=join_tp.pk if join_tp else None,
-            recruited_store_id=store_id, recruited_assistant_id=assistant_id)
+            member_id=plan.member.pk,
+            store_id=store_id,
+            assistant_id=assistant_id,
+            bound_at=start,
+            protected_until=start + PROTECTION,
+            touchpoint_id=join_tp.pk if join_tp else None,
+            recruited_store_id=store_id,
+            recruited_assistant_id=assistant_id,
+        )
         change = _later_change(demo, plan, binding)
         if change is not None:
             changes.append(change)
@@ -55,8 +68,14 @@ def _later_change(demo: Demo, plan: DemoMember, binding: MemberBinding) -> Bindi
         return _apply(plan, binding, BindingChange.Kind.ASSISTANT_ADDED, card, at, "scan")
     if roll < 0.04:
         at = _between(demo, binding.protected_until + timedelta(days=1), days=150)
-        store = next((s for s in demo.open_stores(on=at.date() if at else None)
-                      if s.city == plan.home_city and s.pk != binding.store_id), None)
+        store = next(
+            (
+                s
+                for s in demo.open_stores(on=at.date() if at else None)
+                if s.city == plan.home_city and s.pk != binding.store_id
+            ),
+            None,
+        )
         if at is None or store is None:
             return None
         card = demo.cards[rng.choice(demo.assistants[store.pk]).pk]
@@ -66,8 +85,15 @@ def _later_change(demo: Demo, plan: DemoMember, binding: MemberBinding) -> Bindi
         others = [a for a in demo.assistants[binding.store_id] if a.pk != binding.assistant_id]
         if at is None or not others:
             return None
-        change = _apply(plan, binding, BindingChange.Kind.REBIND, None, at, "staff",
-                        assistant_id=rng.choice(others).pk)
+        change = _apply(
+            plan,
+            binding,
+            BindingChange.Kind.REBIND,
+            None,
+            at,
+            "staff",
+            assistant_id=rng.choice(others).pk,
+        )
         change.actor = f"user:{demo.managers[binding.store_id].pk}"
         change.reason = rng.choice(REBIND_REASONS)
         return change
@@ -81,15 +107,28 @@ def _between(demo: Demo, earliest: datetime, *, days: int) -> datetime | None:
     return earliest + (latest - earliest) * demo.rng.random()
 
 
-def _apply(plan: DemoMember, binding: MemberBinding, kind: str, card: Touchpoint | None,
-           at: datetime, source: str, assistant_id: int | None = None) -> BindingChange:
+def _apply(
+    plan: DemoMember,
+    binding: MemberBinding,
+    kind: str,
+    card: Touchpoint | None,
+    at: datetime,
+    source: str,
+    assistant_id: int | None = None,
+) -> BindingChange:
     to_store: int = card.store_id if card and card.store_id else binding.store_id
     to_assistant = card.assistant_id if card else assistant_id
     change = BindingChange(
-        member_id=plan.member.pk, kind=kind, from_store_id=binding.store_id,
-        from_assistant_id=binding.assistant_id, to_store_id=to_store,
-        to_assistant_id=to_assistant, source=source, touchpoint_id=card.pk if card else None,
-        changed_at=at)
+        member_id=plan.member.pk,
+        kind=kind,
+        from_store_id=binding.store_id,
+        from_assistant_id=binding.assistant_id,
+        to_store_id=to_store,
+        to_assistant_id=to_assistant,
+        source=source,
+        touchpoint_id=card.pk if card else None,
+        changed_at=at,
+    )
     binding.store_id, binding.assistant_id = to_store, to_assistant
     if kind != BindingChange.Kind.ASSISTANT_ADDED:
         # A move restarts the binding and its protection; adding an assistant does not.

@@ -35,8 +35,9 @@ ONLINE = ("wechat-mall", "web-mall", "tmall", "jd")
 
 def build_catalog(demo: Demo) -> None:
     rng = demo.rng
-    Category.objects.bulk_create([Category(code=code, name=name, name_en=name_en)
-                                  for code, name, name_en, *_ in CATEGORIES])
+    Category.objects.bulk_create(
+        [Category(code=code, name=name, name_en=name_en) for code, name, name_en, *_ in CATEGORIES]
+    )
     categories = {c.code: c for c in Category.objects.all()}
     meta = {code: (letters, shape, sizes) for code, _, _, letters, shape, sizes in CATEGORIES}
     counters: dict[str, int] = {}
@@ -45,15 +46,30 @@ def build_catalog(demo: Demo) -> None:
         counters[cat] = counters.get(cat, 0) + 1
         mat, mat_en, origin, origin_en, care, care_en = MATERIALS[material]
         # Most styles are carry-overs; about one in seven launched during the sales period.
-        days_ago = (rng.randint(12, demo.sales_days) if rng.random() < 0.15
-                    else rng.randint(demo.sales_days + 30, 900))
-        products.append(Product(
-            style_code=f"YJ{meta[cat][0]}{counters[cat]:03d}", name=name, name_en=name_en,
-            description=desc, description_en=desc_en, category=categories[cat], material=mat,
-            material_en=mat_en, origin=origin, origin_en=origin_en, care=care, care_en=care_en,
-            list_price=Decimal(price).quantize(Decimal("0.01")), status=Product.Status.ACTIVE,
-            launched_on=demo.day(days_ago),
-        ))
+        days_ago = (
+            rng.randint(12, demo.sales_days)
+            if rng.random() < 0.15
+            else rng.randint(demo.sales_days + 30, 900)
+        )
+        products.append(
+            Product(
+                style_code=f"YJ{meta[cat][0]}{counters[cat]:03d}",
+                name=name,
+                name_en=name_en,
+                description=desc,
+                description_en=desc_en,
+                category=categories[cat],
+                material=mat,
+                material_en=mat_en,
+                origin=origin,
+                origin_en=origin_en,
+                care=care,
+                care_en=care_en,
+                list_price=Decimal(price).quantize(Decimal("0.01")),
+                status=Product.Status.ACTIVE,
+                launched_on=demo.day(days_ago),
+            )
+        )
     Product.objects.bulk_create(products)
     demo.products = list(Product.objects.select_related("category").order_by("style_code"))
     by_style = {p.style_code: p for p in demo.products}
@@ -69,17 +85,26 @@ def build_catalog(demo: Demo) -> None:
     _availability(demo)
 
 
-def _product_rows(demo: Demo, product: Product, meta: tuple[str, str, tuple[str, ...]],
-                  row: tuple) -> None:
+def _product_rows(
+    demo: Demo, product: Product, meta: tuple[str, str, tuple[str, ...]], row: tuple
+) -> None:
     sizes = meta[2]
     skus: list[Sku] = []
     for colour in row[7]:
         colour_name, colour_en, _ = COLOURS[colour]
         for size in sizes:
             seq = sum(len(v) for v in demo.skus.values()) + len(skus) + 1
-            skus.append(Sku(product=product, sku_code=f"{product.style_code}-{colour}-{size}",
-                            barcode=ean13(f"{GS1_PREFIX}{seq:05d}"), size=size,
-                            color=colour_name, color_en=colour_en, active=True))
+            skus.append(
+                Sku(
+                    product=product,
+                    sku_code=f"{product.style_code}-{colour}-{size}",
+                    barcode=ean13(f"{GS1_PREFIX}{seq:05d}"),
+                    size=size,
+                    color=colour_name,
+                    color_en=colour_en,
+                    active=True,
+                )
+            )
     demo.skus[product.pk] = skus
 
 
@@ -93,12 +118,19 @@ def _photos(demo: Demo, ordered: list[Product], meta: dict) -> None:
             variants.append((colours[0], 1))  # a closer look at the fabric
         for position, (colour, variant) in enumerate(variants):
             colour_name, colour_en, hex_colour = COLOURS[colour]
-            photo = ProductPhoto(product=product, position=position,
-                                 alt=f"{product.name} {colour_name}"[:100])
-            svg = product_svg(shape=shape, colour=hex_colour, caption=BRAND_NAME_EN,
-                              title=f"{product.name_en}, {colour_en}", variant=variant)
-            photo.image.save(f"{product.style_code.lower()}-{position + 1}.svg",
-                             ContentFile(svg), save=False)
+            photo = ProductPhoto(
+                product=product, position=position, alt=f"{product.name} {colour_name}"[:100]
+            )
+            svg = product_svg(
+                shape=shape,
+                colour=hex_colour,
+                caption=BRAND_NAME_EN,
+                title=f"{product.name_en}, {colour_en}",
+                variant=variant,
+            )
+            photo.image.save(
+                f"{product.style_code.lower()}-{position + 1}.svg", ContentFile(svg), save=False
+            )
             demo.files.append(photo.image.name)
             photos.append(photo)
     ProductPhoto.objects.bulk_create(photos)
@@ -117,8 +149,9 @@ def _outfits(demo: Demo, categories: dict[str, Category]) -> None:
         pools = [c for c in BOTTOMS if not (c == "trousers" and product.category.code == "dresses")]
         if product.category.code == "dresses":
             pools.append("coats")
-        picks = [rng.choice(by_cat[c]) for c in rng.sample(pools, k=min(len(pools),
-                                                                        rng.choice((2, 3))))]
+        picks = [
+            rng.choice(by_cat[c]) for c in rng.sample(pools, k=min(len(pools), rng.choice((2, 3))))
+        ]
         for position, item in enumerate(picks):
             links.append(OutfitLink(product=product, item=item, position=position))
     OutfitLink.objects.bulk_create(links)

@@ -93,5 +93,8 @@ class Demo:
 
     def open_stores(self, on: date | None = None) -> list[Store]:
         on = on or self.today
-        return [s for s in self.stores
-                if s.status == Store.Status.OPEN and s.opened_on and s.opened_on <= on]
+        return [
+            s
+            for s in self.stores
+            if s.status == Store.Status.OPEN and s.opened_on and s.opened_on <= on
+        ]

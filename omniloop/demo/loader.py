@@ -59,8 +59,14 @@ class LoadResult:
     till_secret: str = ""
 
 
-def demo_load(*, seed: int = DEFAULT_SEED, members: int = 5000, months: int = 6,
-              reset: bool = False, progress: Callable[[str], None] | None = None) -> LoadResult:
+def demo_load(
+    *,
+    seed: int = DEFAULT_SEED,
+    members: int = 5000,
+    months: int = 6,
+    reset: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> LoadResult:
     """Load the demo brand. Without `reset`, an already loaded database is left alone."""
     started = time.perf_counter()
     if members < 1 or months < 1:
@@ -75,8 +81,11 @@ def demo_load(*, seed: int = DEFAULT_SEED, members: int = 5000, months: int = 6,
             if reset:
                 demo_reset()
             elif _has_brand_data():
-                raise Conflict("The database holds members or products but no stores; load the "
-                               "demo with --reset.", code="demo_not_empty")
+                raise Conflict(
+                    "The database holds members or products but no stores; load the "
+                    "demo with --reset.",
+                    code="demo_not_empty",
+                )
             for name, step in STEPS:
                 t0 = time.perf_counter()
                 step(demo)
@@ -99,5 +108,9 @@ def demo_loaded() -> bool:
 
 
 def _has_brand_data() -> bool:
-    return (Member.objects.exists() or Product.objects.exists() or Category.objects.exists()
-            or User.objects.filter(is_superuser=False).exists())
+    return (
+        Member.objects.exists()
+        or Product.objects.exists()
+        or Category.objects.exists()
+        or User.objects.filter(is_superuser=False).exists()
+    )

@@ -41,9 +41,17 @@ def build_brand() -> None:
 def build_channels(demo: Demo) -> None:
     # update_or_create: the till channel may exist already (the till service creates it on use).
     for code, name, name_en, kind, platform, external_id in CHANNELS:
-        SalesChannel.objects.update_or_create(code=code, defaults={
-            "name": name, "name_en": name_en, "kind": kind, "platform": platform,
-            "external_id": external_id, "active": True})
+        SalesChannel.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "kind": kind,
+                "platform": platform,
+                "external_id": external_id,
+                "active": True,
+            },
+        )
     demo.channels = {c.code: c for c in SalesChannel.objects.all()}
 
 
@@ -51,12 +59,21 @@ def build_stores(demo: Demo) -> None:
     stores = []
     for seed in STORES:
         planned = seed.opened_days_ago < 0
-        stores.append(Store(
-            code=seed.code, name=seed.name, name_en=seed.name_en, city=seed.city,
-            address=seed.address, latitude=Decimal(seed.lat), longitude=Decimal(seed.lon),
-            type=seed.type, timezone=TIMEZONE, opened_on=demo.day(seed.opened_days_ago),
-            status=Store.Status.PLANNED if planned else Store.Status.OPEN,
-        ))
+        stores.append(
+            Store(
+                code=seed.code,
+                name=seed.name,
+                name_en=seed.name_en,
+                city=seed.city,
+                address=seed.address,
+                latitude=Decimal(seed.lat),
+                longitude=Decimal(seed.lon),
+                type=seed.type,
+                timezone=TIMEZONE,
+                opened_on=demo.day(seed.opened_days_ago),
+                status=Store.Status.PLANNED if planned else Store.Status.OPEN,
+            )
+        )
     Store.objects.bulk_create(stores)
     demo.stores = list(Store.objects.order_by("code"))
     weights = {seed.code: seed.weight for seed in STORES}
@@ -72,19 +89,35 @@ def build_staff(demo: Demo) -> None:
     """One password hash for everyone: hashing 80 passwords would take most of the load time."""
     rng = demo.rng
     password = make_password(DEMO_PASSWORD)
-    users = [User(username=username, role=role, display_name=display, password=password)
-             for username, role, display in HQ_STAFF]
+    users = [
+        User(username=username, role=role, display_name=display, password=password)
+        for username, role, display in HQ_STAFF
+    ]
     for store in demo.stores:
         prefix = store.code.upper()
-        users.append(User(username=f"{store.code}-manager", role=Role.STORE_MANAGER, store=store,
-                          display_name=person_name(demo, rng.choice("fm")),
-                          staff_code=f"{prefix}M", password=password))
+        users.append(
+            User(
+                username=f"{store.code}-manager",
+                role=Role.STORE_MANAGER,
+                store=store,
+                display_name=person_name(demo, rng.choice("fm")),
+                staff_code=f"{prefix}M",
+                password=password,
+            )
+        )
         if store.status != Store.Status.OPEN:
             continue  # a planned store has a manager for the fit-out, no floor staff yet
         for i in range(1, ASSISTANTS_PER_STORE + 1):
-            users.append(User(username=f"{store.code}-a{i}", role=Role.ASSISTANT, store=store,
-                              display_name=person_name(demo, "f" if rng.random() < 0.75 else "m"),
-                              staff_code=f"{prefix}{i:02d}", password=password))
+            users.append(
+                User(
+                    username=f"{store.code}-a{i}",
+                    role=Role.ASSISTANT,
+                    store=store,
+                    display_name=person_name(demo, "f" if rng.random() < 0.75 else "m"),
+                    staff_code=f"{prefix}{i:02d}",
+                    password=password,
+                )
+            )
     for user in users:
         user.email = f"{user.username}@yijian.example"
         user.date_joined = demo.now - timedelta(days=rng.randint(30, 900))
@@ -95,10 +128,14 @@ def build_staff(demo: Demo) -> None:
     demo.hq_staff = [by_name[username] for username, _, _ in HQ_STAFF]
     for store in demo.stores:
         demo.managers[store.pk] = by_name[f"{store.code}-manager"]
-        team = [by_name[f"{store.code}-a{i}"] for i in range(1, ASSISTANTS_PER_STORE + 1)
-                if f"{store.code}-a{i}" in by_name]
+        team = [
+            by_name[f"{store.code}-a{i}"]
+            for i in range(1, ASSISTANTS_PER_STORE + 1)
+            if f"{store.code}-a{i}" in by_name
+        ]
         demo.assistants[store.pk] = team
         # Some assistants sell far more than others: the leaderboards need a shape.
-        for user, weight in zip(team, rng.sample([1.7, 1.3, 1.0, 0.8, 0.5], k=len(team)),
-                                strict=False):
+        for user, weight in zip(
+            team, rng.sample([1.7, 1.3, 1.0, 0.8, 0.5], k=len(team)), strict=False
+        ):
             demo.assistant_weight[user.pk] = weight

@@ -36,16 +36,18 @@ class DemoRandom(random.Random):
         raise RuntimeError("the demo RNG keeps colliding")
 
     def digits(self, n: int) -> str:
-        return f"{self.randrange(10 ** n):0{n}d}"
+        return f"{self.randrange(10**n):0{n}d}"
 
     def scene(self) -> str:
         return self._unique(lambda: "".join(self.choices(SCENE_ALPHABET, k=12)))
 
     def member_code(self) -> str:
         """12 digits starting with 8 and ending in a Luhn digit, like `new_member_code`."""
+
         def make() -> str:
             body = "8" + self.digits(10)
             return body + luhn_digit(body)
+
         return self._unique(make)
 
     def mobile(self) -> str:

@@ -24,9 +24,25 @@ from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
 
 # FK-safe order: every model comes after everything that points at it.
 ORDER: tuple[type[Model], ...] = (
-    OrderLine, Order, PointsEntry, BindingChange, MemberBinding, ScanEvent, Visitor, Touchpoint,
-    MemberMerge, ConsentRecord, MemberIdentity, Member, OutfitLink, ChannelAvailability, Sku,
-    ProductPhoto, Product, Category, ApiToken,
+    OrderLine,
+    Order,
+    PointsEntry,
+    BindingChange,
+    MemberBinding,
+    ScanEvent,
+    Visitor,
+    Touchpoint,
+    MemberMerge,
+    ConsentRecord,
+    MemberIdentity,
+    Member,
+    OutfitLink,
+    ChannelAvailability,
+    Sku,
+    ProductPhoto,
+    Product,
+    Category,
+    ApiToken,
 )
 
 

@@ -23,8 +23,20 @@ TILL_PER_STORE_DAY = 5.3  # at a weight-1.0 store, on an average weekday, full-s
 ONLINE_PER_DAY = 44.5
 TILL_WEEKDAY = (0.8, 0.78, 0.82, 0.88, 1.08, 1.65, 1.55)
 ONLINE_WEEKDAY = (1.0, 0.95, 0.95, 0.98, 1.02, 1.1, 1.12)
-MONTH = {1: 1.2, 2: 0.8, 3: 0.95, 4: 0.95, 5: 1.0, 6: 1.05, 7: 0.85, 8: 0.85, 9: 1.0, 10: 1.12,
-         11: 1.2, 12: 1.25}
+MONTH = {
+    1: 1.2,
+    2: 0.8,
+    3: 0.95,
+    4: 0.95,
+    5: 1.0,
+    6: 1.05,
+    7: 0.85,
+    8: 0.85,
+    9: 1.0,
+    10: 1.12,
+    11: 1.2,
+    12: 1.25,
+}
 ONLINE_CHANNELS = WeightedPicker(["wechat-mall", "web-mall", "tmall", "jd"], [35, 15, 30, 20])
 LINE_COUNT = WeightedPicker([1, 2, 3, 4], [50, 30, 14, 6])
 SIZE_INDEX = WeightedPicker([0, 1, 2, 3, 4], [1, 3, 4, 3, 1.2])
@@ -82,15 +94,20 @@ class SalesGenerator:
             for i, (start, store_id, assistant_id) in enumerate(plan.segments):
                 end = plan.segments[i + 1][0] if i + 1 < len(plan.segments) else None
                 self.store_pools.setdefault(store_id, ([], []))[1].append(
-                    _PoolEntry(start, end, plan, assistant_id))
+                    _PoolEntry(start, end, plan, assistant_id)
+                )
         for starts, entries in self.store_pools.values():
             entries.sort(key=lambda e: (e.start, e.plan.member.code))
             starts.extend(e.start for e in entries)
         self.joined = [p.joined_at for p in demo.members]  # members are in join order
         self.sizes = {pid: len({s.size for s in skus}) for pid, skus in demo.skus.items()}
-        self.teams = {store_id: WeightedPicker([a.pk for a in team],
-                                               [demo.assistant_weight[a.pk] for a in team])
-                      for store_id, team in demo.assistants.items() if team}
+        self.teams = {
+            store_id: WeightedPicker(
+                [a.pk for a in team], [demo.assistant_weight[a.pk] for a in team]
+            )
+            for store_id, team in demo.assistants.items()
+            if team
+        }
 
     # -- who buys ------------------------------------------------------------------------------
     def _till_member(self, store_id: int, at: datetime) -> _PoolEntry | None:
@@ -116,7 +133,8 @@ class SalesGenerator:
         if key not in self.pickers:
             products = [p for p in self.demo.products if p.pk in self.demo.availability[channel]]
             self.pickers[key] = WeightedPicker(
-                products, [self.demo.product_weight[p.pk] * _season(p, month) for p in products])
+                products, [self.demo.product_weight[p.pk] * _season(p, month) for p in products]
+            )
         return self.pickers[key]
 
     def _sku(self, channel: str, day: date) -> tuple[Product, Sku] | None:
@@ -160,15 +178,24 @@ class SalesGenerator:
         rng, demo = self.rng, self.demo
         till = demo.channels["store-till"]
         for store in demo.open_stores(on=day):
-            lam = (TILL_PER_STORE_DAY * demo.store_weight[store.pk] * TILL_WEEKDAY[day.weekday()]
-                   * MONTH[day.month] * _till_boost(day) * demo.scale)
-            times = sorted(demo.at(day, STORE_HOURS.pick(rng), rng.randrange(60), rng.randrange(60))
-                           for _ in range(rng.poisson(lam)))
+            lam = (
+                TILL_PER_STORE_DAY
+                * demo.store_weight[store.pk]
+                * TILL_WEEKDAY[day.weekday()]
+                * MONTH[day.month]
+                * _till_boost(day)
+                * demo.scale
+            )
+            times = sorted(
+                demo.at(day, STORE_HOURS.pick(rng), rng.randrange(60), rng.randrange(60))
+                for _ in range(rng.poisson(lam))
+            )
             for seq, at in enumerate(times, start=1):
                 self._till_order(store, till, day, at, seq)
 
-    def _till_order(self, store: Store, till: SalesChannel, day: date, at: datetime,
-                    seq: int) -> None:
+    def _till_order(
+        self, store: Store, till: SalesChannel, day: date, at: datetime, seq: int
+    ) -> None:
         rng = self.rng
         entry = self._till_member(store.pk, at) if rng.random() < 0.62 else None
         serving = None
@@ -185,18 +212,29 @@ class SalesGenerator:
         else:
             credit = (None, "till_store_only")
         pct = TILL_DISCOUNT.pick(rng)
-        order = Order(number=self._number(at), channel_id=till.pk, store_id=store.pk,
-                      receipt_no=f"{store.code.upper()}-{day:%y%m%d}-{seq:04d}",
-                      member_id=entry.plan.member.pk if entry else None,
-                      credited_store_id=store.pk,
-                      credited_assistant_id=credit[0], credit_rule=credit[1],
-                      status=Order.Status.COMPLETED, ordered_at=at)
+        order = Order(
+            number=self._number(at),
+            channel_id=till.pk,
+            store_id=store.pk,
+            receipt_no=f"{store.code.upper()}-{day:%y%m%d}-{seq:04d}",
+            member_id=entry.plan.member.pk if entry else None,
+            credited_store_id=store.pk,
+            credited_assistant_id=credit[0],
+            credit_rule=credit[1],
+            status=Order.Status.COMPLETED,
+            ordered_at=at,
+        )
         self._add_order(order, "store-till", day, pct)
 
     def online_day(self, day: date) -> None:
         rng, demo = self.rng, self.demo
-        lam = (ONLINE_PER_DAY * ONLINE_WEEKDAY[day.weekday()] * MONTH[day.month]
-               * _online_boost(day) * demo.scale)
+        lam = (
+            ONLINE_PER_DAY
+            * ONLINE_WEEKDAY[day.weekday()]
+            * MONTH[day.month]
+            * _online_boost(day)
+            * demo.scale
+        )
         for _ in range(rng.poisson(lam)):
             at = demo.at(day, ANY_HOURS.pick(rng), rng.randrange(60), rng.randrange(60))
             self._online_order(ONLINE_CHANNELS.pick(rng), day, at)
@@ -206,30 +244,51 @@ class SalesGenerator:
         marketplace = code in ("tmall", "jd")
         plan = self._online_member(at) if not marketplace or rng.random() < 0.45 else None
         bound = plan.binding_at(at) if plan else None
-        receipt = {"tmall": lambda: rng.token("2", 18), "jd": lambda: rng.token("3", 11),
-                   "wechat-mall": lambda: rng.token(f"WX{day:%y%m%d}", 8),
-                   "web-mall": lambda: rng.token(f"W{day:%y%m%d}", 8)}[code]()
-        discounts = (PROMO_DISCOUNT if _promo_window(day)
-                     else MARKETPLACE_DISCOUNT if marketplace else MALL_DISCOUNT)
+        receipt = {
+            "tmall": lambda: rng.token("2", 18),
+            "jd": lambda: rng.token("3", 11),
+            "wechat-mall": lambda: rng.token(f"WX{day:%y%m%d}", 8),
+            "web-mall": lambda: rng.token(f"W{day:%y%m%d}", 8),
+        }[code]()
+        discounts = (
+            PROMO_DISCOUNT
+            if _promo_window(day)
+            else MARKETPLACE_DISCOUNT
+            if marketplace
+            else MALL_DISCOUNT
+        )
         pct = discounts.pick(rng)
         order = Order(
-            number=self._number(at), channel_id=self.demo.channels[code].pk, store_id=None,
-            receipt_no=receipt, member_id=plan.member.pk if plan else None,
+            number=self._number(at),
+            channel_id=self.demo.channels[code].pk,
+            store_id=None,
+            receipt_no=receipt,
+            member_id=plan.member.pk if plan else None,
             credited_store_id=bound[0] if bound else None,
             credited_assistant_id=bound[1] if bound else None,
             credit_rule="online_bound_member" if bound else "",
             status=Order.Status.CANCELLED if rng.random() < 0.02 else Order.Status.COMPLETED,
-            ordered_at=at)
+            ordered_at=at,
+        )
         self._add_order(order, code, day, pct)
 
     def save(self) -> None:
         Order.objects.bulk_create(self.orders, batch_size=2000)
         OrderLine.objects.bulk_create(
-            [OrderLine(order_id=order.pk, sku_id=sku_id, quantity=quantity, unit_price=unit,
-                       discount=discount, amount=amount)
-             for order, lines in zip(self.orders, self.lines, strict=True)
-             for sku_id, quantity, unit, discount, amount in lines],
-            batch_size=2000)
+            [
+                OrderLine(
+                    order_id=order.pk,
+                    sku_id=sku_id,
+                    quantity=quantity,
+                    unit_price=unit,
+                    discount=discount,
+                    amount=amount,
+                )
+                for order, lines in zip(self.orders, self.lines, strict=True)
+                for sku_id, quantity, unit, discount, amount in lines
+            ],
+            batch_size=2000,
+        )
 
 
 def build_sales(demo: Demo) -> None:

@@ -23,15 +23,23 @@ def build_scans(demo: Demo) -> None:
             continue
         events.sort(key=lambda e: e[0])
         first = events[0][0]
-        visitors.append(Visitor(key=rng.uuid4(), member_id=plan.member.pk, created_at=first,
-                                linked_at=max(first, plan.joined_at)))
+        visitors.append(
+            Visitor(
+                key=rng.uuid4(),
+                member_id=plan.member.pk,
+                created_at=first,
+                linked_at=max(first, plan.joined_at),
+            )
+        )
         scans.append(events)
     anonymous = _anonymous_touchpoints(demo)
     start = demo.now - timedelta(days=demo.sales_days)
     for _ in range(round(demo.member_count * 0.5)):
         first = start + (demo.now - start) * rng.random()
-        events = [(first + timedelta(minutes=rng.randint(0, 40)), rng.choice(anonymous), None)
-                  for _ in range(rng.choices((1, 2, 3), weights=(60, 28, 12))[0])]
+        events = [
+            (first + timedelta(minutes=rng.randint(0, 40)), rng.choice(anonymous), None)
+            for _ in range(rng.choices((1, 2, 3), weights=(60, 28, 12))[0])
+        ]
         events.sort(key=lambda e: e[0])
         visitors.append(Visitor(key=rng.uuid4(), created_at=events[0][0]))
         scans.append(events)
@@ -42,9 +50,18 @@ def build_scans(demo: Demo) -> None:
         for at, tp, member_id in events:
             if at >= demo.now:
                 continue
-            rows.append(ScanEvent(touchpoint_id=tp.pk, visitor_id=visitor.pk, member_id=member_id,
-                                  store_id=tp.store_id, assistant_id=tp.assistant_id,
-                                  product_id=tp.product_id, scanned_at=at, user_agent=agent))
+            rows.append(
+                ScanEvent(
+                    touchpoint_id=tp.pk,
+                    visitor_id=visitor.pk,
+                    member_id=member_id,
+                    store_id=tp.store_id,
+                    assistant_id=tp.assistant_id,
+                    product_id=tp.product_id,
+                    scanned_at=at,
+                    user_agent=agent,
+                )
+            )
     ScanEvent.objects.bulk_create(rows, batch_size=2000)
 
 
@@ -61,8 +78,9 @@ def _browsing(demo: Demo, plan: DemoMember) -> list[tuple[datetime, Touchpoint]]
         if where is None:
             continue
         store_id = where[0]
-        choices = list(demo.tags.get(store_id, [])) + [p for p in demo.posters
-                                                       if p.store_id in (None, store_id)]
+        choices = list(demo.tags.get(store_id, [])) + [
+            p for p in demo.posters if p.store_id in (None, store_id)
+        ]
         if choices:
             out.append((at, rng.choice(choices)))
     return out

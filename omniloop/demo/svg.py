@@ -54,15 +54,20 @@ SHAPES: dict[str, tuple[str, str]] = {
 TRANSFORMS = {"shoe": "translate(-60 -80) scale(1.1)"}
 
 BACKGROUNDS = {
-    "coat": ("#f4efe8", "#e6ddd0"), "shirt": ("#eef3f6", "#dbe4ea"), "knit": ("#f6eeea", "#eadbd4"),
-    "trousers": ("#eff1ea", "#dee2d5"), "dress": ("#f6eef2", "#e9dae2"),
-    "shoe": ("#f0eef5", "#dfdbe9"), "bag": ("#f4f1e8", "#e4dfcf"), "scarf": ("#f2efe9", "#e2ddd2"),
+    "coat": ("#f4efe8", "#e6ddd0"),
+    "shirt": ("#eef3f6", "#dbe4ea"),
+    "knit": ("#f6eeea", "#eadbd4"),
+    "trousers": ("#eff1ea", "#dee2d5"),
+    "dress": ("#f6eef2", "#e9dae2"),
+    "shoe": ("#f0eef5", "#dfdbe9"),
+    "bag": ("#f4f1e8", "#e4dfcf"),
+    "scarf": ("#f2efe9", "#e2ddd2"),
 }
 
 
 def _shade(hex_colour: str, factor: float) -> str:
     """Darken (factor < 1) or lighten (factor > 1) a #rrggbb colour."""
-    rgb = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    rgb = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
     if factor < 1:
         rgb = [round(c * factor) for c in rgb]
     else:
@@ -74,8 +79,11 @@ def product_svg(*, shape: str, colour: str, title: str, caption: str, variant: i
     """An SVG photo: `variant` 1 is a closer crop, for a product's second picture."""
     body, details = SHAPES[shape]
     top, bottom = BACKGROUNDS[shape]
-    line = _shade(colour, 0.62) if sum(int(colour[i:i + 2], 16) for i in (1, 3, 5)) > 240 \
+    line = (
+        _shade(colour, 0.62)
+        if sum(int(colour[i : i + 2], 16) for i in (1, 3, 5)) > 240
         else _shade(colour, 1.35)
+    )
     view = "60 75 480 600" if variant else "0 0 600 750"
     svg = f"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view}" width="600" height="750" \
 role="img" aria-label="{escape(title)}">
@@ -94,7 +102,7 @@ role="img" aria-label="{escape(title)}">
 <rect width="600" height="750" fill="url(#bg)"/>
 <circle cx="300" cy="360" r="250" fill="#ffffff" fill-opacity="0.35"/>
 <ellipse cx="300" cy="676" rx="220" ry="22" fill="url(#shadow)"/>
-<g transform="{TRANSFORMS.get(shape, '')}">
+<g transform="{TRANSFORMS.get(shape, "")}">
 <use href="#g" fill="{colour}" stroke="{line}" stroke-width="3" stroke-linejoin="round"/>
 <use href="#g" fill="url(#sheen)"/>
 <path d="{details}" fill="none" stroke="{line}" stroke-width="3" stroke-linecap="round" \

@@ -15,22 +15,52 @@ def build_touchpoints(demo: Demo) -> None:
     for store in demo.stores:
         if store.status != store.Status.OPEN:
             continue
-        rows.append(Touchpoint(scene=rng.scene(), kind=Touchpoint.Kind.STORE_COUNTER,
-                               store=store, label=f"收银台 · {store.name}"))
+        rows.append(
+            Touchpoint(
+                scene=rng.scene(),
+                kind=Touchpoint.Kind.STORE_COUNTER,
+                store=store,
+                label=f"收银台 · {store.name}",
+            )
+        )
         for assistant in demo.assistants[store.pk]:
-            rows.append(Touchpoint(scene=rng.scene(), kind=Touchpoint.Kind.ASSISTANT_CARD,
-                                   store=store, assistant=assistant,
-                                   label=f"{assistant.display_name} · {assistant.staff_code}"))
-        for product in sorted(rng.sample(in_store, k=min(TAGS_PER_STORE, len(in_store))),
-                              key=lambda p: p.style_code):
-            rows.append(Touchpoint(scene=rng.scene(), kind=Touchpoint.Kind.PRODUCT_TAG,
-                                   store=store, product=product,
-                                   label=f"{product.name} · {store.code}"))
+            rows.append(
+                Touchpoint(
+                    scene=rng.scene(),
+                    kind=Touchpoint.Kind.ASSISTANT_CARD,
+                    store=store,
+                    assistant=assistant,
+                    label=f"{assistant.display_name} · {assistant.staff_code}",
+                )
+            )
+        for product in sorted(
+            rng.sample(in_store, k=min(TAGS_PER_STORE, len(in_store))), key=lambda p: p.style_code
+        ):
+            rows.append(
+                Touchpoint(
+                    scene=rng.scene(),
+                    kind=Touchpoint.Kind.PRODUCT_TAG,
+                    store=store,
+                    product=product,
+                    label=f"{product.name} · {store.code}",
+                )
+            )
     flagship = next(s for s in demo.stores if s.code == "sh01")
-    rows.append(Touchpoint(scene=rng.scene(), kind=Touchpoint.Kind.POSTER,
-                           label="冬季新品 · 会员招募海报 Winter launch"))
-    rows.append(Touchpoint(scene=rng.scene(), kind=Touchpoint.Kind.POSTER, store=flagship,
-                           label="双十一会员日 · 南京西路旗舰店 Singles' Day member event"))
+    rows.append(
+        Touchpoint(
+            scene=rng.scene(),
+            kind=Touchpoint.Kind.POSTER,
+            label="冬季新品 · 会员招募海报 Winter launch",
+        )
+    )
+    rows.append(
+        Touchpoint(
+            scene=rng.scene(),
+            kind=Touchpoint.Kind.POSTER,
+            store=flagship,
+            label="双十一会员日 · 南京西路旗舰店 Singles' Day member event",
+        )
+    )
     Touchpoint.objects.bulk_create(rows)
     for tp in Touchpoint.objects.all():
         if tp.kind == Touchpoint.Kind.STORE_COUNTER:

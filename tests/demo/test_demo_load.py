@@ -36,9 +36,24 @@ def load(**kw: object) -> str:
 
 
 def snapshot() -> dict[str, int]:
-    models = (Store, SalesChannel, User, Sku, ProductPhoto, OutfitLink, Touchpoint, Member,
-              MemberIdentity, ConsentRecord, MemberBinding, BindingChange, ScanEvent,
-              PointsEntry, Order, OrderLine)
+    models = (
+        Store,
+        SalesChannel,
+        User,
+        Sku,
+        ProductPhoto,
+        OutfitLink,
+        Touchpoint,
+        Member,
+        MemberIdentity,
+        ConsentRecord,
+        MemberBinding,
+        BindingChange,
+        ScanEvent,
+        PointsEntry,
+        Order,
+        OrderLine,
+    )
     return {m.__name__: m._default_manager.count() for m in models}
 
 
@@ -54,7 +69,12 @@ def test_load_builds_the_brand_and_prints_urls_and_logins():
     assert all(is_valid_member_code(c) for c in Member.objects.values_list("code", flat=True))
     assert Order.objects.count() > 0
     assert set(SalesChannel.objects.values_list("code", flat=True)) == {
-        "store-till", "wechat-mall", "web-mall", "tmall", "jd"}
+        "store-till",
+        "wechat-mall",
+        "web-mall",
+        "tmall",
+        "jd",
+    }
     assert brand_settings().name == "衣见 YIJIAN"
     assert PointsEntry.objects.filter(kind="welcome").count() == 300
     assert ProductPhoto.objects.exists()
@@ -64,8 +84,17 @@ def test_load_builds_the_brand_and_prints_urls_and_logins():
         assert f.read().startswith(b"<svg")
     assert User.objects.get(username="sh01-a1").check_password("omniloop-demo")
     card = Touchpoint.objects.get(kind="assistant_card", assistant__username="sh01-a1")
-    for text in ("http://127.0.0.1:8000/dashboard/", f"/s/{card.scene}", "/api/docs",
-                 "hq", "marketing", "service", "sh01-manager", "sh01-a1", "omniloop-demo"):
+    for text in (
+        "http://127.0.0.1:8000/dashboard/",
+        f"/s/{card.scene}",
+        "/api/docs",
+        "hq",
+        "marketing",
+        "service",
+        "sh01-manager",
+        "sh01-a1",
+        "omniloop-demo",
+    ):
         assert text in output
 
 
@@ -81,8 +110,10 @@ def test_phones_are_stored_only_encrypted():
         assert identity.value == phone.index
         assert identity.masked == phone.masked and "****" in identity.masked
         plain |= {phone.e164, phone.national}
-    columns = [*MemberIdentity.objects.values_list("value", "masked", "namespace", "source"),
-               *Member.objects.values_list("code", "name", "city", "join_source")]
+    columns = [
+        *MemberIdentity.objects.values_list("value", "masked", "namespace", "source"),
+        *Member.objects.values_list("code", "name", "city", "join_source"),
+    ]
     for row in columns:
         assert not plain & set(row)
 
@@ -118,16 +149,20 @@ def test_order_totals_are_the_sum_of_their_lines():
 
 def test_same_seed_same_brand():
     load(reset=True)
-    first = (sorted(Member.objects.values_list("code", flat=True)),
-             list(Store.objects.values_list("code", flat=True)),
-             sorted(Touchpoint.objects.values_list("scene", flat=True)),
-             sorted(Sku.objects.values_list("barcode", flat=True)))
+    first = (
+        sorted(Member.objects.values_list("code", flat=True)),
+        list(Store.objects.values_list("code", flat=True)),
+        sorted(Touchpoint.objects.values_list("scene", flat=True)),
+        sorted(Sku.objects.values_list("barcode", flat=True)),
+    )
     orders = Order.objects.count()
     load(reset=True)
-    second = (sorted(Member.objects.values_list("code", flat=True)),
-              list(Store.objects.values_list("code", flat=True)),
-              sorted(Touchpoint.objects.values_list("scene", flat=True)),
-              sorted(Sku.objects.values_list("barcode", flat=True)))
+    second = (
+        sorted(Member.objects.values_list("code", flat=True)),
+        list(Store.objects.values_list("code", flat=True)),
+        sorted(Touchpoint.objects.values_list("scene", flat=True)),
+        sorted(Sku.objects.values_list("barcode", flat=True)),
+    )
     assert first == second
     assert Order.objects.count() == orders
     load(reset=True, seed=7)
