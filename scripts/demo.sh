@@ -7,6 +7,5 @@ export OMNILOOP_BASE_URL="${OMNILOOP_BASE_URL:-http://$HOST:$PORT}"
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 echo "Worker started (pid $WORKER); one-time SMS codes appear in this terminal."
-"$BIN/omniloop" demo_info || true
 echo "Serving on $OMNILOOP_BASE_URL (Ctrl-C stops server and worker)."
 "$BIN/omniloop" runserver --noreload "$HOST:$PORT"
