@@ -46,7 +46,7 @@ def build_scans(demo: Demo) -> None:
     Visitor.objects.bulk_create(visitors, batch_size=2000)
     rows = []
     for visitor, events in zip(visitors, scans, strict=True):
-        agent = rng.choice(USER_AGENTS)
+        agent = rng.choice(USER_AGENTS)[:200]  # the column keeps the first 200 characters
         for at, tp, member_id in events:
             if at >= demo.now:
                 continue
