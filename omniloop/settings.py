@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "omniloop.touchpoints",
     "omniloop.attribution",
     "omniloop.loyalty",
+    "omniloop.promotions",
     "omniloop.orders",
     "omniloop.onboarding",
     "omniloop.api",

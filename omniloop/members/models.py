@@ -23,6 +23,11 @@ class Member(models.Model):
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True, default="")
     birth_date = models.DateField(null=True, blank=True)
     city = models.CharField(max_length=50, blank=True)
+    tier = models.CharField(
+        max_length=16,
+        default="standard",
+        help_text="standard, silver, gold, platinum: kept by loyalty rules",
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
