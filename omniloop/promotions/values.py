@@ -91,7 +91,8 @@ class OfferRule:
 @dataclass(frozen=True)
 class Candidate:
     rule: OfferRule
-    coupon_id: int | None = None  # set when the rule comes from a presented coupon
+    coupon_id: int | None = None  # set when the rule comes from a presented single-use coupon
+    code: str | None = None  # the presented code (single-use or shared)
 
 
 @dataclass(frozen=True)
