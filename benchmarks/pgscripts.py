@@ -1,0 +1,91 @@
+"""Turn the statements a request sent (captured by prepare.py) into pgbench scripts.
+
+The scripts replay the same statements, in the same transactions, as the same number of round
+trips. What must differ per transaction is replaced by pgbench variables:
+
+- the values under a unique constraint (idempotency key, receipt number, order number) become
+  `<prefix>-:client_id-:uniq`, with `uniq` drawn from 10^15 per transaction;
+- ids returned by an INSERT and used by a later statement (the order's id in its lines, the
+  idempotency record's id in its final UPDATE) are read back with `\\gset`, as the app does;
+- the member: one script per member of the pool, so pgbench spreads its transactions over the
+  same members as the HTTP load (row locks on the member's binding included).
+
+Scripts run with `-M simple`: pgbench then substitutes variables inside string literals too,
+and psycopg sends Django's statements over the simple protocol as well.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+UNIQUE = r"\set uniq random(1, 999999999999999)"
+_INSERT = re.compile(r'^INSERT INTO "(?P<table>\w+)" .* RETURNING "\w+"\."id"$', re.S)
+
+
+def _sub_id(sql: str, old: int, new: str) -> str:
+    return re.sub(rf"(?<![\w.:]){old}(?![\w.])", new, sql)
+
+
+def _gset_generated(statements: list[str], generated: dict[str, list[int]]) -> list[str]:
+    out = list(statements)
+    for n, sql in enumerate(out):
+        match = _INSERT.match(sql)
+        if not match or match["table"] not in generated:
+            continue
+        ids = generated[match["table"]]
+        later = "\n".join(out[n + 1 :])
+        used = [i for i in ids if re.search(rf"(?<![\w.:]){i}(?![\w.])", later)]
+        if not used:
+            continue
+        if len(ids) != 1:
+            raise ValueError(f"{match['table']}: a multi-row INSERT whose ids are used later")
+        var = f"g{n}_"
+        out[n] = f"{sql} \\gset {var}"
+        out[n + 1 :] = [_sub_id(s, ids[0], f":{var}id") for s in out[n + 1 :]]
+    for table, ids in generated.items():
+        for i in ids:
+            if any(re.search(rf"(?<![\w.:]){i}(?![\w.])", s) for s in out if "\\gset" not in s):
+                raise ValueError(f"generated id {i} of {table} is still a literal")
+    return out
+
+
+def _for_member(statements: list[str], first: dict[str, Any], member: dict[str, Any]) -> str:
+    lines = []
+    for sql in statements:
+        for field in ("code", "phone_index"):
+            sql = sql.replace(str(first[field]), str(member[field]))
+        for field in ("id", "identity_id", "binding_id"):
+            sql = _sub_id(sql, int(first[field]), str(member[field]))
+        lines.append(sql if "\\gset " in sql else f"{sql};")
+    return "\n".join(lines) + "\n"
+
+
+def build(kind: str, prepared: dict[str, Any]) -> list[str]:
+    """The texts of the pgbench scripts for one benchmark: one per distinct member variant."""
+    capture = prepared["captures"][kind]
+    statements: list[str] = list(capture["sql"])
+    header: list[str] = []
+    if kind == "sale":
+        for field, prefix in (("key", "pk"), ("receipt", "pr"), ("number", "pn")):
+            fresh = f"{prefix}-:client_id-:uniq"
+            statements = [s.replace(capture[field], fresh) for s in statements]
+        statements = _gset_generated(statements, capture["generated_ids"])
+        header = [UNIQUE]
+    members = prepared["members"]
+    scripts = {
+        "\n".join(header) + ("\n" if header else "") + _for_member(statements, members[0], m)
+        for m in members
+    }
+    return sorted(scripts)
+
+
+def write(kind: str, prepared: dict[str, Any], directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, text in enumerate(build(kind, prepared)):
+        path = directory / f"{kind}-{n:03d}.sql"
+        path.write_text(text)
+        paths.append(path)
+    return paths

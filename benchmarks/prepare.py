@@ -1,0 +1,284 @@
+"""Seed the benchmark database and capture the SQL each benchmarked request sends.
+
+Run by run.py in a child process with DATABASE_URL pointing at the bench database (already
+migrated): `python benchmarks/prepare.py OUT.json --members 50 --background 2000`.
+
+It writes OUT.json with the till token, the pool of members the load picks from, and for each
+benchmarked request the statements it sent, in order, as the server received them (psycopg
+renders parameters client-side, so the text is exact), with the BEGIN/COMMIT that psycopg adds
+around Django's atomic blocks. run.py turns those into pgbench scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omniloop.settings")
+
+import django
+
+django.setup()
+
+from django.db import connections  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from omniloop.accounts.models import Role  # noqa: E402
+from omniloop.accounts.services import staff_create, token_create  # noqa: E402
+from omniloop.attribution.models import MemberBinding  # noqa: E402
+from omniloop.attribution.services import binding_touch  # noqa: E402
+from omniloop.catalog.models import Category, Product, Sku  # noqa: E402
+from omniloop.core.brand import brand_settings  # noqa: E402
+from omniloop.core.phones import parse_phone  # noqa: E402
+from omniloop.members.codes import new_member_code  # noqa: E402
+from omniloop.members.models import IdentityKind, Member, MemberIdentity  # noqa: E402
+from omniloop.members.services import member_create, phone_attach  # noqa: E402
+from omniloop.stores.models import Store  # noqa: E402
+
+SEQUENCE_STEP = 1_000_000_000
+SKU = "BK100-M"
+CAPTURE_KEY = "capture-key-0000000001"
+CAPTURE_RECEIPT = "capture-receipt-0000000001"
+
+
+def pool_phone(i: int) -> str:
+    return f"1390139{i:04d}"
+
+
+def background_phone(i: int) -> str:
+    return f"1370137{i:04d}"
+
+
+def distinctive_sequences() -> dict[str, int]:
+    """Start every bigint id sequence at its own multiple of 10^9, so any id in captured SQL is
+    a number that appears nowhere else and can be swapped for a pgbench variable safely."""
+    with connections["default"].cursor() as cur:
+        cur.execute(
+            "SELECT c.table_name FROM information_schema.columns c "
+            "WHERE c.table_schema = 'public' AND c.column_name = 'id' "
+            "AND c.data_type = 'bigint' "
+            "AND pg_get_serial_sequence(quote_ident(c.table_name), 'id') IS NOT NULL "
+            "ORDER BY c.table_name"
+        )
+        tables = [row[0] for row in cur.fetchall()]
+        bases = {}
+        for k, table in enumerate(tables, start=1):
+            bases[table] = k * SEQUENCE_STEP
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                [f'"{table}"', bases[table]],
+            )
+    return bases
+
+
+def seed(members: int, background: int) -> dict[str, Any]:
+    brand_settings()
+    store = Store.objects.create(
+        code="bench01", name="基准店", name_en="Bench store", city="上海", timezone="Asia/Shanghai"
+    )
+    assistant = staff_create(
+        username="bench-assistant",
+        password="bench-password-not-secret",
+        role=Role.ASSISTANT,
+        store=store,
+        display_name="Bench assistant",
+        staff_code="A90001",
+    )
+    category = Category.objects.create(code="tops", name="上装", name_en="Tops")
+    product = Product.objects.create(
+        style_code="BK100",
+        name="基准衬衫",
+        name_en="Bench shirt",
+        category=category,
+        list_price="399.00",
+        status=Product.Status.ACTIVE,
+    )
+    for size in ("S", "M", "L"):
+        Sku.objects.create(
+            product=product,
+            sku_code=f"BK100-{size}",
+            barcode=f"6990000{ord(size):03d}",
+            size=size,
+            color="白",
+            color_en="White",
+        )
+    # Members the load never touches, so lookups do not run against near-empty tables.
+    others = Member.objects.bulk_create(
+        [Member(code=new_member_code(), joined_at=store.created_at) for _ in range(background)]
+    )
+    MemberIdentity.objects.bulk_create(
+        [
+            MemberIdentity(
+                member=m,
+                kind=IdentityKind.PHONE,
+                value=p.index,
+                cipher=p.encrypt(),
+                masked=p.masked,
+                source="bench",
+            )
+            for i, m in enumerate(others)
+            for p in [parse_phone(background_phone(i))]
+        ]
+    )
+    pool = []
+    for i in range(members):
+        member = member_create(join_source="bench")
+        phone = parse_phone(pool_phone(i))
+        ident = phone_attach(member=member, phone=phone, source="bench")
+        # Bound to this store and assistant: a sale then takes the steady-state path.
+        binding_touch(member=member, store_id=store.pk, assistant_id=assistant.pk, source="bench")
+        binding = MemberBinding.objects.get(member=member)
+        pool.append(
+            {
+                "id": member.pk,
+                "code": member.code,
+                "phone": pool_phone(i),
+                "phone_index": phone.index,
+                "identity_id": ident.pk,
+                "binding_id": binding.pk,
+            }
+        )
+    till = token_create(name="bench till", store=store)
+    return {
+        "token": till.secret,
+        "store": store.code,
+        "assistant": assistant.staff_code,
+        "sku": SKU,
+        "price": "399.00",
+        "members": pool,
+    }
+
+
+def sale_body(receipt: str, member_code: str, assistant: str) -> dict[str, Any]:
+    return {
+        "receipt_no": receipt,
+        "member_code": member_code,
+        "assistant": assistant,
+        "lines": [
+            {
+                "sku": SKU,
+                "quantity": 1,
+                "unit_price": "399.00",
+                "discount": "0.00",
+                "amount": "399.00",
+            }
+        ],
+        "total": "399.00",
+    }
+
+
+@contextmanager
+def capture() -> Iterator[list[str]]:
+    """Every statement sent on the default connection, plus the BEGIN and COMMIT that psycopg
+    sends around an atomic block (Django does not route those through a cursor)."""
+    conn = connections["default"]
+    events: list[str] = []
+    state = {"in_txn": False}
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any) -> Any:
+        if not conn.autocommit and not state["in_txn"]:
+            events.append("BEGIN")
+            state["in_txn"] = True
+        result = execute(sql, params, many, ctx)
+        text = conn.ops.last_executed_query(ctx["cursor"].cursor, sql, params)
+        events.append(text)
+        return result
+
+    def finish(original: Callable[[], None], word: str) -> Callable[[], None]:
+        def run() -> None:
+            if state["in_txn"]:
+                events.append(word)
+                state["in_txn"] = False
+            original()
+
+        return run
+
+    conn.ensure_connection()
+    original_commit, original_rollback = conn.commit, conn.rollback
+    conn.commit = finish(original_commit, "COMMIT")  # type: ignore[method-assign]
+    conn.rollback = finish(original_rollback, "ROLLBACK")  # type: ignore[method-assign]
+    try:
+        with conn.execute_wrapper(record):
+            yield events
+    finally:
+        del conn.commit, conn.rollback
+
+
+def max_ids(bases: dict[str, int]) -> dict[str, int]:
+    """The highest id of each table (its sequence base when empty)."""
+    with connections["default"].cursor() as cur:
+        out = {}
+        for table, base in bases.items():
+            cur.execute(f'SELECT coalesce(max(id), %s) FROM "{table}"', [base])
+            out[table] = cur.fetchone()[0]
+    return out
+
+
+def request(client: Client, path: str, body: dict[str, Any], **headers: str) -> Any:
+    return client.post(path, data=json.dumps(body), content_type="application/json", **headers)
+
+
+def capture_requests(seeded: dict[str, Any], bases: dict[str, int]) -> dict[str, Any]:
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {seeded['token']}"}
+    first = seeded["members"][0]
+    sale_url = "/api/v1/pos/sales"
+    identify_url = "/api/v1/pos/members/identify"
+    # Warm up: first use of the token, the till channel row and the brand settings row.
+    for i, m in enumerate(seeded["members"][:2]):
+        body = sale_body(f"warmup-{i}", m["code"], seeded["assistant"])
+        r = request(client, sale_url, body, HTTP_IDEMPOTENCY_KEY=f"warmup-key-{i:04d}", **auth)
+        assert r.status_code == 201, r.content
+    body = sale_body(CAPTURE_RECEIPT, first["code"], seeded["assistant"])
+    before = max_ids(bases)
+    with capture() as sale_sql:
+        r = request(client, sale_url, body, HTTP_IDEMPOTENCY_KEY=CAPTURE_KEY, **auth)
+    assert r.status_code == 201, r.content
+    generated = {
+        table: list(range(before[table] + 1, top + 1))
+        for table, top in max_ids(bases).items()
+        if top > before[table]
+    }
+    number = r.json()["number"]
+    with capture() as replay_sql:
+        r = request(client, sale_url, body, HTTP_IDEMPOTENCY_KEY=CAPTURE_KEY, **auth)
+    assert r.status_code == 201 and r["Idempotent-Replayed"] == "true", r.content
+    with capture() as identify_sql:
+        r = request(client, identify_url, {"phone": first["phone"]}, **auth)
+    assert r.status_code == 200 and r.json()["member_code"] == first["code"], r.content
+    return {
+        "sale": {
+            "sql": sale_sql,
+            "key": CAPTURE_KEY,
+            "receipt": CAPTURE_RECEIPT,
+            "number": number,
+            "body": body,
+            "generated_ids": generated,
+        },
+        "replay": {"sql": replay_sql, "key": CAPTURE_KEY, "body": body},
+        "identify": {"sql": identify_sql, "body": {"phone": first["phone"]}},
+    }
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--background", type=int, default=2000)
+    args = parser.parse_args(argv)
+    if connections["default"].vendor != "postgresql":
+        sys.exit("prepare.py needs DATABASE_URL=postgres://...")
+    bases = distinctive_sequences()
+    seeded = seed(args.members, args.background)
+    captures = capture_requests(seeded, bases)
+    args.out.write_text(json.dumps({**seeded, "captures": captures, "id_bases": bases}, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

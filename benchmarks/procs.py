@@ -1,0 +1,164 @@
+"""The processes a benchmark run starts: the bench database, gunicorn and pgbench."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_PY = REPO / ".venv" / "bin" / "python"
+UNSAFE_DB = re.compile(r"^(test|test_.*|postgres|template\d*)$")
+
+
+@dataclass(frozen=True)
+class Pg:
+    host: str
+    port: int
+    user: str
+    db: str
+
+    @property
+    def url(self) -> str:
+        return f"postgres://{self.user}@{self.host}:{self.port}/{self.db}"
+
+    def cli(self, program: str) -> list[str]:
+        return [program, "-h", self.host, "-p", str(self.port), "-U", self.user]
+
+
+def python() -> str:
+    return str(VENV_PY) if VENV_PY.exists() else "python3"
+
+
+def psql(pg: Pg, sql: str, db: str = "postgres") -> str:
+    out = subprocess.run(
+        [*pg.cli("psql"), "-X", "-v", "ON_ERROR_STOP=1", "-Atc", sql, db],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def lock_db(pg: Pg) -> IO[bytes]:
+    """Hold a lock for the run's lifetime, so two runs on this machine don't share a database
+    (or the CPUs: their figures would both be wrong)."""
+    handle = open(Path(tempfile.gettempdir()) / f"omniloop-bench-{pg.db}.lock", "wb")  # noqa: SIM115
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SystemExit(f"another benchmark run is using {pg.db}; wait for it to finish") from None
+    return handle
+
+
+def recreate_db(pg: Pg) -> None:
+    if UNSAFE_DB.match(pg.db) or not re.fullmatch(r"[a-z0-9_]+", pg.db):
+        raise SystemExit(f"refusing to use database {pg.db!r}: pick another --db")
+    psql(pg, f"DROP DATABASE IF EXISTS {pg.db}")
+    psql(pg, f"CREATE DATABASE {pg.db}")
+
+
+def drop_db(pg: Pg) -> None:
+    try:
+        psql(pg, f"DROP DATABASE IF EXISTS {pg.db}")
+    except subprocess.CalledProcessError as exc:
+        print(f"warning: could not drop {pg.db}: {exc.stderr.strip()}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """gunicorn serving omniloop.wsgi on loopback, in its own process group."""
+
+    def __init__(self, env: dict[str, str], *, port: int, workers: int, log: Path) -> None:
+        self.port = port
+        self.log = log.open("ab")
+        cmd = [
+            python(), "-m", "gunicorn", "omniloop.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5",
+            "--log-level", "warning", "--no-control-socket",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {self.proc.returncode}: see {self.log.name}"
+                )
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start listening in time")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def pgbench(
+    pg: Pg, scripts: list[Path], *, clients: int, duration_s: int, workdir: Path, tag: str
+) -> dict[str, Any]:
+    """Run pgbench over `scripts` (equal weights); TPS and per-transaction latency percentiles."""
+    prefix = workdir / f"pgbench-{tag}"
+    threads = max(1, min(clients, os.cpu_count() or 1))
+    cmd = [
+        *pg.cli("pgbench"), "-n", "-M", "simple", "-c", str(clients), "-j", str(threads),
+        "-T", str(duration_s), "-l", f"--log-prefix={prefix}",
+        *[f"--file={s}" for s in scripts], pg.db,
+    ]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=workdir)
+    text = out.stdout + out.stderr
+    if out.returncode != 0:
+        raise RuntimeError(f"pgbench failed ({out.returncode}):\n{text[-3000:]}")
+    tps = re.search(r"^tps = ([\d.]+) \(without initial connection time\)", text, re.M)
+    done = re.search(r"^number of transactions actually processed: (\d+)", text, re.M)
+    failed = re.search(r"^number of failed transactions: (\d+)", text, re.M)
+    if not tps or not done:
+        raise RuntimeError(f"could not read pgbench's output:\n{text[-3000:]}")
+    latencies = []
+    for log in workdir.glob(f"{prefix.name}.*"):
+        for line in log.read_text().splitlines():
+            latencies.append(int(line.split()[2]) / 1000)
+        log.unlink()
+    return {
+        "tps": float(tps[1]),
+        "transactions": int(done[1]),
+        "failed": int(failed[1]) if failed else 0,
+        "latencies_ms": latencies,
+    }

@@ -1,0 +1,252 @@
+"""Omniloop's till hot paths, each reported as a ratio to pgbench running the same SQL.
+
+    .venv/bin/python benchmarks/run.py [--duration 12] [--rounds 2] [--clients 4]
+
+Creates the database `omniloop_bench` on PostgreSQL (127.0.0.1:5432, user postgres), migrates
+and seeds it, captures the SQL of each request, serves the app with gunicorn, then for each
+benchmark alternates pgbench (reference) and HTTP load (subject) in ABBA order, prints a table,
+writes benchmarks/results.json and drops the database. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import loadgen
+import pgscripts
+import procs
+import profile_server
+import report
+import system
+
+HERE = Path(__file__).resolve().parent
+SALES = "/api/v1/pos/sales"
+IDENTIFY = "/api/v1/pos/members/identify"
+TITLES = {
+    "sale": f"POST {SALES} (new sale)",
+    "replay": f"POST {SALES} (replay)",
+    "identify": f"POST {IDENTIFY} (phone)",
+}
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--only", default="sale,replay,identify", help="benchmarks to run")
+    p.add_argument("--clients", type=int, default=4, help="HTTP and pgbench connections")
+    p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: clients)")
+    p.add_argument("--duration", type=int, default=12, help="seconds per measurement")
+    p.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per side")
+    p.add_argument("--rounds", type=int, default=2, help="reference/subject pairs (ABBA order)")
+    p.add_argument("--members", type=int, default=50, help="members the load spreads over")
+    p.add_argument("--max-requests", type=int, default=500_000)
+    p.add_argument("--profile", action="store_true", help="py-spy one extra API run each")
+    p.add_argument("--pg-host", default=os.environ.get("PGHOST", "127.0.0.1"))
+    p.add_argument("--pg-port", type=int, default=int(os.environ.get("PGPORT", "5432")))
+    p.add_argument("--pg-user", default=os.environ.get("PGUSER", "postgres"))
+    p.add_argument("--db", default="omniloop_bench", help="created and dropped by this run")
+    p.add_argument("--keep-db", action="store_true")
+    p.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = p.parse_args()
+    args.workers = args.workers or args.clients
+    args.only = [b for b in args.only.split(",") if b]
+    if unknown := set(args.only) - TITLES.keys():
+        p.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def requests_for(
+    kind: str, prepared: dict[str, Any], tag: str
+) -> tuple[loadgen.MakeRequest, loadgen.Check]:
+    """How the HTTP load builds the i-th request of client c, and what counts as success."""
+    members = prepared["members"]
+    capture = prepared["captures"][kind]
+    base = {"Content-Type": "application/json", "Authorization": f"Bearer {prepared['token']}"}
+    rng = random.Random(tag)
+    if kind == "sale":
+
+        def make(c: int, i: int) -> tuple[str, str, bytes, dict[str, str]]:
+            body = dict(capture["body"], receipt_no=f"r-{tag}-{c}-{i}")
+            body["member_code"] = members[rng.randrange(len(members))]["code"]
+            headers = dict(base, **{"Idempotency-Key": f"k-{tag}-{c}-{i}"})
+            return "POST", SALES, json.dumps(body).encode(), headers
+
+        return make, lambda status, h: status == 201 and "idempotent-replayed" not in h
+    if kind == "replay":
+        replay = json.dumps(capture["body"]).encode()
+        headers = dict(base, **{"Idempotency-Key": capture["key"]})
+        return (
+            lambda c, i: ("POST", SALES, replay, headers),
+            lambda status, h: status == 201 and h.get("idempotent-replayed") == "true",
+        )
+
+    def identify(c: int, i: int) -> tuple[str, str, bytes, dict[str, str]]:
+        phone = members[rng.randrange(len(members))]["phone"]
+        return "POST", IDENTIFY, json.dumps({"phone": phone}).encode(), base
+
+    return identify, lambda status, h: status == 200
+
+
+def api_run(
+    args: argparse.Namespace,
+    server: procs.Server,
+    prepared: dict[str, Any],
+    kind: str,
+    seconds: int,
+) -> dict[str, Any]:
+    make, check = requests_for(kind, prepared, f"{kind}{time.time_ns():x}")
+    cpu0, srv0 = system.cpu_times(), system.tree_cpu_seconds(server.proc.pid)
+    res = loadgen.run(
+        host="127.0.0.1",
+        port=server.port,
+        make_request=make,
+        check=check,
+        clients=args.clients,
+        duration_s=seconds,
+        max_requests=args.max_requests,
+    )
+    srv1, cpu1 = system.tree_cpu_seconds(server.proc.pid), system.cpu_times()
+    done = res.ok + sum(res.failed.values())
+    return {
+        "rate": res.rate,
+        "ok": res.ok,
+        "failed": dict(res.failed),
+        "elapsed_s": res.elapsed_s,
+        "latencies_ms": res.latencies_ms,
+        "server_cpu_ms_per_req": 1000 * (srv1 - srv0) / done if done else None,
+        "client_cpu_ms_per_req": 1000 * res.client_cpu_s / done if done else None,
+        "machine_busy_pct": system.busy_percent(cpu0, cpu1),
+    }
+
+
+def ref_run(
+    args: argparse.Namespace,
+    pg: procs.Pg,
+    scripts: list[Path],
+    workdir: Path,
+    seconds: int,
+    tag: str,
+) -> dict[str, Any]:
+    cpu0 = system.cpu_times()
+    res = procs.pgbench(
+        pg, scripts, clients=args.clients, duration_s=seconds, workdir=workdir, tag=tag
+    )
+    res["machine_busy_pct"] = system.busy_percent(cpu0, system.cpu_times())
+    return res
+
+
+def bench(
+    args: argparse.Namespace,
+    pg: procs.Pg,
+    server: procs.Server,
+    prepared: dict[str, Any],
+    kind: str,
+    workdir: Path,
+) -> dict[str, Any]:
+    scripts = pgscripts.write(kind, prepared, workdir / "scripts")
+    print(
+        f"== {TITLES[kind]}: {len(prepared['captures'][kind]['sql'])} statements, "
+        f"{len(scripts)} pgbench script(s)",
+        flush=True,
+    )
+    ref_run(args, pg, scripts, workdir, args.warmup, f"{kind}-warm")
+    api_run(args, server, prepared, kind, args.warmup)
+    rounds: list[dict[str, Any]] = []
+    for n in range(args.rounds):
+        order = ("reference", "api") if n % 2 == 0 else ("api", "reference")
+        row: dict[str, Any] = {"order": list(order)}
+        for side in order:
+            if side == "reference":
+                row[side] = ref_run(args, pg, scripts, workdir, args.duration, f"{kind}-{n}")
+            else:
+                row[side] = api_run(args, server, prepared, kind, args.duration)
+        print(
+            f"   round {n + 1}: API {row['api']['rate']:.1f} req/s, "
+            f"pgbench {row['reference']['tps']:.1f} TPS",
+            flush=True,
+        )
+        rounds.append(row)
+    summary = report.summarize(TITLES[kind], rounds, len(prepared["captures"][kind]["sql"]))
+    if args.profile:
+        summary["profile"] = profile_server.record(
+            server.proc.pid,
+            lambda: api_run(args, server, prepared, kind, args.duration),
+            workdir / f"profile-{kind}.txt",
+        )
+    return summary
+
+
+def main() -> None:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    pg = procs.Pg(args.pg_host, args.pg_port, args.pg_user, args.db)
+    workdir = Path(tempfile.mkdtemp(prefix="omniloop-bench-"))
+    env = dict(
+        os.environ,
+        DATABASE_URL=pg.url,
+        DEBUG="0",
+        OMNILOOP_ENV="development",
+        OMNILOOP_VAR_DIR=str(workdir / "var"),
+        OMNILOOP_LOG="WARNING",
+    )
+    load1, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    if load1 > 0.5 * cpus:
+        print(
+            f"note: load average {load1:.1f} on {cpus} CPUs before starting: other work is "
+            "running, expect noisier ratios (see the range column)"
+        )
+    server: procs.Server | None = None
+    pg_version = procs.psql(pg, "SHOW server_version")
+    lock = procs.lock_db(pg)
+    procs.recreate_db(pg)
+    try:
+        print(f"set-up: migrating and seeding {pg.db} (work dir {workdir})", flush=True)
+        subprocess.run(
+            [procs.python(), "-m", "omniloop.cli", "migrate", "--noinput", "-v0"],
+            cwd=procs.REPO,
+            env=env,
+            check=True,
+        )
+        prep = workdir / "prepared.json"
+        subprocess.run(
+            [procs.python(), str(HERE / "prepare.py"), str(prep), "--members", str(args.members)],
+            cwd=procs.REPO,
+            env=env,
+            check=True,
+        )
+        prepared = json.loads(prep.read_text())
+        machine = system.describe(pg_version)
+        server = procs.Server(
+            env, port=procs.free_port(), workers=args.workers, log=workdir / "gunicorn.log"
+        )
+        results = {kind: bench(args, pg, server, prepared, kind, workdir) for kind in args.only}
+    finally:
+        if server is not None:
+            server.stop()
+        if not args.keep_db:
+            procs.drop_db(pg)
+        lock.close()
+    report.print_table(results, args)
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {**machine, "loadavg_at_end": os.getloadavg()},
+        "config": config,
+        "benchmarks": results,
+    }
+    args.out.write_text(json.dumps(document, indent=1) + "\n")
+    print(f"\nwrote {args.out}; pgbench scripts and gunicorn log in {workdir}")
+
+
+if __name__ == "__main__":
+    main()
