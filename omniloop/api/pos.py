@@ -9,12 +9,24 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Status
 
 from omniloop.api.auth import TokenAuth, actor_of
-from omniloop.api.schemas import ErrorOut, IdentifyIn, MemberOut, SaleIn, SaleOut
+from omniloop.api.schemas import (
+    DiscountOut,
+    ErrorOut,
+    IdentifyIn,
+    MemberOut,
+    PricedLineOut,
+    QuoteIn,
+    QuoteOut,
+    SaleIn,
+    SaleOut,
+)
 from omniloop.api.views_common import member_out
 from omniloop.core.idempotency import run_idempotent
+from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
-from omniloop.orders.services import till_sale_record
+from omniloop.orders.services import till_quote, till_sale_record
 from omniloop.orders.values import SaleLineInput, TillSaleInput
+from omniloop.promotions.pricing import PricedQuote
 from omniloop.stores.models import Store
 
 router = Router(tags=["till"], auth=TokenAuth(till=True))
@@ -41,6 +53,86 @@ def identify(request: HttpRequest, body: IdentifyIn) -> MemberOut:
     return member_out(member)
 
 
+def priced_lines(priced: PricedQuote) -> list[dict[str, Any]]:
+    y = priced.yuan
+    return [
+        {
+            "sku": code,
+            "quantity": q.quantity,
+            "unit_price": y(q.unit_price),
+            "subtotal": y(q.subtotal),
+            "discount": y(q.discount),
+            "total": y(q.total),
+        }
+        for code, q in zip(priced.basket.sku_codes, priced.quote.lines, strict=True)
+    ]
+
+
+def priced_discounts(priced: PricedQuote) -> list[dict[str, Any]]:
+    return [
+        {
+            "offer_id": a.offer_id,
+            "name": a.name,
+            "amount": priced.yuan(a.amount),
+            "shipping": priced.yuan(a.shipping),
+            "coupon_code": priced.coupon_code(a),
+        }
+        for a in priced.quote.applied
+    ]
+
+
+def _quote_out(priced: PricedQuote, member: Member | None) -> dict[str, Any]:
+    """Plain data: ninja validates it against QuoteOut once, on the way out."""
+    q, y = priced.quote, priced.yuan
+    return {
+        "member_code": member.code if member else None,
+        "lines": priced_lines(priced),
+        "subtotal": y(q.subtotal),
+        "discount": y(q.discount),
+        "discounts": priced_discounts(priced),
+        "rejected": [
+            {
+                "offer_id": r.offer_id,
+                "name": priced.offer_name(r),
+                "coupon_code": priced.coupon_code(r),
+                "reason": r.reason.value,
+            }
+            for r in q.rejected
+        ],
+        "coupon_problems": [{"code": p.code, "reason": p.reason} for p in priced.coupon_problems],
+        "gifts": [
+            {"offer_id": g.offer_id, "sku": priced.gift_sku_codes[g.sku_id], "quantity": g.quantity}
+            for g in q.gifts
+            if g.sku_id in priced.gift_sku_codes
+        ],
+        "shipping": y(q.shipping),
+        "shipping_discount": y(q.shipping_discount),
+        "total": y(q.total),
+    }
+
+
+@router.post(
+    "/quote",
+    response={200: QuoteOut, **ERRORS},
+    summary="Price a basket as a sale would (no effects): offers, coupons, gifts, total",
+)
+def quote_basket(request: HttpRequest, body: QuoteIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    member = None
+    if body.member_code or body.phone or body.card_number:
+        member = member_identify(
+            phone=body.phone, member_code=body.member_code, card_number=body.card_number
+        )
+    priced = till_quote(
+        store_id=actor.own_store_id,
+        items=[(li.sku, li.quantity) for li in body.lines],
+        member_id=member.pk if member else None,
+        coupon_codes=body.coupon_codes,
+        client_key=actor.label,
+    )
+    return _quote_out(priced, member)
+
+
 @router.post(
     "/sales",
     response={201: SaleOut, **ERRORS},
@@ -58,6 +150,7 @@ def create_sale(
     def handler() -> tuple[int, dict[str, Any]]:
         sale = TillSaleInput(
             receipt_no=body.receipt_no,
+            coupon_codes=tuple(body.coupon_codes),
             ordered_at=body.ordered_at,
             member_code=body.member_code,
             phone=body.phone,
@@ -75,7 +168,7 @@ def create_sale(
                 for li in body.lines
             ),
         )
-        order, outcome = till_sale_record(store=store, sale=sale)
+        order, outcome, priced = till_sale_record(store=store, sale=sale, client_key=actor.label)
         out = SaleOut(
             number=order.number,
             receipt_no=order.receipt_no,
@@ -88,6 +181,9 @@ def create_sale(
             credit_rule=order.credit_rule,
             binding_decision=outcome.decision.value if outcome else None,
             total=order.total,
+            discount_total=order.discount_total,
+            lines=[PricedLineOut.model_validate(x) for x in priced_lines(priced)],
+            discounts=[DiscountOut.model_validate(x) for x in priced_discounts(priced)],
             ordered_at=order.ordered_at,
         )
         return 201, json.loads(out.model_dump_json())

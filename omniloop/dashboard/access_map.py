@@ -18,6 +18,10 @@ ALL_ROLES = frozenset({HQ_ADMIN, MARKETER, CS_AGENT, STORE_MANAGER, ASSISTANT})
 TOUCHPOINT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
 TOUCHPOINT_WRITERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER})
 PHONE_READERS = frozenset({HQ_ADMIN, CS_AGENT})
+# Promotions: HQ admins and marketers run them; store managers read the ones that reach their
+# store (the selectors scope offers and templates to "all stores or mine").
+PROMO_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER})
+PROMO_WRITERS = frozenset({HQ_ADMIN, MARKETER})
 
 PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
 
@@ -46,6 +50,26 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:touchpoint_qr": TOUCHPOINT_READERS,
     "dashboard:store_tag_sheet": TOUCHPOINT_READERS,
     "dashboard:store_tags_create": TOUCHPOINT_WRITERS,
+    # Promotions
+    "dashboard:offers": PROMO_READERS,
+    "dashboard:offer_create": PROMO_WRITERS,
+    "dashboard:offer_detail": PROMO_READERS,
+    "dashboard:offer_edit": PROMO_WRITERS,
+    "dashboard:offer_activate": PROMO_WRITERS,
+    "dashboard:offer_pause": PROMO_WRITERS,
+    "dashboard:offer_end": PROMO_WRITERS,
+    "dashboard:offer_duplicate": PROMO_WRITERS,
+    "dashboard:offer_try": PROMO_READERS,
+    "dashboard:coupon_templates": PROMO_READERS,
+    "dashboard:coupon_template_create": PROMO_WRITERS,
+    "dashboard:coupon_template_detail": PROMO_READERS,
+    "dashboard:coupon_template_issue": PROMO_WRITERS,
+    "dashboard:coupon_template_qr": PROMO_READERS,
+    "dashboard:flash_sales": PROMO_READERS,
+    "dashboard:flash_sale_create": PROMO_WRITERS,
+    "dashboard:flash_sale_pause": PROMO_WRITERS,
+    "dashboard:flash_sale_resume": PROMO_WRITERS,
+    "dashboard:flash_sale_end": PROMO_WRITERS,
     # Brand rules
     "dashboard:brand_settings": frozenset({HQ_ADMIN}),
     # API tokens

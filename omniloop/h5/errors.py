@@ -26,6 +26,11 @@ MESSAGES: dict[str, Promise] = {
     "otp_rate_limited_phone": _("A code was sent recently. Wait before retrying."),
     "terms_required": _("Please accept the membership terms and privacy policy."),
     "member_not_found": _("Member not found."),
+    "coupon_claim_unknown": _("This coupon link is not valid."),
+    "coupon_member_limit": _("You have already claimed this coupon."),
+    "coupon_issue_limit_reached": _("All these coupons have been claimed."),
+    "coupon_template_inactive": _("This coupon is no longer available."),
+    "coupon_template_expired": _("This coupon has expired."),
 }
 
 TITLES: dict[int, Promise] = {

@@ -17,6 +17,7 @@ MEMBER_KEY = "h5_member_id"
 SCENE_KEY = "h5_scene"
 WELCOME_KEY = "h5_welcome_points"
 WELCOME_BACK_KEY = "h5_welcome_back"
+AFTER_JOIN_KEY = "h5_after_join"  # a path of ours to return to (a claim page) after joining
 
 
 def visitor_key(request: HttpRequest) -> str | None:

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from omniloop.h5 import views, views_member
+from omniloop.h5 import views, views_coupons, views_member
 
 app_name = "h5"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("m/join/otp", views_member.join_otp, name="join_otp"),
     path("m/card", views_member.card, name="card"),
     path("m/logout", views_member.logout, name="logout"),
+    path("m/coupons", views_coupons.wallet, name="coupons"),
+    path("m/coupons/claim/<str:token>", views_coupons.claim, name="coupon_claim"),
 ]

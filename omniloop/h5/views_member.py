@@ -9,11 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from omniloop.attribution.selectors import binding_for
+from omniloop.core import clock
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.codes import barcode_svg, scalable_svg
 from omniloop.h5.errors import TermsRequired, error_context, with_retry_after
 from omniloop.h5.session import (
+    AFTER_JOIN_KEY,
     SCENE_KEY,
     VISITOR_COOKIE,
     WELCOME_BACK_KEY,
@@ -24,6 +26,7 @@ from omniloop.h5.session import (
 )
 from omniloop.loyalty.services import points_balance
 from omniloop.onboarding.services import member_join, otp_send
+from omniloop.promotions.selectors import member_usable_coupon_count
 from omniloop.touchpoints.qr import qr_svg
 from omniloop.touchpoints.services import visitor_get_or_create
 
@@ -84,6 +87,10 @@ def join(request: HttpRequest) -> HttpResponse:
         request.session[WELCOME_KEY] = result.welcome_points
     else:
         request.session[WELCOME_BACK_KEY] = True
+    # Sent here from a claim link: back to the coupon (only paths we stored ourselves).
+    after = request.session.pop(AFTER_JOIN_KEY, None)
+    if isinstance(after, str) and after.startswith("/m/") and not after.startswith("//"):
+        return redirect(after)
     return redirect("h5:card")
 
 
@@ -116,6 +123,7 @@ def card(request: HttpRequest) -> HttpResponse:
             "qr_svg": scalable_svg(qr_svg(member.code, scale=5)),
             "barcode_svg": barcode_svg(member.code),
             "points": points_balance(member_id=member.pk),
+            "coupons_usable": member_usable_coupon_count(member_id=member.pk, at=clock.now()),
             "binding": binding,
             "welcome_points": request.session.pop(WELCOME_KEY, None),
             "welcome_back": request.session.pop(WELCOME_BACK_KEY, False),

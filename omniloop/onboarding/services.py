@@ -24,6 +24,7 @@ from omniloop.members.services import (
     phone_attach,
 )
 from omniloop.onboarding.values import JoinResult, OtpSent
+from omniloop.promotions.coupons import coupons_welcome_issue
 from omniloop.touchpoints.models import Visitor
 from omniloop.touchpoints.selectors import visitor_unlinked_store_touches
 from omniloop.touchpoints.services import scan_record, scene_resolve, visitor_link
@@ -86,7 +87,8 @@ def member_join(
 ) -> JoinResult:
     """Verify the code, then find or create the member, record consent, link the visitor's scans
     and bind to the scanned store and assistant. A phone that is already a member logs in: no
-    duplicate, no second welcome. Bad input writes nothing (the code's try counter aside)."""
+    duplicate, no second welcome. A new member gets the welcome points and one coupon of each
+    active welcome template. Bad input writes nothing (the code's try counter aside)."""
     phone = parse_phone(phone_raw)
     ctx = scene_resolve(scene=scene) if scene else None
     otp_verify(phone=phone, code=code)
@@ -127,7 +129,9 @@ def member_join(
                 touchpoint_id=ctx.touchpoint_id,
             )
         welcome = 0
+        welcome_coupons = 0
         if created:
+            welcome_coupons = len(coupons_welcome_issue(member=member))
             welcome = brand_settings().welcome_points
             if welcome:
                 points_award(
@@ -143,4 +147,5 @@ def member_join(
         created=created,
         welcome_points=welcome,
         binding=outcome,
+        welcome_coupons=welcome_coupons,
     )

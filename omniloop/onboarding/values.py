@@ -12,6 +12,7 @@ class JoinResult:
     created: bool
     welcome_points: int
     binding: BindingOutcome | None
+    welcome_coupons: int = 0  # welcome coupons put in the new member's wallet
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@ from django.utils import timezone
 from omniloop.accounts.selectors import assistant_for_store
 from omniloop.attribution.services import binding_touch, credit_for_till_sale
 from omniloop.attribution.values import BindingOutcome
-from omniloop.catalog.models import Sku
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, ValidationFailed
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
 from omniloop.orders.models import Order, OrderLine
 from omniloop.orders.values import TillSaleInput
+from omniloop.promotions.coupon_values import MESSAGES, CouponReason
+from omniloop.promotions.coupons import coupons_redeem
+from omniloop.promotions.money import to_yuan
+from omniloop.promotions.pricing import PricedQuote, quote
 from omniloop.stores.models import Store
 from omniloop.stores.selectors import channel_for_store_till
 
@@ -46,11 +49,123 @@ def _check_money(value: Decimal, field: str) -> Decimal:
     return value
 
 
+TILL_CHANNEL_CODE = "store-till"  # stores.selectors.channel_for_store_till's code
+# Presented coupons whose state another checkout changed: 409; anything else is a bad request.
+_COUPON_CONFLICTS = frozenset(
+    {
+        CouponReason.ALREADY_REDEEMED,
+        CouponReason.RESERVED,
+        CouponReason.LIMIT_REACHED,
+        CouponReason.MEMBER_LIMIT,
+    }
+)
+
+
+def till_quote(
+    *,
+    store_id: int,
+    items: list[tuple[str, int]],
+    member_id: int | None,
+    coupon_codes: list[str],
+    at: datetime | None = None,
+    client_key: str | None = None,
+) -> PricedQuote:
+    """What a till sale of these items would cost now: the one pricing the sale itself uses.
+    Reads only (the coupon-guessing counter aside)."""
+    return quote(
+        items=items,
+        channel_code=TILL_CHANNEL_CODE,
+        store_id=store_id,
+        member_id=member_id,
+        coupon_codes=coupon_codes,
+        at=at,
+        client_key=client_key,
+    )
+
+
+def _refuse_coupons(priced: PricedQuote) -> None:
+    """Every presented code must be usable and must apply: a sale commits with all its coupons
+    or not at all."""
+    if priced.coupon_problems:
+        first = priced.coupon_problems[0]
+        extra = {
+            "coupon_code": first.code,
+            "coupons": [{"code": p.code, "reason": p.reason} for p in priced.coupon_problems],
+        }
+        message = MESSAGES.get(first.reason, "This coupon cannot be used.")
+        if first.reason in _COUPON_CONFLICTS:
+            raise Conflict(message, code=first.reason, extra=extra)
+        raise ValidationFailed(message, code=first.reason, extra=extra)
+    if priced.coupons_not_applied:
+        code, reason = priced.coupons_not_applied[0]
+        raise ValidationFailed(
+            "A presented coupon does not apply to this sale.",
+            code="coupon_not_applicable",
+            extra={"coupon_code": code, "reason": reason},
+        )
+
+
+def _check_client_figures(sale: TillSaleInput, priced: PricedQuote) -> None:
+    """The till's own figures are optional; any it sends must be the server's."""
+    for i, (line, server) in enumerate(zip(sale.lines, priced.quote.lines, strict=True)):
+        expected = {
+            "unit_price": to_yuan(server.unit_price),
+            "discount": to_yuan(server.discount),
+            "amount": to_yuan(server.total),
+        }
+        for field, value in expected.items():
+            sent = getattr(line, field)
+            if sent is not None and _check_money(sent, f"lines[{i}].{field}") != value:
+                raise ValidationFailed(
+                    f"lines[{i}].{field} is {sent}; the price is {value}.",
+                    code="price_mismatch",
+                    extra={"line": i, "field": field, "expected": str(value)},
+                )
+    if _check_money(sale.total, "total") != priced.total:
+        raise ValidationFailed(
+            f"The total is {priced.total}, not {sale.total}.",
+            code="total_mismatch",
+            extra={"expected_total": str(priced.total)},
+        )
+
+
+def _order_lines(order: Order, priced: PricedQuote) -> list[OrderLine]:
+    lines = [
+        OrderLine(
+            order=order,
+            sku_id=q.sku_id,
+            quantity=q.quantity,
+            unit_price=to_yuan(q.unit_price),
+            discount=to_yuan(q.discount),
+            amount=to_yuan(q.total),
+        )
+        for q in priced.quote.lines
+    ]
+    # Gifts leave the store with the sale: recorded at zero so stock and returns see them.
+    lines += [
+        OrderLine(
+            order=order,
+            sku_id=g.sku_id,
+            quantity=g.quantity,
+            unit_price=Decimal("0"),
+            discount=Decimal("0"),
+            amount=Decimal("0"),
+        )
+        for g in priced.quote.gifts
+        if g.sku_id in priced.gift_sku_codes
+    ]
+    return lines
+
+
 @transaction.atomic
-def till_sale_record(*, store: Store, sale: TillSaleInput) -> tuple[Order, BindingOutcome | None]:
-    """Record a completed till sale, credit it by the binding rules and bind an unbound member
-    to this store (a till sale is a touch). Lines must add up to the total; nothing is written
-    unless everything is valid."""
+def till_sale_record(
+    *, store: Store, sale: TillSaleInput, client_key: str | None = None
+) -> tuple[Order, BindingOutcome | None, PricedQuote]:
+    """Record a completed till sale priced by the server: catalog prices, the offers live at
+    `ordered_at` in the store's time zone, and the presented coupons, which are redeemed in
+    this transaction (all of them, or the sale is refused and nothing is written). The till's
+    total must equal the server's. The sale is credited by the binding rules and binds an
+    unbound member to this store (a till sale is a touch)."""
     if not sale.lines:
         raise ValidationFailed("A sale has at least one line.", code="sale_no_lines")
     if not sale.receipt_no.strip():
@@ -65,43 +180,22 @@ def till_sale_record(*, store: Store, sale: TillSaleInput) -> tuple[Order, Bindi
         if sale.assistant
         else None
     )
-    refs = {line.sku for line in sale.lines}
-    skus = {s.sku_code: s for s in Sku.objects.filter(sku_code__in=refs)}
-    skus.update({s.barcode: s for s in Sku.objects.filter(barcode__in=refs - skus.keys())})
-    unknown = sorted(refs - skus.keys())
-    if unknown:
-        raise ValidationFailed(
-            "Unknown SKU or barcode.", code="sku_unknown", extra={"unknown": unknown}
-        )
-    line_sum = Decimal("0")
-    discount_sum = Decimal("0")
-    for i, line in enumerate(sale.lines):
-        if line.quantity <= 0:
-            raise ValidationFailed(
-                "Quantities are positive.", code="quantity_invalid", extra={"line": i}
-            )
-        _check_money(line.unit_price, f"lines[{i}].unit_price")
-        _check_money(line.discount, f"lines[{i}].discount")
-        _check_money(line.amount, f"lines[{i}].amount")
-        if line.amount != line.unit_price * line.quantity - line.discount:
-            raise ValidationFailed(
-                "A line's amount is unit_price x quantity - discount.",
-                code="line_amount_mismatch",
-                extra={"line": i},
-            )
-        line_sum += line.amount
-        discount_sum += line.discount
-    if _check_money(sale.total, "total") != line_sum:
-        raise ValidationFailed(
-            "The total is not the sum of the lines.",
-            code="total_mismatch",
-            extra={"lines_sum": str(line_sum)},
-        )
     ordered_at = _local(sale.ordered_at, store)
     if ordered_at > clock.now() + FUTURE_TOLERANCE:
         raise ValidationFailed("ordered_at is in the future.", code="ordered_at_future")
-    credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
     channel = channel_for_store_till()
+    priced = quote(
+        items=[(line.sku, line.quantity) for line in sale.lines],
+        channel_code=channel.code,
+        store_id=store.pk,
+        member_id=member.pk if member else None,
+        coupon_codes=list(sale.coupon_codes),
+        at=ordered_at,
+        client_key=client_key,
+    )
+    _refuse_coupons(priced)
+    _check_client_figures(sale, priced)
+    credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
     try:
         with transaction.atomic():
             order = Order.objects.create(
@@ -113,25 +207,20 @@ def till_sale_record(*, store: Store, sale: TillSaleInput) -> tuple[Order, Bindi
                 credited_store_id=credit.store_id,
                 credited_assistant_id=credit.assistant_id,
                 credit_rule=credit.rule,
-                total=sale.total,
-                discount_total=discount_sum,
+                total=priced.total,
+                discount_total=priced.discount_total,
                 ordered_at=ordered_at,
             )
     except IntegrityError as exc:
         raise Conflict("This receipt was already recorded.", code="receipt_duplicate") from exc
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=order,
-                sku=skus[line.sku],
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                amount=line.amount,
-            )
-            for line in sale.lines
-        ]
-    )
+    OrderLine.objects.bulk_create(_order_lines(order, priced))
+    if priced.coupons_used:
+        coupons_redeem(
+            used=priced.coupons_used,
+            member_id=member.pk if member else None,
+            order_id=order.pk,
+            at=ordered_at,
+        )
     outcome = None
     if member is not None:
         outcome = binding_touch(
@@ -141,7 +230,7 @@ def till_sale_record(*, store: Store, sale: TillSaleInput) -> tuple[Order, Bindi
             source="till_sale",
             at=ordered_at,
         )
-    return order, outcome
+    return order, outcome, priced
 
 
 def merge_orders(survivor: Member, merged: Member) -> int:

@@ -9,9 +9,12 @@ Stacking, explicitly:
 2. Within a non-empty stacking group only the candidate worth most on its own applies.
 3. Exclusive candidates apply alone: the best exclusive wins if it is worth more than the stack of
    all non-exclusive ones, else the stack wins.
-4. The stack applies in (priority, id) order. A compounding offer is computed on what is left of
-   each line, a non-compounding one on the list price; either way a line never goes below zero
-   and an offer never takes more than its `max_discount`.
+4. The stack applies in (priority, id) order. Percentages (N折, member prices, 折上折, buy X get
+   Y at N%) always take their share of what is left on a line, so stacked percentages multiply
+   (40% then 70% off = 82% off, never 110%: the free order of Saleor #17453 cannot happen).
+   `compound` decides the base of everything else (spend thresholds, fixed prices): what is left,
+   or the list price. Either way a line never goes below zero and an offer never takes more than
+   its `max_discount`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ from omniloop.promotions.values import (
     QuoteLine,
     Reason,
     Rejection,
+)
+
+PERCENT_KINDS = frozenset(
+    {OfferKind.PERCENT_OFF, OfferKind.MEMBER_PRICE, OfferKind.MEMBER_EXTRA, OfferKind.BUY_X_GET_Y}
 )
 
 
@@ -87,7 +94,11 @@ def _apply(stack: Sequence[Candidate], lines: Sequence[LineIn], ctx: PricingCont
             ScopedLine(
                 index=i,
                 quantity=ln.quantity,
-                unit_base=(out.remaining[i] // ln.quantity) if rule.compound else ln.unit_price,
+                unit_base=(
+                    out.remaining[i] // ln.quantity
+                    if rule.compound or rule.kind in PERCENT_KINDS
+                    else ln.unit_price
+                ),
                 sku_id=ln.sku_id,
             )
             for i, ln in enumerate(lines)

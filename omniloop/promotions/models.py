@@ -81,6 +81,9 @@ class CouponTemplate(models.Model):
     )
     restore_on_return = models.BooleanField(default=True)
     reserve_minutes = models.PositiveIntegerField(default=15)
+    welcome = models.BooleanField(
+        default=False, help_text="Issued to every new member when they join"
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -236,6 +239,14 @@ class GroupBuy(models.Model):
 
     name = models.CharField(max_length=100)
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="group_buys")
+    coupon_template = models.ForeignKey(
+        CouponTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Coupons of this template go to the participants when the group buy unlocks",
+    )
     min_members = models.PositiveIntegerField()
     deadline = models.DateTimeField()
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)

@@ -10,8 +10,11 @@ from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.api.main import api
 from omniloop.orders.models import Order
+from omniloop.promotions.models import Coupon, FlashSaleClaim
 from tests.api.helpers import sale_body
 from tests.factories import make_member, make_product, make_store
+from tests.promotions.coupon_helpers import make_template
+from tests.promotions.flash_helpers import make_flash_sale
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +26,16 @@ CALLERS = (TILL, *HQ_ROLES)
 API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/pos/members/identify"): frozenset({TILL}),
     ("POST", "/api/v1/pos/sales"): frozenset({TILL}),
+    ("POST", "/api/v1/pos/quote"): frozenset({TILL}),
     ("GET", "/api/v1/stores"): frozenset(HQ_ROLES),
     ("GET", "/api/v1/members/{member_code}"): frozenset({Role.HQ_ADMIN, Role.CS_AGENT}),
+    ("POST", "/api/v1/flash-sales/{flash_sale_id}/claims"): frozenset(CALLERS),
+    ("GET", "/api/v1/flash-sales/{flash_sale_id}"): frozenset(CALLERS),
+    ("POST", "/api/v1/coupon-templates"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("GET", "/api/v1/coupon-templates/{template_id}"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/coupon-templates/{template_id}/issue"): frozenset(
+        {Role.HQ_ADMIN, Role.MARKETER}
+    ),
 }
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -48,19 +59,37 @@ def world(db):
     secrets = {TILL: token_create(name="till", store=store).secret}
     for role in HQ_ROLES:
         secrets[role] = token_create(name=role, role=role).secret
-    return {"member": member, "secrets": secrets}
+    # Room for one claim by each allowed caller, so an allowed claim gets its 201.
+    flash_sale = make_flash_sale(stock=100, per_member_limit=len(CALLERS) * 2)
+    coupons = make_template(per_member_limit=len(CALLERS))
+    return {
+        "member": member,
+        "secrets": secrets,
+        "flash_sale": flash_sale,
+        "coupon_template": coupons,
+    }
 
 
 def _request(client, method: str, template: str, world, secret: str | None, n: int):
     path = template.replace("{member_code}", world["member"].code)
+    path = path.replace("{flash_sale_id}", str(world["flash_sale"].pk))
+    path = path.replace("{template_id}", str(world["coupon_template"].pk))
     headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-key-{n:04d}"}
     if secret:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     body = {}
     if path.endswith("/sales"):
         body = sale_body(f"R-{n}")
+    elif path.endswith("/quote"):
+        body = {"lines": [{"sku": "JK100-M", "quantity": 1}]}
     elif path.endswith("/identify"):
         body = {"member_code": world["member"].code}
+    elif path.endswith("/claims"):
+        body = {"member_code": world["member"].code, "quantity": 1}
+    elif path.endswith("/coupon-templates"):
+        body = {"offer_id": world["coupon_template"].offer_id, "name": f"T{n}", "valid_days": 7}
+    elif path.endswith("/issue"):
+        body = {"member_codes": [world["member"].code]}
     return client.generic(
         method,
         path,
@@ -92,6 +121,8 @@ def test_switching_the_http_method_reaches_nothing(client, world, method, templa
             r = _request(client, other, template, world, secret, 99)
             assert r.status_code == 405, (other, template, r.status_code)
     assert Order.objects.filter(receipt_no="R-99").count() == 0
+    assert not FlashSaleClaim.objects.exists()
+    assert not Coupon.objects.exists()
 
 
 def test_tills_identify_members_of_any_store_but_see_phones_masked(client, world):

@@ -6,6 +6,9 @@ A URL with a parameter this test does not know how to fill fails until it is add
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -13,14 +16,18 @@ from django.urls import reverse
 from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.attribution.services import binding_touch
+from omniloop.core import clock
 from omniloop.dashboard import urls as dashboard_urls
 from omniloop.dashboard.access_map import PUBLIC_VIEWS, VIEW_ROLES
+from omniloop.promotions.coupons import coupon_template_create
+from omniloop.promotions.flash import flash_sale_create
+from omniloop.promotions.offers import offer_create
 from omniloop.touchpoints.models import Touchpoint
 from tests.factories import make_member, make_product, make_store, make_touchpoint, make_user
 
 pytestmark = pytest.mark.django_db
 STORE_ROLES = {Role.STORE_MANAGER.value, Role.ASSISTANT.value}
-STORE_SCOPED_PARAMS = {"member_id", "code", "touchpoint_id"}
+STORE_SCOPED_PARAMS = {"member_id", "code", "touchpoint_id", "offer_id", "template_id"}
 
 
 @pytest.fixture
@@ -34,10 +41,53 @@ def world():
     tp_a = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=a)
     tp_b = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=b)
     token = token_create(name="till", store=a).token
+    # Offers and coupon templates are store-scoped through the offer's stores (an offer for
+    # store A is "own" to A's staff); a flash sale reaches every store.
+    offers = {
+        store.code: offer_create(
+            actor_label="test",
+            name=f"offer {store.code}",
+            kind="amount_off",
+            params={"amount": 1000},
+            all_products=True,
+            stores=[store],
+            coupon_only=True,
+        )
+        for store in (a, b)
+    }
+    templates = {
+        code: coupon_template_create(offer=offer, name=code, valid_days=7, claimable=True)
+        for code, offer in offers.items()
+    }
+    sale = flash_sale_create(
+        name="flash",
+        sku_id=product.skus.first().pk,
+        price=Decimal("9.90"),
+        stock=5,
+        starts_at=clock.now(),
+        ends_at=clock.now() + timedelta(days=1),
+    )
     params = {
-        "own": {"member_id": m_a.pk, "code": "sta", "touchpoint_id": tp_a.pk},
-        "other": {"member_id": m_b.pk, "code": "stb", "touchpoint_id": tp_b.pk},
-        "any": {"style_code": product.style_code, "fmt": "svg", "token_id": token.pk},
+        "own": {
+            "member_id": m_a.pk,
+            "code": "sta",
+            "touchpoint_id": tp_a.pk,
+            "offer_id": offers["sta"].pk,
+            "template_id": templates["sta"].pk,
+        },
+        "other": {
+            "member_id": m_b.pk,
+            "code": "stb",
+            "touchpoint_id": tp_b.pk,
+            "offer_id": offers["stb"].pk,
+            "template_id": templates["stb"].pk,
+        },
+        "any": {
+            "style_code": product.style_code,
+            "fmt": "svg",
+            "token_id": token.pk,
+            "flash_sale_id": sale.pk,
+        },
     }
     return {"store_a": a, "params": params}
 

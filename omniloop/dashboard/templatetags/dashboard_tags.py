@@ -36,6 +36,18 @@ NAV = [
         "M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h2v2h-2zM18 18h2v2h-2zM14 18h2M18 14h2",
     ),
     (
+        "dashboard:offers",
+        _("Offers"),
+        "M20.6 13.4l-7.2 7.2a2 2 0 0 1-2.8 0L3 13V3h10l7.6 7.6a2 2 0 0 1 0 2.8zM7.5 7.5h.01",
+    ),
+    (
+        "dashboard:coupon_templates",
+        _("Coupons"),
+        "M3 7a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v3a2 2 0 0 0 0 4v3a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-3"
+        "a2 2 0 0 0 0-4zM14 5v14",
+    ),
+    ("dashboard:flash_sales", _("Flash sales"), "M13 2L4 14h7l-1 8 9-12h-7z"),
+    (
         "dashboard:brand_settings",
         _("Brand settings"),
         "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8"

@@ -1,0 +1,145 @@
+"""Coupon templates: the terms a coupon is issued on (offer, code kind, limits, validity).
+Counters are never set from input; a template that could not be honoured is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from omniloop.core.errors import Conflict, ValidationFailed
+from omniloop.promotions.codes import is_valid_shared_code, new_claim_token, normalize_code
+from omniloop.promotions.models import Coupon, CouponTemplate, Offer
+
+
+def _invalid(message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code)
+
+
+def _check_limits(
+    *,
+    per_member_limit: int,
+    issue_limit: int | None,
+    shared_code_limit: int | None,
+    valid_days: int | None,
+    reserve_minutes: int,
+) -> None:
+    if not 1 <= per_member_limit <= 1000:
+        raise _invalid("The per-member limit must be 1-1000.", "coupon_limit_invalid")
+    if issue_limit is not None and issue_limit < 1:
+        raise _invalid("The issue limit must be at least 1.", "coupon_limit_invalid")
+    if shared_code_limit is not None and shared_code_limit < 1:
+        raise _invalid("The shared code limit must be at least 1.", "coupon_limit_invalid")
+    if valid_days is not None and not 1 <= valid_days <= 3650:
+        raise _invalid("Valid days must be 1-3650.", "coupon_validity_invalid")
+    if not 1 <= reserve_minutes <= 1440:
+        raise _invalid("Reservations last 1-1440 minutes.", "coupon_reserve_minutes_invalid")
+
+
+def _check_validity(
+    *,
+    shared: bool,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    valid_days: int | None,
+) -> None:
+    for value in (valid_from, valid_until):
+        if value is not None and value.tzinfo is None:
+            raise _invalid("Validity times need a time zone.", "coupon_validity_invalid")
+    if valid_until is None and valid_days is None:
+        raise _invalid(
+            "A coupon needs an end date or a number of valid days.", "coupon_validity_required"
+        )
+    if shared and valid_days is not None:
+        # A shared code is never issued, so "N days from issue" has no start.
+        raise _invalid(
+            "A shared code needs an end date, not valid days.", "coupon_validity_invalid"
+        )
+    if valid_from is not None and valid_until is not None and valid_from >= valid_until:
+        raise _invalid("The validity must end after it starts.", "coupon_validity_invalid")
+
+
+@transaction.atomic
+def coupon_template_create(
+    *,
+    offer: Offer,
+    name: str,
+    code_kind: str = CouponTemplate.CodeKind.UNIQUE,
+    shared_code: str | None = None,
+    shared_code_limit: int | None = None,
+    per_member_limit: int = 1,
+    issue_limit: int | None = None,
+    claimable: bool = False,
+    welcome: bool = False,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    valid_days: int | None = None,
+    restore_on_return: bool = True,
+    reserve_minutes: int = 15,
+) -> CouponTemplate:
+    """Create a coupon template for a coupon-only offer. Invariants: a shared template has a
+    unique, well-formed shared code and is never issued or claimed; a unique template has no
+    shared code; every template has an end (a date or days from issue); counters start at zero
+    and are never set from input. Invalid input writes nothing."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise _invalid("A template needs a name of up to 100 characters.", "coupon_name_invalid")
+    if code_kind not in CouponTemplate.CodeKind.values:
+        raise _invalid("Unknown code kind.", "coupon_code_kind_invalid")
+    if not offer.coupon_only:
+        raise _invalid(
+            "Coupons need an offer that applies only with a coupon.", "coupon_offer_not_coupon_only"
+        )
+    if offer.status == Offer.Status.ENDED:
+        raise _invalid("The offer has ended.", "coupon_offer_ended")
+    shared = code_kind == CouponTemplate.CodeKind.SHARED
+    _check_limits(
+        per_member_limit=per_member_limit,
+        issue_limit=issue_limit,
+        shared_code_limit=shared_code_limit,
+        valid_days=valid_days,
+        reserve_minutes=reserve_minutes,
+    )
+    _check_validity(
+        shared=shared, valid_from=valid_from, valid_until=valid_until, valid_days=valid_days
+    )
+    code: str | None = None
+    if shared:
+        if not shared_code:
+            raise _invalid(
+                "A shared template needs its shared code.", "coupon_shared_code_required"
+            )
+        code = normalize_code(shared_code)
+        if not is_valid_shared_code(code):
+            raise _invalid(
+                "A shared code is 4-32 letters and digits.", "coupon_shared_code_invalid"
+            )
+        if claimable or welcome or issue_limit is not None:
+            raise _invalid(
+                "A shared code is presented, not issued or claimed.", "coupon_shared_not_issuable"
+            )
+        if Coupon.objects.filter(code=code).exists():
+            raise Conflict("This code is already in use.", code="coupon_shared_code_taken")
+    elif shared_code or shared_code_limit is not None:
+        raise _invalid("Only shared templates have a shared code.", "coupon_shared_code_unexpected")
+    try:
+        with transaction.atomic():
+            return CouponTemplate.objects.create(
+                name=name,
+                offer=offer,
+                code_kind=code_kind,
+                shared_code=code,
+                shared_code_limit=shared_code_limit,
+                per_member_limit=per_member_limit,
+                issue_limit=issue_limit,
+                claimable=claimable,
+                claim_token=new_claim_token() if claimable else None,
+                welcome=welcome,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                valid_days=valid_days,
+                restore_on_return=restore_on_return,
+                reserve_minutes=reserve_minutes,
+            )
+    except IntegrityError as exc:
+        raise Conflict("This code is already in use.", code="coupon_shared_code_taken") from exc

@@ -1,0 +1,293 @@
+"""The checkout side of coupons after pricing: reservations with expiry, redemption when paid,
+release on cancel, restore on return (candidates are in `coupons_check`).
+
+Invariants (beaten by races in Saleor and Oscar, kept here by the database):
+- a single-use coupon is redeemed at most once: one conditional UPDATE of its state, backed by
+  the partial unique index of one live `Redemption` per coupon;
+- a shared code is used at most `shared_code_limit` times: one conditional
+  `UPDATE ... SET shared_code_used = shared_code_used + 1 WHERE shared_code_used < limit`;
+- a member uses a shared code at most `per_member_limit` times: live redemptions are counted
+  under the template's row lock;
+- locks are taken in one order everywhere: templates by pk, then coupons by pk. Row locks are
+  FOR NO KEY UPDATE, so inserting rows that merely point at a locked row (a redemption, a new
+  coupon) never waits on them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from omniloop.core import clock
+from omniloop.core.errors import ValidationFailed
+from omniloop.promotions.codes import normalize_code
+from omniloop.promotions.coupon_values import CouponReason, RestoreReport, coupon_error
+from omniloop.promotions.coupons_check import (
+    codes_normalized,
+    coupon_problem,
+    guess_count,
+    guess_guard,
+    shared_problem,
+)
+from omniloop.promotions.models import Coupon, CouponTemplate, Redemption
+from omniloop.promotions.money import to_yuan
+from omniloop.promotions.values import Candidate
+
+# --- Reservations -------------------------------------------------------------------------------
+
+
+def _owner_q(member_id: int | None) -> Q:
+    if member_id is None:
+        return Q(member__isnull=True)
+    return Q(member__isnull=True) | Q(member_id=member_id)
+
+
+def _free_q(at: datetime, ref: str | None) -> Q:
+    """Issued, or reserved by a checkout whose hold has lapsed, or held by this checkout."""
+    free = Q(state=Coupon.State.ISSUED) | Q(state=Coupon.State.RESERVED, reserved_until__lte=at)
+    if ref:
+        free |= Q(state=Coupon.State.RESERVED, reservation_ref=ref)
+    return free
+
+
+def _refusal(coupon_id: int, *, member_id: int | None, at: datetime, ref: str | None) -> Exception:
+    """After a conditional UPDATE matched nothing: say why, from the row as it now is."""
+    coupon = Coupon.objects.select_related("template__offer").get(pk=coupon_id)
+    reason = coupon_problem(coupon, member_id=member_id, at=at, reservation_ref=ref)
+    return coupon_error(reason or CouponReason.ALREADY_REDEEMED, code=coupon.code)
+
+
+@transaction.atomic
+def coupons_reserve(
+    *,
+    codes: list[str],
+    member_id: int | None,
+    ref: str,
+    at: datetime,
+    client_key: str | None = None,
+) -> list[Coupon]:
+    """Hold the presented single-use coupons for checkout `ref` until `at` + the template's
+    `reserve_minutes`; a lapsed hold counts as free. Shared codes are not held (their limits are
+    taken at payment) and are skipped. Re-reserving under the same ref extends the hold. Any
+    unusable code raises its `coupon_*` error and nothing is held."""
+    if not ref or len(ref) > 64:
+        raise ValidationFailed(
+            "A reservation needs a reference.", code="coupon_reservation_invalid"
+        )
+    guess_guard(client_key)
+    wanted = codes_normalized(codes)
+    coupons = list(
+        Coupon.objects.filter(code__in=wanted).select_related("template__offer").order_by("pk")
+    )
+    found = {c.code for c in coupons}
+    shared = set(
+        CouponTemplate.objects.filter(
+            shared_code__in=[c for c in wanted if c not in found]
+        ).values_list("shared_code", flat=True)
+    )
+    for code in wanted:
+        if code not in found and code not in shared:
+            guess_count(client_key)
+            raise coupon_error(CouponReason.UNKNOWN, code=code)
+    for coupon in coupons:
+        reason = coupon_problem(coupon, member_id=member_id, at=at, reservation_ref=ref)
+        if reason is not None:
+            raise coupon_error(reason, code=coupon.code)
+    for coupon in coupons:  # pk order: the lock order
+        until = at + timedelta(minutes=coupon.template.reserve_minutes)
+        held = (
+            Coupon.objects.filter(pk=coupon.pk)
+            .filter(_owner_q(member_id))
+            .filter(_free_q(at, ref))
+            .update(state=Coupon.State.RESERVED, reservation_ref=ref, reserved_until=until)
+        )
+        if not held:
+            raise _refusal(coupon.pk, member_id=member_id, at=at, ref=ref)
+    return list(Coupon.objects.filter(pk__in=[c.pk for c in coupons]).order_by("pk"))
+
+
+def coupons_release(*, ref: str) -> int:
+    """A checkout was cancelled: its held coupons are free again. Returns how many."""
+    if not ref:
+        return 0
+    return Coupon.objects.filter(state=Coupon.State.RESERVED, reservation_ref=ref).update(
+        state=Coupon.State.ISSUED, reservation_ref="", reserved_until=None
+    )
+
+
+def coupons_release_expired(*, at: datetime | None = None) -> int:
+    """Housekeeping: holds that lapsed are released (they already count as free; this only
+    tidies the wallet's view). Returns how many."""
+    return Coupon.objects.filter(
+        state=Coupon.State.RESERVED, reserved_until__lte=at or clock.now()
+    ).update(state=Coupon.State.ISSUED, reservation_ref="", reserved_until=None)
+
+
+# --- Redemption ---------------------------------------------------------------------------------
+
+
+def _redeem_shared(
+    templates: list[tuple[CouponTemplate, str, int]],
+    *,
+    member_id: int | None,
+    order_id: int,
+    at: datetime,
+) -> None:
+    pending: dict[int, int] = {}
+    for template, code, fen in templates:
+        reason = shared_problem(
+            template, member_id=member_id, at=at, pending=pending.get(template.pk, 0)
+        )
+        # The limit itself is taken by the conditional UPDATE below, not by this read.
+        if reason is not None and reason != CouponReason.LIMIT_REACHED:
+            raise coupon_error(reason, code=code)
+        room = Q(shared_code_limit__isnull=True) | Q(shared_code_used__lt=F("shared_code_limit"))
+        if (
+            not CouponTemplate.objects.filter(pk=template.pk)
+            .filter(room)
+            .update(shared_code_used=F("shared_code_used") + 1)
+        ):
+            raise coupon_error(CouponReason.LIMIT_REACHED, code=code)
+        template.shared_code_used += 1
+        pending[template.pk] = pending.get(template.pk, 0) + 1
+        Redemption.objects.create(
+            template=template,
+            coupon=None,
+            member_id=member_id,
+            order_id=order_id,
+            discount=to_yuan(fen),
+            redeemed_at=at,
+        )
+
+
+def _redeem_single(
+    coupon_id: int,
+    fen: int,
+    *,
+    member_id: int | None,
+    order_id: int,
+    ref: str | None,
+    at: datetime,
+) -> None:
+    valid = Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+    usable = (_free_q(at, None) & valid) | (
+        Q(state=Coupon.State.RESERVED, reservation_ref=ref) if ref else Q(pk__in=[])
+    )
+    updated = (
+        Coupon.objects.filter(pk=coupon_id)
+        .filter(_owner_q(member_id))
+        .filter(usable)
+        .update(
+            state=Coupon.State.REDEEMED,
+            order_id=order_id,
+            redeemed_at=at,
+            reserved_until=None,
+            reservation_ref="",
+        )
+    )
+    if not updated:
+        raise _refusal(coupon_id, member_id=member_id, at=at, ref=ref)
+    template_id = Coupon.objects.filter(pk=coupon_id).values_list("template_id", flat=True).get()
+    try:
+        with transaction.atomic():
+            Redemption.objects.create(
+                template_id=template_id,
+                coupon_id=coupon_id,
+                member_id=member_id,
+                order_id=order_id,
+                discount=to_yuan(fen),
+                redeemed_at=at,
+            )
+    except IntegrityError as exc:
+        raise coupon_error(CouponReason.ALREADY_REDEEMED) from exc
+
+
+@transaction.atomic
+def coupons_redeem(
+    *,
+    used: list[tuple[Candidate, int]],
+    member_id: int | None,
+    order_id: int,
+    reservation_ref: str | None = None,
+    at: datetime,
+) -> None:
+    """Record the coupons a paid order used, each with the discount (fen) it gave. Call inside
+    the order's transaction: on any refusal this raises a `Conflict` with the reason's code
+    (`coupon_already_redeemed`, `coupon_limit_reached`, `coupon_member_limit`, ...) and its
+    writes are rolled back with the caller's. A coupon held under `reservation_ref` is
+    honoured even if its hold or validity lapsed while the shopper paid."""
+    singles: dict[int, int] = {}
+    shared_uses: list[tuple[str, int]] = []
+    for candidate, fen in used:
+        if fen < 0:
+            raise ValidationFailed("A discount cannot be negative.", code="coupon_discount_invalid")
+        if candidate.coupon_id is not None:
+            if candidate.coupon_id in singles:
+                raise coupon_error(CouponReason.ALREADY_REDEEMED, code=candidate.code or "")
+            singles[candidate.coupon_id] = fen
+        elif candidate.code:
+            shared_uses.append((normalize_code(candidate.code), fen))
+        else:
+            raise ValidationFailed("Not a coupon candidate.", code="coupon_candidate_invalid")
+    locked = {
+        t.shared_code: t
+        for t in CouponTemplate.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("offer")
+        .filter(shared_code__in=[code for code, _ in shared_uses])
+        .order_by("pk")
+    }
+    for code, _ in shared_uses:
+        if code not in locked:
+            raise coupon_error(CouponReason.UNKNOWN, code=code)
+    ordered = sorted(
+        ((locked[code], code, fen) for code, fen in shared_uses), key=lambda item: item[0].pk
+    )
+    _redeem_shared(ordered, member_id=member_id, order_id=order_id, at=at)
+    for coupon_id in sorted(singles):
+        _redeem_single(
+            coupon_id,
+            singles[coupon_id],
+            member_id=member_id,
+            order_id=order_id,
+            ref=reservation_ref,
+            at=at,
+        )
+
+
+@transaction.atomic
+def coupons_restore_for_order(*, order_id: int, at: datetime) -> RestoreReport:
+    """A fully returned (or cancelled after payment) order gives its coupon uses back where the
+    template says `restore_on_return`: the redemption is reversed and the single-use coupon is
+    issued again (its own validity unchanged) or the shared code's use is returned. Where the
+    template does not restore, the use stands: the coupon stays redeemed and its redemption
+    live, so per-member counts still see it. Idempotent: a second call changes nothing."""
+    live = list(
+        Redemption.objects.filter(order_id=order_id, reversed_at__isnull=True).select_related(
+            "template"
+        )
+    )
+    restore = [r for r in live if r.template.restore_on_return]
+    template_ids = sorted({r.template_id for r in restore if r.coupon_id is None})
+    list(
+        CouponTemplate.objects.select_for_update(no_key=True)
+        .filter(pk__in=template_ids)
+        .order_by("pk")
+    )
+    coupon_ids = sorted(r.coupon_id for r in restore if r.coupon_id is not None)
+    list(Coupon.objects.select_for_update(no_key=True).filter(pk__in=coupon_ids).order_by("pk"))
+    restored = 0
+    for r in sorted(restore, key=lambda r: (r.template_id, r.coupon_id or 0, r.pk)):
+        if not Redemption.objects.filter(pk=r.pk, reversed_at__isnull=True).update(reversed_at=at):
+            continue  # reversed meanwhile by a concurrent call
+        if r.coupon_id is not None:
+            Coupon.objects.filter(
+                pk=r.coupon_id, state=Coupon.State.REDEEMED, order_id=order_id
+            ).update(state=Coupon.State.ISSUED, order=None, redeemed_at=None)
+        else:
+            CouponTemplate.objects.filter(pk=r.template_id, shared_code_used__gt=0).update(
+                shared_code_used=F("shared_code_used") - 1
+            )
+        restored += 1
+    return RestoreReport(restored=restored, kept=len(live) - len(restore))

@@ -1,0 +1,215 @@
+"""An in-process index of the automatic offers (active, not coupon-only, not ended), so a quote
+looks at the few offers that can touch its basket instead of loading every program (Odoo's
+minutes with 1,000+ programs). See docs/adr/0008-offer-index.md.
+
+The index is keyed by product id, by category id and an "all products" list; channel and store
+restrictions are filtered per quote. It also holds the category tree (each category with its
+ancestors), which every basket needs.
+
+Freshness: offer saves and scope edits in this process invalidate it at once (signals). Changes
+made by other processes are caught by the fingerprint (count and latest `updated_at` of offers,
+count and highest id of each scope table, a checksum of the category tree), read at most once
+per `CHECK_EVERY` seconds per process: when it differs from the one the index was built at, the
+index is rebuilt. An index older than `MAX_AGE` is rebuilt anyway, as a safety net for writes
+that bypass both (a raw `QuerySet.update` that does not set `updated_at`)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from omniloop.catalog.models import Category, Product
+from omniloop.core import clock
+from omniloop.promotions.models import Offer
+from omniloop.promotions.rules import offer_rule
+from omniloop.promotions.values import Candidate, LineIn, OfferRule
+from omniloop.stores.models import Store
+
+CHECK_EVERY = 1.0  # seconds between fingerprint reads: how late another process's edit shows
+MAX_AGE = 60.0  # seconds
+
+
+@dataclass(frozen=True)
+class OfferIndex:
+    fingerprint: tuple[Any, ...]
+    generation: int
+    built_at: float  # time.monotonic()
+    everywhere: tuple[OfferRule, ...]
+    by_product: dict[int, tuple[OfferRule, ...]]
+    by_category: dict[int, tuple[OfferRule, ...]]
+    categories: dict[int, frozenset[int]]  # category id -> itself and its ancestors
+    size: int
+
+    def rules_for(
+        self, lines: Sequence[LineIn], *, channel: str, store_id: int | None
+    ) -> list[OfferRule]:
+        """The offers whose scope touches `lines` and which run in this channel and store,
+        in (priority, id) order."""
+        found = {r.id: r for r in self.everywhere}
+        for line in lines:
+            for r in self.by_product.get(line.product_id, ()):
+                found[r.id] = r
+            for category_id in line.category_ids:
+                for r in self.by_category.get(category_id, ()):
+                    found[r.id] = r
+        return sorted(
+            (
+                r
+                for r in found.values()
+                if (not r.channels or channel in r.channels)
+                and (not r.store_ids or store_id in r.store_ids)
+            ),
+            key=lambda r: (r.priority, r.id),
+        )
+
+
+_lock = threading.Lock()
+_current: OfferIndex | None = None
+_checked_at = 0.0  # time.monotonic() of the last fingerprint that matched
+_generation = 0
+
+
+def invalidate(**_: Any) -> None:
+    """Forget the index (signal receiver): the next quote checks and rebuilds it."""
+    global _generation
+    _generation += 1
+
+
+_SCOPE_TABLES = (Offer.products.through, Offer.categories.through, Offer.stores.through)
+post_save.connect(invalidate, sender=Offer, dispatch_uid="offer_index_save")
+post_delete.connect(invalidate, sender=Offer, dispatch_uid="offer_index_delete")
+post_save.connect(invalidate, sender=Category, dispatch_uid="offer_index_category_save")
+post_delete.connect(invalidate, sender=Category, dispatch_uid="offer_index_category_delete")
+for _through in _SCOPE_TABLES:
+    m2m_changed.connect(invalidate, sender=_through, dispatch_uid=f"offer_index_{_through}")
+
+
+_OFFERS, _TREE = Offer._meta.db_table, Category._meta.db_table
+_PRODUCTS, _CATEGORIES, _STORES = (t._meta.db_table for t in _SCOPE_TABLES)
+_FINGERPRINT_SQL = f"""
+SELECT (SELECT COUNT(*) FROM {_OFFERS}), (SELECT MAX(updated_at) FROM {_OFFERS}),
+       (SELECT COUNT(*) FROM {_PRODUCTS}), (SELECT MAX(id) FROM {_PRODUCTS}),
+       (SELECT COUNT(*) FROM {_CATEGORIES}), (SELECT MAX(id) FROM {_CATEGORIES}),
+       (SELECT COUNT(*) FROM {_STORES}), (SELECT MAX(id) FROM {_STORES}),
+       (SELECT COUNT(*) FROM {_TREE}), (SELECT MAX(id) FROM {_TREE}),
+       (SELECT SUM(id * COALESCE(parent_id, -1)) FROM {_TREE})
+"""  # noqa: S608 (table names from the models, no input)
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """One round trip: what changes whenever an offer, its scope or the category tree does.
+    Ids are never reused (PostgreSQL sequences, SQLite AUTOINCREMENT), so count + highest id
+    catch any insert or delete in a scope table; a re-parented category changes the checksum."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FINGERPRINT_SQL)
+        row = cursor.fetchone()
+    return tuple(str(v) for v in row)
+
+
+def _live_offers() -> Iterable[Offer]:
+    now = clock.now()
+    return (
+        Offer.objects.filter(status=Offer.Status.ACTIVE, coupon_only=False)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .prefetch_related(
+            Prefetch("products", queryset=Product.objects.only("pk")),
+            Prefetch("categories", queryset=Category.objects.only("pk")),
+            Prefetch("stores", queryset=Store.objects.only("pk")),
+        )
+    )
+
+
+def _category_tree() -> dict[int, frozenset[int]]:
+    """Category id -> itself and every ancestor: an offer on "tops" covers "shirts"."""
+    parents = dict(Category.objects.order_by().values_list("pk", "parent_id"))
+    out: dict[int, frozenset[int]] = {}
+    for pk in parents:
+        chain: list[int] = []
+        node: int | None = pk
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        out[pk] = frozenset(chain)
+    return out
+
+
+def _build(fingerprint: tuple[Any, ...], generation: int) -> OfferIndex:
+    everywhere: list[OfferRule] = []
+    by_product: defaultdict[int, list[OfferRule]] = defaultdict(list)
+    by_category: defaultdict[int, list[OfferRule]] = defaultdict(list)
+    size = 0
+    for offer in _live_offers():
+        rule = offer_rule(offer)
+        size += 1
+        if rule.all_products:
+            everywhere.append(rule)
+            continue
+        for product_id in rule.product_ids:
+            by_product[product_id].append(rule)
+        for category_id in rule.category_ids:
+            by_category[category_id].append(rule)
+    return OfferIndex(
+        fingerprint=fingerprint,
+        generation=generation,
+        built_at=time.monotonic(),
+        everywhere=tuple(everywhere),
+        by_product={k: tuple(v) for k, v in by_product.items()},
+        by_category={k: tuple(v) for k, v in by_category.items()},
+        categories=_category_tree(),
+        size=size,
+    )
+
+
+def _since(moment: float) -> float:
+    """Seconds since a monotonic moment; a clock that went back (a frozen test clock) counts
+    as long ago, so the index is checked rather than trusted."""
+    elapsed = time.monotonic() - moment
+    return elapsed if elapsed >= 0 else float("inf")
+
+
+def _usable(index: OfferIndex | None) -> bool:
+    return (
+        index is not None and index.generation == _generation and _since(index.built_at) < MAX_AGE
+    )
+
+
+def current_index() -> OfferIndex:
+    """The index, checked against the database at most every `CHECK_EVERY` seconds and
+    rebuilt first if offers changed since it was built."""
+    global _current, _checked_at
+    index = _current
+    if _usable(index) and _since(_checked_at) < CHECK_EVERY:
+        assert index is not None
+        return index
+    fingerprint = _fingerprint()
+    with _lock:
+        index = _current
+        if not (_usable(index) and index is not None and index.fingerprint == fingerprint):
+            # Read the generation before loading: an invalidation while we load forces
+            # another rebuild rather than being lost.
+            index = _build(fingerprint, _generation)
+            _current = index
+        # What a transaction read may be rolled back without any signal (tests roll back
+        # every test): a check made inside one is good for this quote only.
+        _checked_at = float("-inf") if connection.in_atomic_block else time.monotonic()
+    return index
+
+
+def offer_candidates(
+    *, lines: Sequence[LineIn], channel: str, store_id: int | None
+) -> list[Candidate]:
+    """The automatic offers that may apply to `lines` in this channel and store."""
+    if not lines:
+        return []
+    return [
+        Candidate(rule)
+        for rule in current_index().rules_for(lines, channel=channel, store_id=store_id)
+    ]

@@ -1,0 +1,91 @@
+"""Factories for pricing tests: live offers made through the offer services, coupons issued
+through the coupon services, and a "nothing was written" guard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from omniloop.core import clock
+from omniloop.members.models import Member
+from omniloop.promotions.coupons import coupon_issue, coupon_template_create
+from omniloop.promotions.models import Coupon, CouponTemplate, Offer
+from omniloop.promotions.offers import offer_activate, offer_create
+
+
+def tiered(member: Member, tier: str) -> Member:
+    Member.objects.filter(pk=member.pk).update(tier=tier)
+    member.tier = tier
+    return member
+
+
+def live_offer(**fields: Any) -> Offer:
+    """An active offer. Defaults: all products, every channel and store."""
+    spec: dict[str, Any] = {"all_products": True}
+    spec.update(fields)
+    offer = offer_create(actor_label="test", **spec)
+    return offer_activate(offer_id=offer.pk)
+
+
+def coupon_offer(**fields: Any) -> Offer:
+    return live_offer(coupon_only=True, **fields)
+
+
+def issued_coupon(member: Member | None, offer: Offer | None = None, **fields: Any) -> Coupon:
+    """A single-use coupon for `member` (bearer when None) on a coupon-only offer."""
+    offer = offer or coupon_offer(
+        name=fields.pop("name", "¥50 coupon"),
+        kind="amount_off",
+        params={"amount": 5000, "min_spend": 30000},
+        **fields,
+    )
+    template = coupon_template_create(offer=offer, name=f"{offer.name} template", valid_days=30)
+    if member is None:
+        return _bearer(template)
+    return coupon_issue(template=template, member=member, source="manual")
+
+
+def _bearer(template: CouponTemplate) -> Coupon:
+    from omniloop.promotions.codes import new_coupon_code
+
+    now = clock.now()
+    return Coupon.objects.create(
+        template=template,
+        code=new_coupon_code(),
+        source="test",
+        valid_from=now - timedelta(minutes=1),
+        valid_until=now + timedelta(days=30),
+        issued_at=now,
+    )
+
+
+def shared_code(code: str, offer: Offer | None = None, **fields: Any) -> CouponTemplate:
+    offer = offer or coupon_offer(
+        name=f"shared {code}", kind="amount_off", params={"amount": 2000}, **fields
+    )
+    return coupon_template_create(
+        offer=offer,
+        name=f"{code} template",
+        code_kind="shared",
+        shared_code=code,
+        valid_until=clock.now() + timedelta(days=30),
+    )
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def no_writes() -> Iterator[CaptureQueriesContext]:
+    """Fails if any statement inside writes to the database."""
+    with CaptureQueriesContext(connection) as ctx:
+        yield ctx
+    written = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)
+    ]
+    assert not written, written
