@@ -127,6 +127,7 @@ def quote_basket(request: HttpRequest, body: QuoteIn) -> dict[str, Any]:
         store_id=actor.own_store_id,
         items=[(li.sku, li.quantity) for li in body.lines],
         member_id=member.pk if member else None,
+        tier=member.tier if member else None,
         coupon_codes=body.coupon_codes,
         client_key=actor.label,
     )

@@ -69,6 +69,7 @@ def till_quote(
     coupon_codes: list[str],
     at: datetime | None = None,
     client_key: str | None = None,
+    tier: str | None = None,
 ) -> PricedQuote:
     """What a till sale of these items would cost now: the one pricing the sale itself uses.
     Reads only (the coupon-guessing counter aside)."""
@@ -80,6 +81,7 @@ def till_quote(
         coupon_codes=coupon_codes,
         at=at,
         client_key=client_key,
+        tier=tier,
     )
 
 
@@ -189,6 +191,7 @@ def till_sale_record(
         channel_code=channel.code,
         store_id=store.pk,
         member_id=member.pk if member else None,
+        tier=member.tier if member else None,
         coupon_codes=list(sale.coupon_codes),
         at=ordered_at,
         client_key=client_key,

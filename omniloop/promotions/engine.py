@@ -102,9 +102,11 @@ def _apply(stack: Sequence[Candidate], lines: Sequence[LineIn], ctx: PricingCont
                 sku_id=ln.sku_id,
             )
             for i, ln in enumerate(lines)
-            if rule.in_scope(ln) and out.remaining[i] > 0
+            # A unit already free still counts as bought for buy X get Y (and, worth nothing
+            # now, is the one it gives): else it would hand out a dearer unit instead.
+            if rule.in_scope(ln) and (out.remaining[i] > 0 or rule.kind == OfferKind.BUY_X_GET_Y)
         ]
-        if not scoped:
+        if not any(out.remaining[s.index] > 0 for s in scoped):
             out.rejected.append(Rejection(rule.id, c.coupon_id, Reason.NOTHING_LEFT))
             continue
         try:

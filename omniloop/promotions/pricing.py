@@ -198,15 +198,18 @@ def quote(
     at: datetime | None = None,
     client_key: str | None = None,
     shipping: Decimal = Decimal("0"),
+    tier: str | None = None,
 ) -> PricedQuote:
     """Price a basket: catalog prices, the live automatic offers for this channel and store,
     the presented coupons (problems are reported, not raised), the member's tier, and windows
-    in the store's local time. `at` defaults to now; `shipping` is the fee before offers."""
+    in the store's local time. `at` defaults to now; `shipping` is the fee before offers;
+    `tier` is the member's, when the caller has the member loaded (else it is read)."""
     at = at or clock.now()
     index = current_index()
     basket = _basket(items, channel_code, index.categories)
-    tier = None
-    if member_id is not None:
+    if member_id is None:
+        tier = None
+    elif tier is None:
         tier = _one(Member.objects.filter(pk=member_id).values_list("tier", flat=True))
     candidates = [
         Candidate(rule)

@@ -133,6 +133,26 @@ def test_buy_2_get_1_free_gives_the_cheapest_unit():
     assert reasons(price([line(300, 2)], b2g1)) == {1: Reason.THRESHOLD_NOT_MET}
 
 
+def test_buy_1_get_1_does_not_give_a_dearer_unit_when_another_offer_made_one_free():
+    """Two jackets and a tee the clearance made free: buy 1 get 1 has three bought units, and
+    the cheapest (the tee, now worth nothing) is its free one; it must not give a jacket."""
+    tee_free = offer(
+        OfferKind.FIXED_PRICE,
+        1,
+        params={"price": 0},
+        all_products=False,
+        product_ids=frozenset({2}),
+        priority=10,
+    )
+    b1g1 = offer(OfferKind.BUY_X_GET_Y, 2, params={"buy": 1, "get": 1, "get_pay_percent": 0})
+    basket = [line(399, 2, sku=1, product=1), line(99, sku=2, product=2)]
+    assert price(basket, b1g1).discount == 9900  # alone: the tee
+    q = price(basket, tee_free, b1g1)
+    assert q.total == 79800
+    assert [a.offer_id for a in q.applied] == [1]
+    assert reasons(q) == {2: Reason.NO_DISCOUNT}
+
+
 def test_buy_2_get_the_third_half_price_counts_sets():
     half = offer(OfferKind.BUY_X_GET_Y, params={"buy": 2, "get": 1, "get_pay_percent": 50})
     assert price([line(100, 2)], half).discount == 0

@@ -60,10 +60,9 @@ def test_every_candidate_is_applied_or_rejected_exactly_once(basket, cands, ctx)
 
 
 def _rule_bound(c: Candidate, basket: list[LineIn], ctx: PricingContext) -> int:
-    """The most an offer may take by its own rule, on list prices of the lines in its scope (a
-    line that costs nothing is out of every offer's scope: there is nothing on it to discount)."""
+    """The most an offer may take by its own rule, on list prices of the lines in its scope."""
     rule, p = c.rule, c.rule.params
-    scoped = [ln for ln in basket if rule.in_scope(ln) and ln.unit_price > 0]
+    scoped = [ln for ln in basket if rule.in_scope(ln)]
     base = sum(ln.unit_price * ln.quantity for ln in scoped)
     match rule.kind:
         case OfferKind.AMOUNT_OFF:
