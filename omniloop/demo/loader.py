@@ -22,6 +22,7 @@ from omniloop.demo.context import Demo
 from omniloop.demo.data_places import TIMEZONE
 from omniloop.demo.members import build_members
 from omniloop.demo.org import build_brand, build_channels, build_staff, build_stores
+from omniloop.demo.promotions import build_promotions
 from omniloop.demo.rand import DemoRandom
 from omniloop.demo.reset import demo_reset
 from omniloop.demo.sales import build_sales
@@ -48,6 +49,7 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("bindings", build_bindings),
     ("scans", build_scans),
     ("orders", build_sales),
+    ("promotions", build_promotions),
 )
 
 

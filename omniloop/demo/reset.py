@@ -19,11 +19,31 @@ from omniloop.catalog.models import (
 from omniloop.loyalty.models import PointsEntry
 from omniloop.members.models import ConsentRecord, Member, MemberIdentity, MemberMerge
 from omniloop.orders.models import Order, OrderLine
+from omniloop.promotions.models import (
+    Coupon,
+    CouponTemplate,
+    FlashSale,
+    FlashSaleClaim,
+    FlashSaleTally,
+    GroupBuy,
+    GroupBuyMember,
+    Offer,
+    Redemption,
+)
 from omniloop.stores.models import SalesChannel, Store
 from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
 
 # FK-safe order: every model comes after everything that points at it.
 ORDER: tuple[type[Model], ...] = (
+    Redemption,
+    FlashSaleClaim,
+    FlashSaleTally,
+    FlashSale,
+    GroupBuyMember,
+    GroupBuy,
+    Coupon,
+    CouponTemplate,
+    Offer,
     OrderLine,
     Order,
     PointsEntry,
