@@ -14,9 +14,9 @@ from pydantic import Field, StrictBool, StrictInt
 
 from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth, actor_of
+from omniloop.api.idempotent import respond_idempotently
 from omniloop.api.schemas import ErrorOut, Strict
 from omniloop.core import clock
-from omniloop.core.idempotency import run_idempotent
 from omniloop.promotions.coupons import coupon_issue_by_member_codes, coupon_template_create
 from omniloop.promotions.models import CouponTemplate
 from omniloop.promotions.offers import offer_get
@@ -176,14 +176,4 @@ def issue(
     if not idempotency_key:
         status, payload = handler()
         return Status(status, payload)
-    result = run_idempotent(
-        scope=f"token:{actor_of(request).token_id}",
-        key=idempotency_key,
-        method="POST",
-        path=request.path,
-        payload=json.loads(request.body),
-        handler=handler,
-    )
-    if result.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(result.status, result.body)
+    return respond_idempotently(request, response, key=idempotency_key, handler=handler)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router, Status
 
 from omniloop.api.auth import TokenAuth, actor_of
+from omniloop.api.idempotent import respond_idempotently
 from omniloop.api.schemas import (
     DiscountOut,
     ErrorOut,
@@ -21,7 +22,6 @@ from omniloop.api.schemas import (
     SaleOut,
 )
 from omniloop.api.views_common import member_out
-from omniloop.core.idempotency import run_idempotent
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
 from omniloop.orders.services import till_quote, till_sale_record
@@ -189,14 +189,4 @@ def create_sale(
         )
         return 201, json.loads(out.model_dump_json())
 
-    result = run_idempotent(
-        scope=f"token:{actor.token_id}",
-        key=idempotency_key,
-        method="POST",
-        path=request.path,
-        payload=json.loads(request.body),
-        handler=handler,
-    )
-    if result.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(result.status, result.body)
+    return respond_idempotently(request, response, key=idempotency_key, handler=handler)
