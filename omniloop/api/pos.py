@@ -146,7 +146,7 @@ def create_sale(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status:
     actor = actor_of(request)
-    store = Store.objects.get(pk=actor.own_store_id)
+    store: Store = request.api_token.store  # type: ignore[attr-defined]  # loaded with the token
 
     def handler() -> tuple[int, dict[str, Any]]:
         sale = TillSaleInput(
