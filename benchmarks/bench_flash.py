@@ -28,6 +28,7 @@ import loadgen
 import procs
 import report
 import system
+from measure import measure_api
 from pgscripts import _sub_id
 
 HERE = Path(__file__).resolve().parent
@@ -212,28 +213,14 @@ def api_run(
     args: argparse.Namespace, server: procs.Server, prepared: dict[str, Any], kind: str, secs: int
 ) -> dict[str, Any]:
     make, check = requests_for(kind, prepared)
-    cpu0, srv0 = system.cpu_times(), system.tree_cpu_seconds(server.proc.pid)
-    res = loadgen.run(
-        host="127.0.0.1",
-        port=server.port,
-        make_request=make,
+    return measure_api(
+        server=server,
+        make=make,
         check=check,
         clients=args.clients,
-        duration_s=secs,
+        seconds=secs,
         max_requests=args.max_requests,
     )
-    srv1, cpu1 = system.tree_cpu_seconds(server.proc.pid), system.cpu_times()
-    done = res.ok + sum(res.failed.values())
-    return {
-        "rate": res.rate,
-        "ok": res.ok,
-        "failed": dict(res.failed),
-        "elapsed_s": res.elapsed_s,
-        "latencies_ms": res.latencies_ms,
-        "server_cpu_ms_per_req": 1000 * (srv1 - srv0) / done if done else None,
-        "client_cpu_ms_per_req": 1000 * res.client_cpu_s / done if done else None,
-        "machine_busy_pct": system.busy_percent(cpu0, cpu1),
-    }
 
 
 def ref_run(

@@ -29,6 +29,7 @@ import procs
 import profile_server
 import report
 import system
+from measure import measure_api
 
 HERE = Path(__file__).resolve().parent
 SALES = "/api/v1/pos/sales"
@@ -105,28 +106,14 @@ def api_run(
     seconds: int,
 ) -> dict[str, Any]:
     make, check = requests_for(kind, prepared, f"{kind}{time.time_ns():x}")
-    cpu0, srv0 = system.cpu_times(), system.tree_cpu_seconds(server.proc.pid)
-    res = loadgen.run(
-        host="127.0.0.1",
-        port=server.port,
-        make_request=make,
+    return measure_api(
+        server=server,
+        make=make,
         check=check,
         clients=args.clients,
-        duration_s=seconds,
+        seconds=seconds,
         max_requests=args.max_requests,
     )
-    srv1, cpu1 = system.tree_cpu_seconds(server.proc.pid), system.cpu_times()
-    done = res.ok + sum(res.failed.values())
-    return {
-        "rate": res.rate,
-        "ok": res.ok,
-        "failed": dict(res.failed),
-        "elapsed_s": res.elapsed_s,
-        "latencies_ms": res.latencies_ms,
-        "server_cpu_ms_per_req": 1000 * (srv1 - srv0) / done if done else None,
-        "client_cpu_ms_per_req": 1000 * res.client_cpu_s / done if done else None,
-        "machine_busy_pct": system.busy_percent(cpu0, cpu1),
-    }
 
 
 def ref_run(
