@@ -184,7 +184,7 @@ def write_scripts(kind: str, prepared: dict[str, Any], directory: Path) -> list[
 
 def hot_row_script(prepared: dict[str, Any], directory: Path) -> Path:
     """Only the hot row: the stock UPDATE alone in its transaction, the ceiling of any claim."""
-    update = next(s for s in prepared["captures"]["claim"] if '"stock_left" = (' in s)
+    update = next(s for s in prepared["captures"]["claim"] if "SET stock_left = stock_left" in s)
     path = directory / "hot-row.sql"
     path.write_text(f"BEGIN;\n{update};\nCOMMIT;\n")
     return path

@@ -89,7 +89,8 @@ class Server:
         cmd = [
             python(), "-m", "gunicorn", "omniloop.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5",
+            *os.environ.get("BENCH_GUNICORN", "--worker-class sync").split(),
+            "--timeout", "60", "--graceful-timeout", "5",
             "--log-level", "warning", "--no-control-socket",
         ]  # fmt: skip
         self.proc = subprocess.Popen(
