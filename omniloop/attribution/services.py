@@ -11,7 +11,7 @@ from omniloop.accounts.access import Actor
 from omniloop.accounts.models import Role, User
 from omniloop.attribution.models import BindingChange, MemberBinding
 from omniloop.attribution.values import BindingDecision, BindingOutcome, SaleCredit
-from omniloop.core import clock
+from omniloop.core import clock, rows
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from omniloop.core.models import BrandSettings
@@ -63,8 +63,10 @@ def binding_touch(
     `store_id`, possibly through `assistant_id`. Safe under concurrency: the binding row is
     created under a unique constraint or locked before it changes."""
     at = at or clock.now()
-    with transaction.atomic():
-        binding = MemberBinding.objects.select_for_update().filter(member=member).first()
+    # No savepoint: nothing here is caught and retried, so a failure is the caller's to roll back.
+    with transaction.atomic(savepoint=False):
+        # Every till sale by a member locks this row: one fixed statement (core.rows).
+        binding = rows.fetch_one(MemberBinding, "t.member_id = %s", [member.pk], lock=True)
         if binding is None:
             try:
                 with transaction.atomic():

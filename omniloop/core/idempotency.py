@@ -18,13 +18,24 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
-from omniloop.core import clock
+from omniloop.core import clock, rows
 from omniloop.core.errors import ApplicationError, ValidationFailed
 from omniloop.core.models import IdempotencyRecord
 
 _KEY_RE = re.compile(r"^[\x21-\x7e]{8,255}$")
+# The key row first, in the effect's transaction (see above); no row back = the key is taken.
+_CLAIM_KEY = (
+    f"INSERT INTO {IdempotencyRecord._meta.db_table}"  # noqa: S608
+    ' (scope, "key", method, path, fingerprint, response_status, response_body, created_at)'
+    " VALUES (%s, %s, %s, %s, %s, 0, '{}', %s)"
+    ' ON CONFLICT (scope, "key") DO NOTHING RETURNING id'
+)
+_STORE_RESPONSE = (
+    f"UPDATE {IdempotencyRecord._meta.db_table}"  # noqa: S608
+    " SET response_status = %s, response_body = %s WHERE id = %s"
+)
 
 
 @dataclass(frozen=True)
@@ -70,29 +81,30 @@ def run_idempotent(
             status=400,
         )
     fp = fingerprint(method, path, payload)
-    cutoff = clock.now() - timedelta(hours=settings.OMNILOOP_IDEMPOTENCY_TTL_HOURS)
-    existing = IdempotencyRecord.objects.filter(
-        scope=scope, key=key, created_at__gte=cutoff
-    ).first()
-    if existing is not None:
-        return _replay(existing, fp)
+    now = clock.now()
+    cutoff = now - timedelta(hours=settings.OMNILOOP_IDEMPOTENCY_TTL_HOURS)
+    # Every till write starts here: fixed statements (core.rows) for the look-up and the
+    # clean-up, the ORM for the insert that the unique index arbitrates.
+    found = rows.fetch_one(IdempotencyRecord, "t.scope = %s AND t.key = %s", [scope, key])
+    if found is not None and found.created_at >= cutoff:
+        return _replay(found, fp)
     with transaction.atomic():
-        # An expired record with the same key is replaced, not replayed.
-        IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=cutoff).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    scope=scope, key=key, method=method, path=path[:255], fingerprint=fp
-                )
-        except IntegrityError:
-            record = None
-        if record is None:
+        if found is not None:
+            # An expired record with the same key is replaced, not replayed.
+            IdempotencyRecord.objects.filter(pk=found.pk, created_at__lt=cutoff).delete()
+        with connection.cursor() as cursor:
+            # Waits on the unique index while a concurrent request with this key is in flight.
+            cursor.execute(
+                _CLAIM_KEY,
+                [scope, key, method, path[:255], fp, connection.ops.adapt_datetimefield_value(now)],
+            )
+            claimed = cursor.fetchone()
+        if claimed is None:
             # A concurrent request with this key committed while we waited on the index.
             return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), fp)
         status, body = handler()
-        record.response_status = status
-        record.response_body = body
-        record.save(update_fields=["response_status", "response_body"])
+        with connection.cursor() as cursor:
+            cursor.execute(_STORE_RESPONSE, [status, json.dumps(body), claimed[0]])
     return IdempotentResult(status, body, replayed=False)
 
 

@@ -74,11 +74,37 @@ def table(model: type[models.Model], alias: str) -> str:
     return f"{qn(model._meta.db_table)} {qn(alias)}"
 
 
-def fetch_one(model: type[M], where: str, params: Sequence[Any], *, alias: str = "t") -> M | None:
+def fetch_joined(sql: str, params: Sequence[Any], *shapes: Shape) -> list[tuple[Any, ...]]:
+    """Rows of `SELECT <shapes[0].columns>, <shapes[1].columns>, ... FROM ... JOIN ...`, each as
+    a tuple of instances (None for an empty LEFT JOIN side)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    out = []
+    for row in found:
+        start, objs = 0, []
+        for s in shapes:
+            objs.append(s.instance(row, start))
+            start += s.width
+        out.append(tuple(objs))
+    return out
+
+
+def placeholders(n: int) -> str:
+    """'%s, %s, %s' for an IN list of n values (n >= 1)."""
+    return ", ".join(["%s"] * n)
+
+
+def fetch_one(
+    model: type[M], where: str, params: Sequence[Any], *, alias: str = "t", lock: bool = False
+) -> M | None:
     """`SELECT <model's columns> FROM <model's table> t WHERE <where>` for one row. `where` is a
-    fixed string written by the caller (values only ever as parameters)."""
+    fixed string written by the caller (values only ever as parameters). `lock` adds FOR UPDATE
+    where the database has it (SQLite serialises writers instead)."""
     s = shape(model, alias)
     sql = f"SELECT {s.columns} FROM {table(model, alias)} WHERE {where}"  # noqa: S608
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -70,6 +70,7 @@ def till_quote(
     at: datetime | None = None,
     client_key: str | None = None,
     tier: str | None = None,
+    zone: tzinfo | None = None,
 ) -> PricedQuote:
     """What a till sale of these items would cost now: the one pricing the sale itself uses.
     Reads only (the coupon-guessing counter aside)."""
@@ -82,6 +83,7 @@ def till_quote(
         at=at,
         client_key=client_key,
         tier=tier,
+        zone=zone,
     )
 
 
@@ -159,7 +161,7 @@ def _order_lines(order: Order, priced: PricedQuote) -> list[OrderLine]:
     return lines
 
 
-@transaction.atomic
+@transaction.atomic  # a savepoint when nested: a refused sale leaves the caller's work intact
 def till_sale_record(
     *, store: Store, sale: TillSaleInput, client_key: str | None = None
 ) -> tuple[Order, BindingOutcome | None, PricedQuote]:
@@ -177,11 +179,12 @@ def till_sale_record(
         member = member_identify(
             phone=sale.phone, member_code=sale.member_code, card_number=sale.card_number
         )
-    assistant_id = (
-        assistant_for_store(store_id=store.pk, assistant_ref=sale.assistant).pk
+    assistant = (
+        assistant_for_store(store_id=store.pk, assistant_ref=sale.assistant)
         if sale.assistant
         else None
     )
+    assistant_id = assistant.pk if assistant else None
     ordered_at = _local(sale.ordered_at, store)
     if ordered_at > clock.now() + FUTURE_TOLERANCE:
         raise ValidationFailed("ordered_at is in the future.", code="ordered_at_future")
@@ -195,6 +198,7 @@ def till_sale_record(
         coupon_codes=list(sale.coupon_codes),
         at=ordered_at,
         client_key=client_key,
+        zone=store.tzinfo,
     )
     _refuse_coupons(priced)
     _check_client_figures(sale, priced)
@@ -216,6 +220,11 @@ def till_sale_record(
             )
     except IntegrityError as exc:
         raise Conflict("This receipt was already recorded.", code="receipt_duplicate") from exc
+    # The receipt shows who was credited: hand over the rows already loaded (no lazy loads).
+    if credit.store_id == store.pk:
+        Order._meta.get_field("credited_store").set_cached_value(order, store)
+    if assistant is not None and credit.assistant_id == assistant.pk:
+        Order._meta.get_field("credited_assistant").set_cached_value(order, assistant)
     OrderLine.objects.bulk_create(_order_lines(order, priced))
     if priced.coupons_used:
         coupons_redeem(

@@ -17,11 +17,11 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from omniloop.catalog.models import Sku
+from omniloop.catalog.models import Product, Sku
 from omniloop.catalog.selectors import price_for
-from omniloop.core import clock
+from omniloop.core import clock, rows
 from omniloop.core.errors import ValidationFailed
 from omniloop.core.models import BrandSettings
 from omniloop.members.models import Member
@@ -65,15 +65,18 @@ def _basket(
             raise ValidationFailed(
                 "Quantities are positive.", code="quantity_invalid", extra={"line": i}
             )
-    refs = {ref for ref, _ in items}
-    found = (
-        Sku.objects.select_related("product")
-        .only("sku_code", "barcode", "product__list_price", "product__category_id")
-        .filter(Q(sku_code__in=refs) | Q(barcode__in=refs))
-        .order_by()
+    refs = sorted({ref for ref, _ in items})
+    s, p = rows.shape(Sku, "s"), rows.shape(Product, "p")
+    # Every quote and sale resolves its lines here: a fixed statement per basket size.
+    sql = (
+        f"SELECT {s.columns}, {p.columns} FROM {rows.table(Sku, 's')}"  # noqa: S608
+        f" JOIN {rows.table(Product, 'p')} ON p.id = s.product_id"
+        f" WHERE s.sku_code IN ({rows.placeholders(len(refs))})"
+        f" OR s.barcode IN ({rows.placeholders(len(refs))})"
     )
     skus: dict[str, Sku] = {}
-    for sku in found:
+    for sku, product in rows.fetch_joined(sql, [*refs, *refs], s, p):
+        Sku._meta.get_field("product").set_cached_value(sku, product)
         skus.setdefault(sku.barcode, sku)
         skus[sku.sku_code] = sku  # a SKU code wins over another SKU's equal barcode
     unknown = sorted(refs - skus.keys())
@@ -199,11 +202,13 @@ def quote(
     client_key: str | None = None,
     shipping: Decimal = Decimal("0"),
     tier: str | None = None,
+    zone: tzinfo | None = None,
 ) -> PricedQuote:
     """Price a basket: catalog prices, the live automatic offers for this channel and store,
     the presented coupons (problems are reported, not raised), the member's tier, and windows
     in the store's local time. `at` defaults to now; `shipping` is the fee before offers;
-    `tier` is the member's, when the caller has the member loaded (else it is read)."""
+    `tier` is the member's, when the caller has the member loaded (else it is read); `zone`
+    the store's time zone, when the caller has the store loaded (else it is read)."""
     at = at or clock.now()
     index = current_index()
     basket = _basket(items, channel_code, index.categories)
@@ -229,7 +234,7 @@ def quote(
         store_id=store_id,
         member_id=member_id,
         tier=tier,
-        local_now=at.astimezone(local_zone(store_id=store_id)),
+        local_now=at.astimezone(zone or local_zone(store_id=store_id)),
         shipping=to_fen(shipping),
     )
     result = price_basket(basket.lines, candidates, ctx)

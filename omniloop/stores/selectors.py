@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from omniloop.core import rows
 from omniloop.core.errors import NotFound
 from omniloop.stores.models import SalesChannel, Store
 
@@ -25,6 +26,10 @@ def channel_get(*, code: str) -> SalesChannel:
 
 
 def channel_for_store_till() -> SalesChannel:
+    # Read on every till sale: one fixed statement (core.rows); created on first use.
+    channel = rows.fetch_one(SalesChannel, "t.code = %s", ["store-till"])
+    if channel is not None:
+        return channel
     channel, _ = SalesChannel.objects.get_or_create(
         code="store-till",
         defaults={
