@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 UNIQUE = r"\set uniq random(1, 999999999999999)"
-_INSERT = re.compile(r'^INSERT INTO "(?P<table>\w+)" .* RETURNING "\w+"\."id"$', re.S)
+PG_CLIENT_STEP = 10_000_000  # as in prepare.py
+PG_COUPON_ID_OFFSET = 500_000_000
+# The ORM's `INSERT INTO "t" ... RETURNING "t"."id"` and core.rows' `INSERT INTO t ... RETURNING id`
+_INSERT = re.compile(
+    r'^INSERT INTO "?(?P<table>\w+)"? .* RETURNING (?:"\w+"\.)?"?id"?$', re.S
+)
 
 
 def _sub_id(sql: str, old: int, new: str) -> str:
@@ -73,6 +78,19 @@ def build(kind: str, prepared: dict[str, Any]) -> list[str]:
             statements = [s.replace(capture[field], fresh) for s in statements]
         statements = _gset_generated(statements, capture["generated_ids"])
         header = [UNIQUE]
+        if capture.get("coupon_code"):
+            # The n-th transaction of client c redeems coupon P<c * step + cnt> (prepare.py made
+            # them, with ids at a fixed offset); `cnt` starts where run.py says (-D cnt=...).
+            base = prepared["coupon_id_base"] + PG_COUPON_ID_OFFSET
+            header += [
+                r"\set cnt :cnt + 1",
+                rf"\set cpn :client_id * {PG_CLIENT_STEP} + :cnt",
+                rf"\set cpnid :cpn + {base}",
+            ]
+            statements = [
+                _sub_id(s.replace(capture["coupon_code"], "P:cpn"), capture["coupon_id"], ":cpnid")
+                for s in statements
+            ]
     members = prepared["members"]
     scripts = {
         "\n".join(header) + ("\n" if header else "") + _for_member(statements, members[0], m)

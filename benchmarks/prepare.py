@@ -17,6 +17,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +41,18 @@ from omniloop.core.phones import parse_phone  # noqa: E402
 from omniloop.members.codes import new_member_code  # noqa: E402
 from omniloop.members.models import IdentityKind, Member, MemberIdentity  # noqa: E402
 from omniloop.members.services import member_create, phone_attach  # noqa: E402
+from omniloop.promotions.models import Coupon  # noqa: E402
 from omniloop.stores.models import Store  # noqa: E402
 
 SEQUENCE_STEP = 1_000_000_000
 SKU = "BK100-M"
+# Every benchmarked sale redeems a single-use coupon (¥50 off, the issue's "till sale with a
+# coupon"). The HTTP load takes `A...` coupons in order; pgbench client c, in its r-th run, takes
+# `P<c * PG_CLIENT_STEP + r * per_run + n>` for its n-th transaction, whose id is that number
+# plus PG_COUPON_ID_OFFSET above the coupon table's sequence base (see pgscripts.py).
+PG_CLIENT_STEP = 10_000_000
+PG_COUPON_ID_OFFSET = 500_000_000
+COUPON_OFF = "50.00"
 CAPTURE_KEY = "capture-key-0000000001"
 CAPTURE_RECEIPT = "capture-receipt-0000000001"
 
@@ -155,21 +165,68 @@ def seed(members: int, background: int) -> dict[str, Any]:
     }
 
 
-def sale_body(receipt: str, member_code: str, assistant: str) -> dict[str, Any]:
+def seed_coupons(api: int, pg_clients: int, pg_per_client: int, base: int) -> dict[str, Any]:
+    """A live ¥50-off coupon template; `api` coupons for the HTTP load and `pg_per_client` for
+    each pgbench client, all bearer coupons (no member) with single-use codes."""
+    from omniloop.core import clock
+    from omniloop.promotions.coupons import coupon_template_create
+    from omniloop.promotions.models import Coupon, CouponTemplate, Offer
+
+    offer = Offer.objects.create(
+        name="立减50",
+        kind="amount_off",
+        params={"amount": 5000},
+        status=Offer.Status.ACTIVE,
+        all_products=True,
+        coupon_only=True,
+    )
+    template = coupon_template_create(offer=offer, name="基准券", valid_days=365)
+    # The pool's 50 members redeem thousands each: lift the per-member limit out of the way
+    # (the service caps it at 1,000; the check and its statement stay the same).
+    CouponTemplate.objects.filter(pk=template.pk).update(per_member_limit=2_000_000_000)
+    now = clock.now()
+
+    def coupon(code: str, pk: int | None = None) -> Coupon:
+        return Coupon(
+            pk=pk,
+            template=template,
+            code=code,
+            source="bench",
+            valid_from=now,
+            valid_until=now + timedelta(days=365),
+            issued_at=now,
+        )
+
+    api_codes = [f"A{i:011d}" for i in range(1, api + 1)]
+    Coupon.objects.bulk_create([coupon(c) for c in api_codes], batch_size=5000)
+    pg = [
+        coupon(f"P{n}", base + PG_COUPON_ID_OFFSET + n)
+        for c in range(pg_clients)
+        for n in range(c * PG_CLIENT_STEP + 1, c * PG_CLIENT_STEP + pg_per_client + 1)
+    ]
+    Coupon.objects.bulk_create(pg, batch_size=5000)
+    return {"api_coupons": api_codes, "coupon_id_base": base, "pg_coupons": pg_per_client}
+
+
+def sale_body(
+    receipt: str, member_code: str, assistant: str, coupon: str | None = None
+) -> dict[str, Any]:
+    price, off = Decimal("399.00"), Decimal(COUPON_OFF if coupon else "0.00")
     return {
         "receipt_no": receipt,
         "member_code": member_code,
         "assistant": assistant,
+        "coupon_codes": [coupon] if coupon else [],
         "lines": [
             {
                 "sku": SKU,
                 "quantity": 1,
-                "unit_price": "399.00",
-                "discount": "0.00",
-                "amount": "399.00",
+                "unit_price": str(price),
+                "discount": str(off),
+                "amount": str(price - off),
             }
         ],
-        "total": "399.00",
+        "total": str(price - off),
     }
 
 
@@ -230,12 +287,15 @@ def capture_requests(seeded: dict[str, Any], bases: dict[str, int]) -> dict[str,
     first = seeded["members"][0]
     sale_url = "/api/v1/pos/sales"
     identify_url = "/api/v1/pos/members/identify"
-    # Warm up: first use of the token, the till channel row and the brand settings row.
+    # Warm up: first use of the token, the till channel row and the brand settings row. The
+    # warm-up and the captured sale take the last coupons of the HTTP load's list.
+    coupons = seeded["api_coupons"]
     for i, m in enumerate(seeded["members"][:2]):
-        body = sale_body(f"warmup-{i}", m["code"], seeded["assistant"])
+        body = sale_body(f"warmup-{i}", m["code"], seeded["assistant"], coupons.pop())
         r = request(client, sale_url, body, HTTP_IDEMPOTENCY_KEY=f"warmup-key-{i:04d}", **auth)
         assert r.status_code == 201, r.content
-    body = sale_body(CAPTURE_RECEIPT, first["code"], seeded["assistant"])
+    code = coupons.pop()
+    body = sale_body(CAPTURE_RECEIPT, first["code"], seeded["assistant"], code)
     before = max_ids(bases)
     with capture() as sale_sql:
         r = request(client, sale_url, body, HTTP_IDEMPOTENCY_KEY=CAPTURE_KEY, **auth)
@@ -260,6 +320,8 @@ def capture_requests(seeded: dict[str, Any], bases: dict[str, int]) -> dict[str,
             "number": number,
             "body": body,
             "generated_ids": generated,
+            "coupon_code": code,
+            "coupon_id": Coupon.objects.get(code=code).pk,
         },
         "replay": {"sql": replay_sql, "key": CAPTURE_KEY, "body": body},
         "identify": {"sql": identify_sql, "body": {"phone": first["phone"]}},
@@ -271,11 +333,17 @@ def main(argv: list[str]) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--background", type=int, default=2000)
+    parser.add_argument("--api-coupons", type=int, default=60_000)
+    parser.add_argument("--pg-clients", type=int, default=4)
+    parser.add_argument("--pg-coupons", type=int, default=30_000, help="per pgbench client")
     args = parser.parse_args(argv)
     if connections["default"].vendor != "postgresql":
         sys.exit("prepare.py needs DATABASE_URL=postgres://...")
     bases = distinctive_sequences()
     seeded = seed(args.members, args.background)
+    seeded.update(
+        seed_coupons(args.api_coupons, args.pg_clients, args.pg_coupons, bases["promotions_coupon"])
+    )
     captures = capture_requests(seeded, bases)
     args.out.write_text(json.dumps({**seeded, "captures": captures, "id_bases": bases}, indent=1))
 

@@ -133,7 +133,14 @@ class Server:
 
 
 def pgbench(
-    pg: Pg, scripts: list[Path], *, clients: int, duration_s: int, workdir: Path, tag: str
+    pg: Pg,
+    scripts: list[Path],
+    *,
+    clients: int,
+    duration_s: int,
+    workdir: Path,
+    tag: str,
+    defines: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Run pgbench over `scripts` (equal weights); TPS and per-transaction latency percentiles."""
     prefix = workdir / f"pgbench-{tag}"
@@ -141,7 +148,8 @@ def pgbench(
     cmd = [
         *pg.cli("pgbench"), "-n", "-M", "simple", "-c", str(clients), "-j", str(threads),
         "-T", str(duration_s), "-l", f"--log-prefix={prefix}",
-        *[f"--file={s}" for s in scripts], pg.db,
+        *[f"--file={s}" for s in scripts],
+        *[f"--define={k}={v}" for k, v in (defines or {}).items()], pg.db,
     ]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=workdir)
     text = out.stdout + out.stderr

@@ -11,6 +11,7 @@ writes benchmarks/results.json and drops the database. See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -35,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 SALES = "/api/v1/pos/sales"
 IDENTIFY = "/api/v1/pos/members/identify"
 TITLES = {
-    "sale": f"POST {SALES} (new sale)",
+    "sale": f"POST {SALES} (new sale, one coupon)",
     "replay": f"POST {SALES} (replay)",
     "identify": f"POST {IDENTIFY} (phone)",
 }
@@ -75,10 +76,12 @@ def requests_for(
     base = {"Content-Type": "application/json", "Authorization": f"Bearer {prepared['token']}"}
     rng = random.Random(tag)
     if kind == "sale":
+        coupons = prepared.setdefault("_coupons", iter(prepared["api_coupons"]))
 
         def make(c: int, i: int) -> tuple[str, str, bytes, dict[str, str]]:
             body = dict(capture["body"], receipt_no=f"r-{tag}-{c}-{i}")
             body["member_code"] = members[rng.randrange(len(members))]["code"]
+            body["coupon_codes"] = [next(coupons)]  # a fresh single-use coupon each sale
             headers = dict(base, **{"Idempotency-Key": f"k-{tag}-{c}-{i}"})
             return "POST", SALES, json.dumps(body).encode(), headers
 
@@ -123,10 +126,17 @@ def ref_run(
     workdir: Path,
     seconds: int,
     tag: str,
+    defines: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     cpu0 = system.cpu_times()
     res = procs.pgbench(
-        pg, scripts, clients=args.clients, duration_s=seconds, workdir=workdir, tag=tag
+        pg,
+        scripts,
+        clients=args.clients,
+        duration_s=seconds,
+        workdir=workdir,
+        tag=tag,
+        defines=defines,
     )
     res["machine_busy_pct"] = system.busy_percent(cpu0, system.cpu_times())
     return res
@@ -146,7 +156,14 @@ def bench(
         f"{len(scripts)} pgbench script(s)",
         flush=True,
     )
-    ref_run(args, pg, scripts, workdir, args.warmup, f"{kind}-warm")
+    runs = itertools.count()
+    # pgbench's sale scripts redeem coupons: each run starts its clients on unused ones.
+    block = prepared["pg_coupons"] // (args.rounds + 1)
+
+    def defines() -> dict[str, int]:
+        return {"cnt": next(runs) * block} if kind == "sale" else {}
+
+    ref_run(args, pg, scripts, workdir, args.warmup, f"{kind}-warm", defines())
     api_run(args, server, prepared, kind, args.warmup)
     rounds: list[dict[str, Any]] = []
     for n in range(args.rounds):
@@ -154,7 +171,9 @@ def bench(
         row: dict[str, Any] = {"order": list(order)}
         for side in order:
             if side == "reference":
-                row[side] = ref_run(args, pg, scripts, workdir, args.duration, f"{kind}-{n}")
+                row[side] = ref_run(
+                    args, pg, scripts, workdir, args.duration, f"{kind}-{n}", defines()
+                )
             else:
                 row[side] = api_run(args, server, prepared, kind, args.duration)
         print(
@@ -205,8 +224,9 @@ def main() -> None:
             check=True,
         )
         prep = workdir / "prepared.json"
+        prepare_args = ["--members", str(args.members), "--pg-clients", str(args.clients)]
         subprocess.run(
-            [procs.python(), str(HERE / "prepare.py"), str(prep), "--members", str(args.members)],
+            [procs.python(), str(HERE / "prepare.py"), str(prep), *prepare_args],
             cwd=procs.REPO,
             env=env,
             check=True,

@@ -130,6 +130,7 @@ def quote_basket(request: HttpRequest, body: QuoteIn) -> dict[str, Any]:
         tier=member.tier if member else None,
         coupon_codes=body.coupon_codes,
         client_key=actor.label,
+        zone=request.api_token.store.tzinfo,  # type: ignore[attr-defined]  # loaded with the token
     )
     return _quote_out(priced, member)
 
