@@ -24,9 +24,7 @@ UNIQUE = r"\set uniq random(1, 999999999999999)"
 PG_CLIENT_STEP = 10_000_000  # as in prepare.py
 PG_COUPON_ID_OFFSET = 500_000_000
 # The ORM's `INSERT INTO "t" ... RETURNING "t"."id"` and core.rows' `INSERT INTO t ... RETURNING id`
-_INSERT = re.compile(
-    r'^INSERT INTO "?(?P<table>\w+)"? .* RETURNING (?:"\w+"\.)?"?id"?$', re.S
-)
+_INSERT = re.compile(r'^INSERT INTO "?(?P<table>\w+)"? .* RETURNING (?:"\w+"\.)?"?id"?$', re.S)
 
 
 def _sub_id(sql: str, old: int, new: str) -> str:
