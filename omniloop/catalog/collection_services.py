@@ -60,7 +60,7 @@ def _clean_text(changes: dict[str, Any]) -> dict[str, Any]:
         if name in out:
             out[name] = str(out[name] or "").strip()
             if len(out[name]) > limit:
-                raise _fail("collection_text_too_long", f"Keep it under {limit} characters.", name)
+                raise _fail("collection_text_too_long", "This text is too long.", name)
     if "name" in out and not out["name"]:
         raise _fail("collection_name_invalid", "Give the collection a name.", "name")
     if "active" in out:
