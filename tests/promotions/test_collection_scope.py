@@ -14,36 +14,28 @@ from omniloop.catalog.models import Collection, CollectionItem
 from omniloop.core.errors import ValidationFailed
 from omniloop.promotions import offer_index
 from omniloop.promotions.offers import offer_duplicate, offer_spec, offer_update
-from omniloop.promotions.pricing import basket_from_items, quote
+from omniloop.promotions.pricing import basket_from_items
 from omniloop.promotions.selectors import offer_candidates
 from omniloop.promotions.values import Reason
-from tests.factories import make_member, make_product, make_store
-from tests.promotions.pricing_helpers import coupon_offer, issued_coupon, live_offer
+from tests.factories import make_member, make_product
+from tests.promotions.pricing_helpers import (
+    coupon_offer,
+    issued_coupon,
+    live_offer,
+    make_shop,
+    till_quote,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def shop():
-    class Shop:
-        store = make_store("sh01")
-        jacket = make_product("JK100", price="399.00")
-        tee = make_product("TS200", price="99.50")
-        scarf = make_product("SC300", price="199.00")
-        capsule = collection_create(code="autumn", name="秋季胶囊系列", products=[jacket])
-
-    return Shop
-
-
-def till_quote(shop, items, **kw):
-    return quote(
-        items=items,
-        channel_code="store-till",
-        store_id=shop.store.pk,
-        member_id=kw.pop("member_id", None),
-        coupon_codes=kw.pop("codes", []),
-        **kw,
-    )
+    """The pricing shop, a ¥199 scarf (SC300), and the jacket alone in the autumn capsule."""
+    shop = make_shop()
+    shop.scarf = make_product("SC300", price="199.00")
+    shop.capsule = collection_create(code="autumn", name="秋季胶囊系列", products=[shop.jacket])
+    return shop
 
 
 def capsule_offer(shop, **kw):
@@ -138,9 +130,9 @@ def test_a_coupon_on_a_collection_offer_needs_a_product_in_it(shop):
         collections=[shop.capsule.pk],
     )
     coupon = issued_coupon(member, offer)
-    off = till_quote(shop, [("TS200-M", 1)], member_id=member.pk, codes=[coupon.code])
+    off = till_quote(shop, [("TS200-M", 1)], member=member, codes=[coupon.code])
     assert off.coupons_not_applied == [(coupon.code, Reason.NO_ELIGIBLE_ITEMS.value)]
-    on = till_quote(shop, [("JK100-M", 1)], member_id=member.pk, codes=[coupon.code])
+    on = till_quote(shop, [("JK100-M", 1)], member=member, codes=[coupon.code])
     assert [(c.code, fen) for c, fen in on.coupons_used] == [(coupon.code, 5000)]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +17,7 @@ from omniloop.catalog.collection_selectors import (
     collection_products,
 )
 from omniloop.catalog.collection_services import collection_create, collection_update
+from omniloop.catalog.models import Collection
 from omniloop.core.errors import ValidationFailed
 from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.forms_collections import CollectionCreateForm, CollectionEditForm
@@ -25,22 +29,40 @@ def collections(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "dashboard/collections/list.html", {"collections": collection_list()})
 
 
-@staff_view("dashboard:collection_create")
-def collection_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = CollectionCreateForm(request.POST or None)
+def _form_page(
+    request: HttpRequest,
+    form: CollectionCreateForm | CollectionEditForm,
+    save: Callable[[], Collection],
+    saved_message: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Saves a valid form through `save` and goes to the collection's page; else (or when the
+    service refuses, shown on the field it names) the form again."""
     if request.method == "POST" and form.is_valid():
         try:
-            collection = collection_create(actor_label=actor.label, **form.collection_fields())
+            collection = save()
         except ValidationFailed as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, _("Collection created."))
+            messages.success(request, saved_message)
             return redirect("dashboard:collection_edit", collection_code=collection.code)
     return render(
         request,
         "dashboard/collections/form.html",
-        {"form": form, "collection": None},
+        {"form": form, **context},
         status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@staff_view("dashboard:collection_create")
+def collection_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = CollectionCreateForm(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        lambda: collection_create(actor_label=actor.label, **form.collection_fields()),
+        _("Collection created."),
+        {"collection": None},
     )
 
 
@@ -49,25 +71,17 @@ def collection_edit(request: HttpRequest, actor: Actor, collection_code: str) ->
     collection = collection_get(code=collection_code)
     products = collection_products(collection=collection)
     form = CollectionEditForm(request.POST or None, collection=collection, products=products)
-    if request.method == "POST" and form.is_valid():
-        try:
-            collection_update(
-                collection_id=collection.pk, actor_label=actor.label, **form.collection_fields()
-            )
-        except ValidationFailed as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, _("Collection saved."))
-            return redirect("dashboard:collection_edit", collection_code=collection.code)
-    return render(
+    return _form_page(
         request,
-        "dashboard/collections/form.html",
+        form,
+        lambda: collection_update(
+            collection_id=collection.pk, actor_label=actor.label, **form.collection_fields()
+        ),
+        _("Collection saved."),
         {
-            "form": form,
             "collection": collection,
             "products": products,
             # What an edit here changes: the offers scoped to this collection.
             "offers": offer_list(actor=actor).filter(collections=collection.pk)[:20],
         },
-        status=422 if form.is_bound and form.errors else 200,
     )
