@@ -122,3 +122,41 @@ class OutfitLink(models.Model):
                 condition=~models.Q(product=models.F("item")), name="outfit_not_self"
             ),
         ]
+
+
+class Collection(models.Model):
+    """A hand-picked, named set of products (商品合集: "Autumn capsule", "Best sellers"),
+    independent of the category tree. `active` says whether channels show it; offers scoped to
+    a collection follow its members whether or not it is shown (a display switch must not end
+    a running promotion)."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=50)
+    name_en = models.CharField(max_length=50, blank=True)
+    description = models.TextField(blank=True)
+    products: models.ManyToManyField[Product, CollectionItem] = models.ManyToManyField(
+        Product, through="CollectionItem", related_name="collections", blank=True
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectionItem(models.Model):
+    """One product in a collection, at a position (lower first)."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["collection", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "product"], name="collection_item_once")
+        ]

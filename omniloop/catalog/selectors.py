@@ -82,3 +82,8 @@ def product_channels(*, product: Product) -> list[tuple[SalesChannel, bool]]:
         (channel, rows.get(channel.pk, True))
         for channel in SalesChannel.objects.filter(active=True).order_by("code")
     ]
+
+
+def product_ids_by_style_code(*, codes: list[str]) -> dict[str, int]:
+    """Style code -> product id for the codes that exist (staff type codes into forms)."""
+    return dict(Product.objects.filter(style_code__in=codes).values_list("style_code", "pk"))

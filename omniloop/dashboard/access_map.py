@@ -22,6 +22,8 @@ PHONE_READERS = frozenset({HQ_ADMIN, CS_AGENT})
 # store (the selectors scope offers and templates to "all stores or mine").
 PROMO_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER})
 PROMO_WRITERS = frozenset({HQ_ADMIN, MARKETER})
+# Collections (商品合集) are merchandising and offer scopes: HQ admins and marketers keep them.
+COLLECTION_EDITORS = frozenset({HQ_ADMIN, MARKETER})
 
 PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
 
@@ -44,6 +46,9 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     # Catalog
     "dashboard:products": ALL_ROLES,
     "dashboard:product_detail": ALL_ROLES,
+    "dashboard:collections": COLLECTION_EDITORS,
+    "dashboard:collection_create": COLLECTION_EDITORS,
+    "dashboard:collection_edit": COLLECTION_EDITORS,
     # Touchpoints
     "dashboard:touchpoints": TOUCHPOINT_READERS,
     "dashboard:touchpoint_create": TOUCHPOINT_WRITERS,

@@ -3,10 +3,12 @@ cannot even offer another store; the services check again."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from omniloop.accounts.access import Actor
@@ -16,6 +18,7 @@ from omniloop.accounts.selectors import (
     stores_for_actor,
     username_taken,
 )
+from omniloop.catalog.selectors import product_ids_by_style_code
 from omniloop.dashboard.labels import choices, label_for
 from omniloop.stores.models import Store, validate_timezone
 
@@ -176,3 +179,19 @@ class StaffCreateForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+_CODES_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+def style_codes_to_ids(text: str) -> list[int]:
+    """Product ids for the style codes typed into a form (spaces, commas or new lines between),
+    in the order typed, without repeats; unknown codes are a form error naming them."""
+    codes = list(dict.fromkeys(c for c in _CODES_SPLIT.split(text or "") if c))
+    found = product_ids_by_style_code(codes=codes)
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise forms.ValidationError(
+            gettext("Unknown style codes: %(codes)s") % {"codes": ", ".join(missing[:10])}
+        )
+    return [found[c] for c in codes]

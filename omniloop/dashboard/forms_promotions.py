@@ -4,7 +4,6 @@ come back onto the field they name (`add_service_error`)."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +11,8 @@ from django import forms
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from omniloop.catalog.models import Category, Product, Sku
-from omniloop.dashboard.forms import show_when
+from omniloop.catalog.models import Category, Collection, Product, Sku
+from omniloop.dashboard.forms import show_when, style_codes_to_ids
 from omniloop.dashboard.forms_offer_benefit import BENEFIT_ORDER, BenefitForm
 from omniloop.dashboard.offer_kinds import (
     MEMBER_TIERS,
@@ -23,6 +22,7 @@ from omniloop.dashboard.offer_kinds import (
     stored_kind,
 )
 from omniloop.promotions.models import Offer
+from omniloop.promotions.offer_spec import SCOPE_EMPTY
 from omniloop.promotions.offers import offer_spec
 from omniloop.stores.models import SalesChannel, Store
 
@@ -35,7 +35,6 @@ WEEKDAYS = [
     (5, _("Sat")),
     (6, _("Sun")),
 ]
-_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
 def localized(obj: Any) -> str:
@@ -50,6 +49,12 @@ class LocalizedMultiple(forms.ModelMultipleChoiceField):
         return localized(obj)
 
 
+class CollectionMultiple(LocalizedMultiple):
+    def label_from_instance(self, obj: Any) -> str:
+        name = localized(obj)
+        return name if obj.active else gettext("%(name)s (not shown)") % {"name": name}
+
+
 class OfferForm(BenefitForm):
     SECTIONS = [
         (_("Offer"), ["name", "description", "kind"]),
@@ -59,6 +64,7 @@ class OfferForm(BenefitForm):
             [
                 "all_products",
                 "categories",
+                "collections",
                 "products",
                 "channels",
                 "stores",
@@ -83,6 +89,13 @@ class OfferForm(BenefitForm):
         queryset=Category.objects.none(),
         required=False,
         label=_("Categories"),
+        widget=show_when("all_products", "", widget=forms.CheckboxSelectMultiple),
+    )
+    collections = CollectionMultiple(
+        queryset=Collection.objects.none(),
+        required=False,
+        label=_("Collections"),
+        help_text=_("A product in any ticked category or collection, or listed below, is in."),
         widget=show_when("all_products", "", widget=forms.CheckboxSelectMultiple),
     )
     products = forms.CharField(
@@ -188,6 +201,7 @@ class OfferForm(BenefitForm):
             kwargs["initial"] = self._initial(offer)
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = Category.objects.order_by("code")  # type: ignore[attr-defined]
+        self.fields["collections"].queryset = Collection.objects.order_by("code")  # type: ignore[attr-defined]
         self.fields["stores"].queryset = Store.objects.order_by("code")  # type: ignore[attr-defined]
         self.fields["channels"].choices = [  # type: ignore[attr-defined]
             (c.code, localized(c)) for c in SalesChannel.objects.order_by("code")
@@ -208,6 +222,7 @@ class OfferForm(BenefitForm):
             **initial_from_params(offer, codes),
             "all_products": spec.all_products,
             "categories": list(spec.categories),
+            "collections": list(spec.collections),
             "products": " ".join(
                 Product.objects.filter(pk__in=spec.products)
                 .order_by("style_code")
@@ -236,14 +251,7 @@ class OfferForm(BenefitForm):
         ]
 
     def clean_products(self) -> list[int]:
-        codes = [c for c in _SPLIT.split(self.cleaned_data.get("products") or "") if c]
-        found = dict(Product.objects.filter(style_code__in=codes).values_list("style_code", "pk"))
-        missing = [c for c in codes if c not in found]
-        if missing:
-            raise forms.ValidationError(
-                gettext("Unknown style codes: %(codes)s") % {"codes": ", ".join(missing[:10])}
-            )
-        return sorted(set(found.values()))
+        return sorted(style_codes_to_ids(self.cleaned_data.get("products") or ""))
 
     def clean(self) -> dict[str, Any]:
         d = super().clean() or {}
@@ -253,8 +261,9 @@ class OfferForm(BenefitForm):
         start, end = d.get("daily_start"), d.get("daily_end")
         if start and end and start >= end:
             self.add_error("daily_end", gettext("Daily hours must end after they start."))
-        if not d.get("all_products") and not d.get("products") and not d.get("categories"):
-            self.add_error("products", gettext("Choose products or categories, or all products."))
+        scope = ("products", "categories", "collections")
+        if not d.get("all_products") and not any(d.get(name) for name in scope):
+            self.add_error("products", gettext(SCOPE_EMPTY))
         return d
 
     def offer_fields(self) -> dict[str, Any]:
@@ -267,6 +276,7 @@ class OfferForm(BenefitForm):
             "params": self.params,
             "all_products": d["all_products"],
             "categories": [c.pk for c in d["categories"]],
+            "collections": [c.pk for c in d["collections"]],
             "products": d["products"],
             "channels": d["channels"],
             "stores": [s.pk for s in d["stores"]],

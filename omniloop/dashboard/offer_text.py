@@ -130,6 +130,7 @@ def scope_text(offer: Offer, *, short: bool = False) -> str:
     if offer.all_products:
         return _("all products")
     names = [_loc(c) for c in offer.categories.all()]
+    names += [_("the %(name)s collection") % {"name": _loc(c)} for c in offer.collections.all()]
     products = list(offer.products.all())
     if len(products) > 3 or (short and products):
         names.append(_("%(n)s products") % {"n": len(products)})

@@ -29,7 +29,7 @@ SERVICE_MESSAGES = [
     gettext_noop("Weekdays run from 0 (Monday) to 6 (Sunday)."),
     gettext_noop("Daily hours must be times of day."),
     gettext_noop("Daily hours must end after they start."),
-    gettext_noop("Choose products or categories, or all products."),
+    gettext_noop("Choose products, categories or collections, or all products."),
     gettext_noop("The scope lists something that is not an id."),
     gettext_noop("The scope names something that does not exist."),
     gettext_noop("Unknown sales channel."),

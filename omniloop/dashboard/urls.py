@@ -3,6 +3,7 @@ from django.urls import path
 from omniloop.dashboard.views import (
     auth,
     brand,
+    collections,
     coupon_templates,
     flash_sales,
     home,
@@ -38,6 +39,13 @@ urlpatterns = [
     path("staff/new/", staff.staff_create_view, name="staff_create"),
     path("products/", products.products, name="products"),
     path("products/<slug:style_code>/", products.product_detail, name="product_detail"),
+    path("collections/", collections.collections, name="collections"),
+    path("collections/new/", collections.collection_create_view, name="collection_create"),
+    path(
+        "collections/<slug:collection_code>/edit/",
+        collections.collection_edit,
+        name="collection_edit",
+    ),
     path("touchpoints/", touchpoints.touchpoints, name="touchpoints"),
     path("touchpoints/new/", touchpoints.touchpoint_create_view, name="touchpoint_create"),
     path(

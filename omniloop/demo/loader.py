@@ -18,6 +18,7 @@ from omniloop.core import clock
 from omniloop.core.errors import Conflict, ValidationFailed
 from omniloop.demo.bindings import build_bindings
 from omniloop.demo.catalog import build_catalog
+from omniloop.demo.collections import build_collections
 from omniloop.demo.context import Demo
 from omniloop.demo.data_places import TIMEZONE
 from omniloop.demo.members import build_members
@@ -44,6 +45,7 @@ def _organisation(demo: Demo) -> None:
 STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("brand, channels, stores, staff", _organisation),
     ("catalogue and photos", build_catalog),
+    ("collections", build_collections),
     ("touchpoints", build_touchpoints),
     ("members, identities, consents, points", build_members),
     ("bindings", build_bindings),

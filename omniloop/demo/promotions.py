@@ -1,13 +1,16 @@
-"""Demo promotions: a few live offers, a welcome coupon, a claimable coupon and a flash sale,
-created through the promotions services so they pass the same checks as the dashboard's."""
+"""Demo promotions: a few live offers (one on the autumn capsule collection), a welcome coupon,
+a claimable coupon and a flash sale, created through the promotions services so they pass the
+same checks as the dashboard's."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
+from omniloop.catalog.collection_selectors import collection_get
 from omniloop.catalog.models import Category
 from omniloop.core import clock
+from omniloop.demo.collections import AUTUMN_CAPSULE
 from omniloop.demo.context import Demo
 from omniloop.members.models import Member
 from omniloop.promotions.coupons import coupon_template_create
@@ -49,6 +52,14 @@ def build_promotions(demo: Demo) -> None:
         params={"pay_percent": 90},
         categories=(coats.pk,),
         channels=("wechat-mall", "web-mall"),
+        priority=100,
+    )
+    _live(
+        name="秋季胶囊系列 85折",
+        kind="percent_off",
+        params={"pay_percent": 85},
+        collections=(collection_get(code=AUTUMN_CAPSULE).pk,),
+        stacking_group="capsule",
         priority=100,
     )
     welcome = offer_create(

@@ -11,6 +11,8 @@ from omniloop.attribution.models import BindingChange, MemberBinding
 from omniloop.catalog.models import (
     Category,
     ChannelAvailability,
+    Collection,
+    CollectionItem,
     OutfitLink,
     Product,
     ProductPhoto,
@@ -56,6 +58,8 @@ ORDER: tuple[type[Model], ...] = (
     ConsentRecord,
     MemberIdentity,
     Member,
+    CollectionItem,
+    Collection,
     OutfitLink,
     ChannelAvailability,
     Sku,
@@ -68,8 +72,9 @@ ORDER: tuple[type[Model], ...] = (
 
 @transaction.atomic
 def demo_reset() -> dict[str, int]:
-    """Delete orders, points, bindings, scans, visitors, touchpoints, members, the catalogue,
-    tokens, staff (except superusers), stores and channels. Returns rows deleted per model."""
+    """Delete orders, points, bindings, scans, visitors, touchpoints, members, the catalogue
+    (with its collections), tokens, staff (except superusers), stores and channels. Returns rows
+    deleted per model."""
     deleted: dict[str, int] = {}
     Member.objects.exclude(merged_into=None).update(merged_into=None)
     Category.objects.exclude(parent=None).update(parent=None)

@@ -19,7 +19,12 @@ from omniloop.promotions.values import Candidate, OfferRule
 
 MAX_CODES = 20
 GUESS_RATE = [(10, 600)]  # unknown codes per client: 10 in 10 minutes
-_OFFER_PREFETCH = ("offer__products", "offer__categories", "offer__stores")
+_OFFER_PREFETCH = (
+    "offer__products",
+    "offer__categories",
+    "offer__collections",
+    "offer__stores",
+)
 
 
 # --- Guessing protection ------------------------------------------------------------------------

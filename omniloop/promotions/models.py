@@ -28,6 +28,7 @@ class Offer(models.Model):
     all_products = models.BooleanField(default=False)
     products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
     categories = models.ManyToManyField("catalog.Category", blank=True, related_name="+")
+    collections = models.ManyToManyField("catalog.Collection", blank=True, related_name="+")
     channels = models.JSONField(default=list, blank=True, help_text="Channel codes; empty = all")
     stores = models.ManyToManyField("stores.Store", blank=True, related_name="+")
     tiers = models.JSONField(default=list, blank=True, help_text="Member tiers; empty = everyone")

@@ -2,13 +2,14 @@
 looks at the few offers that can touch its basket instead of loading every program (Odoo's
 minutes with 1,000+ programs). See docs/adr/0008-offer-index.md.
 
-The index is keyed by product id, by category id and an "all products" list; channel and store
-restrictions are filtered per quote. It also holds the category tree (each category with its
-ancestors), which every basket needs.
+The index is keyed by product id, by category id, by collection id and an "all products" list;
+channel and store restrictions are filtered per quote. It also holds the category tree (each
+category with its ancestors) and each product's collections, which every basket line needs.
 
-Freshness: offer saves and scope edits in this process invalidate it at once (signals). Changes
-made by other processes are caught by the fingerprint (count and latest `updated_at` of offers,
-count and highest id of each scope table, a checksum of the category tree), read at most once
+Freshness: offer saves, scope edits and collection edits in this process invalidate it at once
+(signals). Changes made by other processes are caught by the fingerprint (count and latest
+`updated_at` of offers, count and highest id of each scope table and of the collection items, a
+checksum of the category tree), read at most once
 per `CHECK_EVERY` seconds per process: when it differs from the one the index was built at, the
 index is rebuilt. An index older than `MAX_AGE` is rebuilt anyway, as a safety net for writes
 that bypass both (a raw `QuerySet.update` that does not set `updated_at`)."""
@@ -26,7 +27,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from omniloop.catalog.models import Category, Product
+from omniloop.catalog.collection_selectors import collection_memberships
+from omniloop.catalog.models import Category, Collection, CollectionItem, Product
 from omniloop.core import clock
 from omniloop.promotions.models import Offer
 from omniloop.promotions.rules import offer_rule
@@ -45,7 +47,9 @@ class OfferIndex:
     everywhere: tuple[OfferRule, ...]
     by_product: dict[int, tuple[OfferRule, ...]]
     by_category: dict[int, tuple[OfferRule, ...]]
+    by_collection: dict[int, tuple[OfferRule, ...]]
     categories: dict[int, frozenset[int]]  # category id -> itself and its ancestors
+    collections: dict[int, frozenset[int]]  # product id -> the collections it is in
     size: int
 
     def rules_for(
@@ -59,6 +63,9 @@ class OfferIndex:
                 found[r.id] = r
             for category_id in line.category_ids:
                 for r in self.by_category.get(category_id, ()):
+                    found[r.id] = r
+            for collection_id in line.collection_ids:
+                for r in self.by_collection.get(collection_id, ()):
                     found[r.id] = r
         return sorted(
             (
@@ -83,31 +90,41 @@ def invalidate(**_: Any) -> None:
     _generation += 1
 
 
-_SCOPE_TABLES = (Offer.products.through, Offer.categories.through, Offer.stores.through)
-post_save.connect(invalidate, sender=Offer, dispatch_uid="offer_index_save")
-post_delete.connect(invalidate, sender=Offer, dispatch_uid="offer_index_delete")
-post_save.connect(invalidate, sender=Category, dispatch_uid="offer_index_category_save")
-post_delete.connect(invalidate, sender=Category, dispatch_uid="offer_index_category_delete")
-for _through in _SCOPE_TABLES:
+_SCOPE_TABLES = (
+    Offer.products.through,
+    Offer.categories.through,
+    Offer.collections.through,
+    Offer.stores.through,
+)
+# Collection services save the collection after changing its items (bulk, no item signals).
+_WATCHED = (Offer, Category, Collection, CollectionItem)
+for _model in _WATCHED:
+    _name = _model._meta.model_name
+    post_save.connect(invalidate, sender=_model, dispatch_uid=f"offer_index_{_name}_save")
+    post_delete.connect(invalidate, sender=_model, dispatch_uid=f"offer_index_{_name}_delete")
+for _through in (*_SCOPE_TABLES, CollectionItem):
     m2m_changed.connect(invalidate, sender=_through, dispatch_uid=f"offer_index_{_through}")
 
 
 _OFFERS, _TREE = Offer._meta.db_table, Category._meta.db_table
-_PRODUCTS, _CATEGORIES, _STORES = (t._meta.db_table for t in _SCOPE_TABLES)
+# Count + highest id of these catch every insert and delete (ids are never reused).
+_ID_TABLES = (*(t._meta.db_table for t in _SCOPE_TABLES), CollectionItem._meta.db_table, _TREE)
+_ID_COLUMNS = ",\n       ".join(
+    f"(SELECT COUNT(*) FROM {t}), (SELECT MAX(id) FROM {t})"  # noqa: S608 (model tables)
+    for t in _ID_TABLES
+)
 _FINGERPRINT_SQL = f"""
 SELECT (SELECT COUNT(*) FROM {_OFFERS}), (SELECT MAX(updated_at) FROM {_OFFERS}),
-       (SELECT COUNT(*) FROM {_PRODUCTS}), (SELECT MAX(id) FROM {_PRODUCTS}),
-       (SELECT COUNT(*) FROM {_CATEGORIES}), (SELECT MAX(id) FROM {_CATEGORIES}),
-       (SELECT COUNT(*) FROM {_STORES}), (SELECT MAX(id) FROM {_STORES}),
-       (SELECT COUNT(*) FROM {_TREE}), (SELECT MAX(id) FROM {_TREE}),
+       {_ID_COLUMNS},
        (SELECT SUM(id * COALESCE(parent_id, -1)) FROM {_TREE})
 """  # noqa: S608 (table names from the models, no input)
 
 
 def _fingerprint() -> tuple[Any, ...]:
-    """One round trip: what changes whenever an offer, its scope or the category tree does.
-    Ids are never reused (PostgreSQL sequences, SQLite AUTOINCREMENT), so count + highest id
-    catch any insert or delete in a scope table; a re-parented category changes the checksum."""
+    """One round trip: what changes whenever an offer, its scope, a collection's products or
+    the category tree does. Ids are never reused (PostgreSQL sequences, SQLite AUTOINCREMENT),
+    so count + highest id catch any insert or delete in a scope table or among the collection
+    items; a re-parented category changes the checksum."""
     with connection.cursor() as cursor:
         cursor.execute(_FINGERPRINT_SQL)
         row = cursor.fetchone()
@@ -122,6 +139,7 @@ def _live_offers() -> Iterable[Offer]:
         .prefetch_related(
             Prefetch("products", queryset=Product.objects.only("pk")),
             Prefetch("categories", queryset=Category.objects.only("pk")),
+            Prefetch("collections", queryset=Collection.objects.only("pk")),
             Prefetch("stores", queryset=Store.objects.only("pk")),
         )
     )
@@ -145,6 +163,7 @@ def _build(fingerprint: tuple[Any, ...], generation: int) -> OfferIndex:
     everywhere: list[OfferRule] = []
     by_product: defaultdict[int, list[OfferRule]] = defaultdict(list)
     by_category: defaultdict[int, list[OfferRule]] = defaultdict(list)
+    by_collection: defaultdict[int, list[OfferRule]] = defaultdict(list)
     size = 0
     for offer in _live_offers():
         rule = offer_rule(offer)
@@ -156,6 +175,8 @@ def _build(fingerprint: tuple[Any, ...], generation: int) -> OfferIndex:
             by_product[product_id].append(rule)
         for category_id in rule.category_ids:
             by_category[category_id].append(rule)
+        for collection_id in rule.collection_ids:
+            by_collection[collection_id].append(rule)
     return OfferIndex(
         fingerprint=fingerprint,
         generation=generation,
@@ -163,7 +184,9 @@ def _build(fingerprint: tuple[Any, ...], generation: int) -> OfferIndex:
         everywhere=tuple(everywhere),
         by_product={k: tuple(v) for k, v in by_product.items()},
         by_category={k: tuple(v) for k, v in by_category.items()},
+        by_collection={k: tuple(v) for k, v in by_collection.items()},
         categories=_category_tree(),
+        collections=collection_memberships(),
         size=size,
     )
 

@@ -1,7 +1,8 @@
 """What an offer is made of (`OfferSpec`) and the checks every write of one passes, so the
 pricing engine can trust what it loads: params match the kind (`params.validate_params`), a
 window ends after it starts, weekdays are 0-6, daily hours run forwards, and a scope is never
-empty unless it is all products. Every refusal is a `ValidationFailed` whose `extra["field"]`
+empty unless it is all products (products, categories and collections are alternatives: a line
+in any one of them is in scope). Every refusal is a `ValidationFailed` whose `extra["field"]`
 names the field."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from omniloop.catalog.models import Category, Product, Sku
+from omniloop.catalog.models import Category, Collection, Product, Sku
 from omniloop.core.errors import ValidationFailed
 from omniloop.promotions.models import Offer
 from omniloop.promotions.params import MEMBER_TIERS, validate_params
@@ -24,6 +25,7 @@ from omniloop.stores.models import SalesChannel, Store
 
 MAX_PRIORITY = 1_000_000
 MAX_DISCOUNT = Decimal("99999999.99")
+SCOPE_EMPTY = "Choose products, categories or collections, or all products."
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class OfferSpec:
     all_products: bool = False
     products: tuple[int, ...] = ()
     categories: tuple[int, ...] = ()
+    collections: tuple[int, ...] = ()
     channels: tuple[str, ...] = ()
     stores: tuple[int, ...] = ()
     tiers: tuple[str, ...] = ()
@@ -55,7 +58,7 @@ class OfferSpec:
 
 
 SPEC_FIELDS = frozenset(f.name for f in fields(OfferSpec))
-M2M_FIELDS = ("products", "categories", "stores")
+M2M_FIELDS = ("products", "categories", "collections", "stores")
 
 
 def _fail(code: str, message: str, field: str) -> ValidationFailed:
@@ -118,13 +121,12 @@ def _check_window(spec: OfferSpec) -> None:
 
 
 def _check_scope(spec: OfferSpec) -> None:
-    if not spec.all_products and not spec.products and not spec.categories:
-        raise _fail(
-            "offer_scope_empty", "Choose products or categories, or all products.", "products"
-        )
+    if not spec.all_products and not (spec.products or spec.categories or spec.collections):
+        raise _fail("offer_scope_empty", SCOPE_EMPTY, "products")
     checks: list[tuple[str, type[Model], tuple[int, ...]]] = [
         ("products", Product, spec.products),
         ("categories", Category, spec.categories),
+        ("collections", Collection, spec.collections),
         ("stores", Store, spec.stores),
     ]
     for name, model, ids in checks:
@@ -219,6 +221,7 @@ def write_fields(offer: Offer, spec: OfferSpec) -> None:
 def set_scope(offer: Offer, spec: OfferSpec) -> None:
     offer.products.set(spec.products)
     offer.categories.set(spec.categories)
+    offer.collections.set(spec.collections)
     offer.stores.set(spec.stores)
 
 

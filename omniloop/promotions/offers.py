@@ -48,8 +48,9 @@ log = logging.getLogger("omniloop.promotions")
 
 
 def offer_create(*, actor_label: str, **fields_: Any) -> Offer:
-    """A new draft offer. Fields are those of `OfferSpec`; `products`, `categories` and
-    `stores` take ids or instances. Nothing is written unless every check passes."""
+    """A new draft offer. Fields are those of `OfferSpec`; `products`, `categories`,
+    `collections` and `stores` take ids or instances. Nothing is written unless every check
+    passes."""
     spec = validated(spec_from(fields_))
     with transaction.atomic():
         offer = Offer(status=Offer.Status.DRAFT)
@@ -156,7 +157,7 @@ def offer_list(
     """Offers the actor may see, newest first: HQ sees all; store staff see offers for every
     store or for theirs. `status` is a stored status or one of the shown ones: "scheduled"
     (active, not started), "running" (active, in its window) and "over" (active, window past)."""
-    qs = Offer.objects.prefetch_related("stores", "categories", "products")
+    qs = Offer.objects.prefetch_related("stores", "categories", "collections", "products")
     if not actor.is_hq:
         qs = qs.filter(Q(stores__isnull=True) | Q(stores=actor.store_id)).distinct()
     at = at or now()

@@ -29,7 +29,7 @@ from omniloop.promotions.coupon_values import CouponProblem
 from omniloop.promotions.coupons import coupon_candidates
 from omniloop.promotions.engine import price_basket
 from omniloop.promotions.money import to_fen, to_yuan
-from omniloop.promotions.offer_index import current_index
+from omniloop.promotions.offer_index import OfferIndex, current_index
 from omniloop.promotions.values import (
     Adjustment,
     Candidate,
@@ -52,9 +52,7 @@ class Basket:
 
 
 def _basket(
-    items: Sequence[tuple[str, int]],
-    channel_code: str | None,
-    categories: dict[int, frozenset[int]],
+    items: Sequence[tuple[str, int]], channel_code: str | None, index: OfferIndex
 ) -> Basket:
     if not items:
         raise ValidationFailed("A basket has at least one line.", code="basket_empty")
@@ -92,9 +90,10 @@ def _basket(
             LineIn(
                 sku_id=sku.pk,
                 product_id=product.pk,
-                category_ids=categories.get(product.category_id, frozenset()),
+                category_ids=index.categories.get(product.category_id, frozenset()),
                 quantity=quantity,
                 unit_price=to_fen(price_for(product=product, channel_code=channel_code)),
+                collection_ids=index.collections.get(product.pk, frozenset()),
             )
         )
     return Basket(tuple(lines), tuple(skus[ref].sku_code for ref, _ in items))
@@ -105,7 +104,7 @@ def basket_from_items(
 ) -> list[LineIn]:
     """(SKU code or barcode, quantity) pairs -> engine lines priced from the catalog, never
     from the client. Unknown references: `sku_unknown` (422) listing them all."""
-    return list(_basket(items, channel_code, current_index().categories).lines)
+    return list(_basket(items, channel_code, current_index()).lines)
 
 
 @dataclass(frozen=True)
@@ -211,7 +210,7 @@ def quote(
     the store's time zone, when the caller has the store loaded (else it is read)."""
     at = at or clock.now()
     index = current_index()
-    basket = _basket(items, channel_code, index.categories)
+    basket = _basket(items, channel_code, index)
     if member_id is None:
         tier = None
     elif tier is None:

@@ -10,8 +10,8 @@ from omniloop.promotions.values import OfferKind, OfferRule, Window
 
 def offer_rule(offer: Offer) -> OfferRule:
     """The engine's view of `offer`. Reads the scope through `.all()`, so a queryset with
-    `prefetch_related("products", "categories", "stores")` builds rules without extra queries.
-    Params are copied as stored (their money is already integer fen)."""
+    `prefetch_related("products", "categories", "collections", "stores")` builds rules without
+    extra queries. Params are copied as stored (their money is already integer fen)."""
     return OfferRule(
         id=offer.pk,
         name=offer.name,
@@ -20,6 +20,7 @@ def offer_rule(offer: Offer) -> OfferRule:
         all_products=offer.all_products,
         product_ids=frozenset(p.pk for p in offer.products.all()),
         category_ids=frozenset(c.pk for c in offer.categories.all()),
+        collection_ids=frozenset(c.pk for c in offer.collections.all()),
         channels=frozenset(str(c) for c in offer.channels or ()),
         store_ids=frozenset(s.pk for s in offer.stores.all()),
         tiers=frozenset(str(t) for t in offer.tiers or ()),

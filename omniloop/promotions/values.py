@@ -48,6 +48,7 @@ class LineIn:
     category_ids: frozenset[int]
     quantity: int
     unit_price: int  # fen, from the catalog (never from the client)
+    collection_ids: frozenset[int] = frozenset()  # the collections (商品合集) its product is in
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class OfferRule:
     all_products: bool = True
     product_ids: frozenset[int] = frozenset()
     category_ids: frozenset[int] = frozenset()
+    collection_ids: frozenset[int] = frozenset()
     channels: frozenset[str] = frozenset()  # channel codes; empty = every channel
     store_ids: frozenset[int] = frozenset()  # empty = every store and online
     tiers: frozenset[str] = frozenset()  # empty = everyone (members or not)
@@ -81,10 +83,13 @@ class OfferRule:
     coupon_only: bool = False
 
     def in_scope(self, line: LineIn) -> bool:
+        """All products, or the line's product is listed, or it is in a listed category (or
+        below one), or in a listed collection: any one of them is enough."""
         return (
             self.all_products
             or line.product_id in self.product_ids
             or bool(line.category_ids & self.category_ids)
+            or bool(line.collection_ids & self.collection_ids)
         )
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.attribution.services import binding_touch
+from omniloop.catalog.collection_services import collection_create
 from omniloop.core import clock
 from omniloop.dashboard import urls as dashboard_urls
 from omniloop.dashboard.access_map import PUBLIC_VIEWS, VIEW_ROLES
@@ -38,6 +39,7 @@ def world():
     binding_touch(member=m_a, store_id=a.pk, assistant_id=asst_a.pk, source="scan")
     binding_touch(member=m_b, store_id=b.pk, assistant_id=asst_b.pk, source="scan")
     product = make_product("JK1")
+    collection = collection_create(code="autumn", name="秋季", products=[product])
     tp_a = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=a)
     tp_b = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=b)
     token = token_create(name="till", store=a).token
@@ -87,6 +89,7 @@ def world():
             "fmt": "svg",
             "token_id": token.pk,
             "flash_sale_id": sale.pk,
+            "collection_code": collection.code,
         },
     }
     return {"store_a": a, "params": params}

@@ -9,13 +9,16 @@ from django.db.models import Count, F, Sum
 
 from omniloop.accounts.models import Role, User
 from omniloop.attribution.models import BindingChange, MemberBinding
-from omniloop.catalog.models import Category, OutfitLink, ProductPhoto, Sku
+from omniloop.catalog.collection_selectors import collection_products
+from omniloop.catalog.models import Category, Collection, OutfitLink, ProductPhoto, Sku
 from omniloop.core.brand import brand_settings
 from omniloop.core.phones import Phone, parse_phone
 from omniloop.loyalty.models import PointsEntry
 from omniloop.members.codes import is_valid_member_code
 from omniloop.members.models import ConsentRecord, IdentityKind, Member, MemberIdentity
 from omniloop.orders.models import Order, OrderLine
+from omniloop.promotions.models import Offer
+from omniloop.promotions.pricing import quote
 from omniloop.stores.models import SalesChannel, Store
 from omniloop.stores.selectors import channel_for_store_till
 from omniloop.touchpoints.models import ScanEvent, Touchpoint
@@ -197,3 +200,31 @@ def test_load_refuses_a_database_with_brand_data_but_no_stores():
     assert not Member.objects.exists()
     load(reset=True)
     assert SalesChannel.objects.get(code="store-till").external_id
+
+
+def _collections() -> dict[str, list[str]]:
+    return {
+        c.code: [p.style_code for p in collection_products(collection=c)]
+        for c in Collection.objects.order_by("code")
+    }
+
+
+def test_collections_and_the_offer_on_one_are_the_same_for_a_seed():
+    load(reset=True)
+    first = _collections()
+    assert sorted(first) == ["autumn-capsule", "best-sellers"]
+    assert len(first["autumn-capsule"]) == 8 and len(first["best-sellers"]) == 10
+    load(reset=True)
+    assert _collections() == first
+    capsule = Collection.objects.get(code="autumn-capsule")
+    offer = Offer.objects.get(collections=capsule)
+    assert offer.status == Offer.Status.ACTIVE and not offer.all_products
+    inside = collection_products(collection=capsule)[0].skus.first()
+    priced = quote(
+        items=[(inside.sku_code, 1)],
+        channel_code="store-till",
+        store_id=Store.objects.get(code="sh01").pk,
+        member_id=None,
+        coupon_codes=[],
+    )
+    assert offer.pk in {a.offer_id for a in priced.quote.applied}

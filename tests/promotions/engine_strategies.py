@@ -19,6 +19,9 @@ from omniloop.promotions.values import (
 
 PRODUCTS = range(1, 7)
 CATEGORIES = range(1, 4)
+COLLECTIONS = range(1, 4)
+# Product -> the collections it is in: one in two, one in none, the others in one each.
+MEMBERSHIP = {1: {1}, 2: {1, 2}, 3: {2}, 4: {2}, 5: set(), 6: {3}}
 TIERS = ("standard", "silver", "gold", "platinum")
 CHANNELS = ("store-till", "wechat-mall")
 STORES = (1, 2)
@@ -41,6 +44,7 @@ def lines(draw: st.DrawFn) -> list[LineIn]:
                 category_ids=frozenset({product % 3 + 1}),
                 quantity=draw(st.integers(min_value=1, max_value=4)),
                 unit_price=draw(st.one_of(st.just(0), st.integers(1, 100_000))),
+                collection_ids=frozenset(MEMBERSHIP[product]),
             )
         )
     return out
@@ -115,6 +119,9 @@ def rule(draw: st.DrawFn, offer_id: int, *, plain: bool = False) -> OfferRule:
         category_ids=frozenset()
         if all_products
         else frozenset(draw(st.sets(st.sampled_from(CATEGORIES), max_size=2))),
+        collection_ids=frozenset()
+        if all_products
+        else frozenset(draw(st.sets(st.sampled_from(COLLECTIONS), max_size=2))),
         channels=frozenset(draw(st.sets(st.sampled_from(CHANNELS), max_size=1)))
         if restricted
         else frozenset(),

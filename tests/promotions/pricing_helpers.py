@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
@@ -16,12 +17,45 @@ from omniloop.members.models import Member
 from omniloop.promotions.coupons import coupon_issue, coupon_template_create
 from omniloop.promotions.models import Coupon, CouponTemplate, Offer
 from omniloop.promotions.offers import offer_activate, offer_create
+from omniloop.promotions.pricing import PricedQuote, quote
+from tests.factories import make_product, make_store
 
 
 def tiered(member: Member, tier: str) -> Member:
     Member.objects.filter(pk=member.pk).update(tier=tier)
     member.tier = tier
     return member
+
+
+def make_shop() -> SimpleNamespace:
+    """Store sh01 with a ¥399 jacket (JK100) and a ¥99.50 tee (TS200), sizes S, M, L."""
+    return SimpleNamespace(
+        store=make_store("sh01"),
+        jacket=make_product("JK100", price="399.00"),
+        tee=make_product("TS200", price="99.50"),
+    )
+
+
+def till_quote(
+    shop: Any,
+    items: list[tuple[str, int]],
+    *,
+    member: Member | None = None,
+    codes: tuple[str, ...] | list[str] = (),
+    at: Any = None,
+    store: Any = None,
+    **kw: Any,
+) -> PricedQuote:
+    """A quote at `shop.store`'s till (or `store`'s)."""
+    return quote(
+        items=items,
+        channel_code="store-till",
+        store_id=(store or shop.store).pk,
+        member_id=member.pk if member else None,
+        coupon_codes=list(codes),
+        at=at,
+        **kw,
+    )
 
 
 def live_offer(**fields: Any) -> Offer:

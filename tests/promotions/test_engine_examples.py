@@ -75,6 +75,20 @@ def test_tier_spend_counts_only_in_scope_lines():
     assert q.total == 40000 and reasons(q) == {1: Reason.THRESHOLD_NOT_MET}
 
 
+def test_a_collection_scope_reaches_the_lines_in_the_collection_and_no_other():
+    capsule = offer(
+        OfferKind.AMOUNT_OFF,
+        params={"amount": 3000},
+        all_products=False,
+        collection_ids=frozenset({7}),
+    )
+    inside = replace(line(200, product=1), collection_ids=frozenset({7, 8}))
+    outside = replace(line(100, sku=2, product=2), collection_ids=frozenset({8}))
+    q = price([inside, outside], capsule)
+    assert [ql.discount for ql in q.lines] == [3000, 0]
+    assert reasons(price([outside], capsule)) == {1: Reason.NO_ELIGIBLE_ITEMS}
+
+
 @pytest.mark.parametrize(
     ("basket_yuan", "off_yuan"),
     [(199, 0), (200, 20), (399, 20), (400, 40), (799, 60), (5000, 60)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -18,7 +19,7 @@ from omniloop.promotions.values import (
     PricingContext,
     Quote,
 )
-from tests.promotions.engine_strategies import candidates, contexts, lines
+from tests.promotions.engine_strategies import MEMBERSHIP, candidates, contexts, lines
 
 SETTINGS = settings(max_examples=200, deadline=None)
 
@@ -164,3 +165,20 @@ def test_channel_agnostic_offers_price_the_same_at_the_till_and_in_the_h5(basket
     )
     a, b = price_basket(basket, cands, till), price_basket(basket, cands, h5)
     assert (a.total, a.lines, a.applied, a.gifts) == (b.total, b.lines, b.applied, b.gifts)
+
+
+def _collections_as_products(c: Candidate) -> Candidate:
+    """The same offer with its collections spelled out as the products in them."""
+    members = {p for p, ids in MEMBERSHIP.items() if ids & c.rule.collection_ids}
+    rule = replace(c.rule, product_ids=c.rule.product_ids | members, collection_ids=frozenset())
+    return replace(c, rule=rule)
+
+
+@SETTINGS
+@given(lines(), candidates(), contexts())
+def test_a_collection_scope_prices_exactly_like_the_products_in_it(basket, cands, ctx):
+    """Being in a listed collection counts exactly as being a listed product, alongside the
+    offer's own products and categories."""
+    q = price_basket(basket, cands, ctx)
+    spelled = price_basket(basket, [_collections_as_products(c) for c in cands], ctx)
+    assert spelled == q

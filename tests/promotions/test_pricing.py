@@ -25,9 +25,11 @@ from tests.factories import make_member, make_product, make_store
 from tests.promotions.pricing_helpers import (
     issued_coupon,
     live_offer,
+    make_shop,
     no_writes,
     shared_code,
     tiered,
+    till_quote,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,24 +39,7 @@ SATURDAY_0200_UTC = datetime(2026, 5, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 @pytest.fixture
 def shop():
-    class Shop:
-        store = make_store("sh01")
-        jacket = make_product("JK100", price="399.00")
-        tee = make_product("TS200", price="99.50")
-
-    return Shop
-
-
-def till_quote(shop, items, *, member=None, codes=(), at=None, store=None, **kw):
-    return quote(
-        items=items,
-        channel_code="store-till",
-        store_id=(store or shop.store).pk,
-        member_id=member.pk if member else None,
-        coupon_codes=list(codes),
-        at=at,
-        **kw,
-    )
+    return make_shop()
 
 
 # basket ----------------------------------------------------------------------------------------

@@ -31,6 +31,11 @@ NAV = [
     ),
     ("dashboard:products", _("Products"), "M20 7l-8-4-8 4v10l8 4 8-4zM4 7l8 4 8-4M12 11v10"),
     (
+        "dashboard:collections",
+        _("Collections"),
+        "M12 2l9 5-9 5-9-5zM3 12l9 5 9-5M3 17l9 5 9-5",
+    ),
+    (
         "dashboard:touchpoints",
         _("Touchpoints"),
         "M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h2v2h-2zM18 18h2v2h-2zM14 18h2M18 14h2",
