@@ -14,17 +14,11 @@ from omniloop.core.ratelimit import hit
 from omniloop.promotions.codes import normalize_code
 from omniloop.promotions.coupon_values import CouponProblem, CouponReason
 from omniloop.promotions.models import Coupon, CouponTemplate, Offer, Redemption
-from omniloop.promotions.rules import offer_rule
+from omniloop.promotions.offer_index import current_index
 from omniloop.promotions.values import Candidate, OfferRule
 
 MAX_CODES = 20
 GUESS_RATE = [(10, 600)]  # unknown codes per client: 10 in 10 minutes
-_OFFER_PREFETCH = (
-    "offer__products",
-    "offer__categories",
-    "offer__collections",
-    "offer__stores",
-)
 
 
 # --- Guessing protection ------------------------------------------------------------------------
@@ -153,25 +147,18 @@ def coupon_candidates(
     guess_guard(client_key)
     wanted = codes_normalized(codes)
     coupons = {
-        c.code: c
-        for c in Coupon.objects.filter(code__in=wanted)
-        .select_related("template__offer")
-        .prefetch_related(*(f"template__{p}" for p in _OFFER_PREFETCH))
+        c.code: c for c in Coupon.objects.filter(code__in=wanted).select_related("template__offer")
     }
     shared = {
         t.shared_code: t
         for t in CouponTemplate.objects.filter(
             shared_code__in=[c for c in wanted if c not in coupons]
-        )
-        .select_related("offer")
-        .prefetch_related(*_OFFER_PREFETCH)
+        ).select_related("offer")
     }
-    rules: dict[int, OfferRule] = {}
+    index = current_index()  # the offers' rules (scope read once per index, not per sale)
 
     def rule_for(template: CouponTemplate) -> OfferRule:
-        if template.offer_id not in rules:
-            rules[template.offer_id] = offer_rule(template.offer)
-        return rules[template.offer_id]
+        return index.rule_of(template.offer)
 
     candidates: list[Candidate] = []
     problems: list[CouponProblem] = []

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -51,6 +51,16 @@ class OfferIndex:
     categories: dict[int, frozenset[int]]  # category id -> itself and its ancestors
     collections: dict[int, frozenset[int]]  # product id -> the collections it is in
     size: int
+    # Rules of coupon-only offers, made on first use: as fresh as the index itself, since any
+    # offer or scope change makes a new index (signals, fingerprint).
+    coupon_rules: dict[int, OfferRule] = field(default_factory=dict)
+
+    def rule_of(self, offer: Offer) -> OfferRule:
+        """The engine rule of a presented coupon's offer; its scope is read once per index."""
+        rule = self.coupon_rules.get(offer.pk)
+        if rule is None:
+            rule = self.coupon_rules[offer.pk] = offer_rule(offer)
+        return rule
 
     def rules_for(
         self, lines: Sequence[LineIn], *, channel: str, store_id: int | None

@@ -101,6 +101,28 @@ def test_a_valid_coupon_becomes_a_candidate_with_the_offers_rule(member, coupon)
     assert c.rule.params == {"amount": 5000, "min_spend": 30000}
 
 
+def test_a_coupon_offers_scope_is_read_once_per_index_and_again_after_an_edit(member, coupon):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from omniloop.catalog.models import Product
+    from tests.factories import make_product
+
+    def scope_reads() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            [c], _ = coupon_candidates(codes=[coupon.code], member_id=member.pk, at=clock.now())
+        return sum('JOIN "promotions_offer_products"' in q["sql"] for q in ctx.captured_queries), c
+
+    first, _ = scope_reads()
+    again, rule = scope_reads()
+    assert (first, again) == (1, 0)
+    assert rule.rule.product_ids == frozenset()
+    product = make_product()
+    Offer.objects.get(pk=coupon.template.offer_id).products.add(Product.objects.get(pk=product.pk))
+    after_edit, rule = scope_reads()
+    assert after_edit == 1 and rule.rule.product_ids == frozenset({product.pk})
+
+
 def test_each_problem_has_its_own_code(member, coupon):
     now = clock.now()
     other = make_member()
