@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from omniloop.core import clock
 from omniloop.listings.models import ChannelListing
@@ -43,12 +43,15 @@ def _values(r: ResolvedListing, source: str) -> dict[str, object]:
 
 def _write(channel: SalesChannel, resolved: Sequence[ResolvedListing], source: str) -> UpsertResult:
     with transaction.atomic():
-        # Locked in primary-key order, so two batches touching the same listings queue.
+        # One lock per channel: batches for the same channel queue, so a listing is created
+        # once and the newest observation stands. FOR NO KEY UPDATE, so orders and other rows
+        # that point at the channel are not held up.
+        locked = SalesChannel.objects.select_for_update(no_key=True).filter(pk=channel.pk)
+        list(locked.values_list("pk", flat=True))
+        ids = [r.item.external_id for r in resolved]
         existing = {
             row.external_id: row
-            for row in ChannelListing.objects.select_for_update()
-            .filter(channel=channel, external_id__in=[r.item.external_id for r in resolved])
-            .order_by("pk")
+            for row in ChannelListing.objects.filter(channel=channel, external_id__in=ids)
         }
         created, changed = [], []
         unchanged = ignored = 0
@@ -93,12 +96,8 @@ def listings_write(
     *, channel: SalesChannel, resolved: Sequence[ResolvedListing], source: str
 ) -> UpsertResult:
     """Write a batch `listings_validate` accepted, in one transaction, upserting by
-    (channel, external id)."""
-    try:
-        result = _write(channel, resolved, source)
-    except IntegrityError:
-        # A concurrent batch created one of these listings first; its rows are now visible.
-        result = _write(channel, resolved, source)
+    (channel, external id); concurrent batches for one channel take turns."""
+    result = _write(channel, resolved, source)
     log.info(
         "listings %s via %s: %s created, %s updated, %s unchanged, %s older ignored",
         channel.code,
