@@ -59,16 +59,20 @@ class UpsertOut(Schema):
 
 
 class DriftRowOut(Row):
+    """One disagreement; for prices `difference` is shown - expected and `list_price` the
+    catalog's, for stale listings `expected`/`shown` are the allowed and actual age in days."""
+
     style_code: str
     product_name: str
-    channel: str
+    channel_code: str
+    channel_name: str
     field: DriftField
     expected: str
     shown: str
     difference: Decimal | None
     severity: str
-    source: str
-    sku: str | None
+    source: str = Field(..., description="api, csv, crawl, or internal (our own page)")
+    sku_code: str | None
     external_id: str | None
     url: str
     observed_at: datetime | None
@@ -113,23 +117,5 @@ def drift(
         checked=report.checked,
         by_field=report.counts_by_field(),
         by_severity=report.counts_by_severity(),
-        rows=[
-            DriftRowOut(
-                style_code=r.style_code,
-                product_name=r.product_name,
-                channel=r.channel_code,
-                field=r.field,
-                expected=r.expected,
-                shown=r.shown,
-                difference=r.difference,
-                severity=r.severity.value,
-                source=r.source,
-                sku=r.sku_code,
-                external_id=r.external_id,
-                url=r.url,
-                observed_at=r.observed_at,
-                list_price=r.list_price,
-            )
-            for r in report.rows
-        ],
+        rows=[DriftRowOut.model_validate(r, from_attributes=True) for r in report.rows],
     )

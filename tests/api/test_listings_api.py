@@ -102,7 +102,7 @@ def test_drift_report_as_json(client, hq):
     report = r.json()
     assert (report["checked"], report["stale_days"]) == (2, 7)
     assert report["by_field"]["price"] == 1 and report["by_severity"]["high"] == 1
-    rows = [(x["channel"], x["field"], x["expected"], x["shown"]) for x in report["rows"]]
+    rows = [(x["channel_code"], x["field"], x["expected"], x["shown"]) for x in report["rows"]]
     assert rows == [
         ("tmall", "price", "399.00", "429.00"),
         ("jd", "missing_listing", hq["product"].name, ""),
@@ -110,6 +110,8 @@ def test_drift_report_as_json(client, hq):
     ]
     first = report["rows"][0]
     assert first["difference"] == "30.00" and first["list_price"] == "399.00"
+    assert (first["severity"], first["source"]) == ("high", "api")
+    assert first["channel_name"] == "天猫旗舰店"
     assert first["url"] == "https://detail.tmall.com/item.htm?id=680001"
     r = client.get(f"{URL}/drift?channel=tmall&field=title", **hq["auth"])
     assert [x["field"] for x in r.json()["rows"]] == ["title"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from omniloop.accounts.models import Role
-from tests.factories import PASSWORD, make_product, make_user
+from tests.browser.conftest import staff_login
+from tests.factories import make_product, make_user
 from tests.listings.helpers import days_ago, listing, make_channel, observe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,11 +36,7 @@ def test_consistency_page_at_width(live_server, chromium, shoot, name, viewport,
 
     context = chromium.new_context(viewport=viewport, is_mobile=mobile, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{live_server.url}/dashboard/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/dashboard/")
+    staff_login(page, live_server.url, user.username)
     page.goto(f"{live_server.url}/dashboard/consistency/")
     assert page.evaluate(OVERFLOW) <= 0
     table = page.locator("[data-testid=drift-table]")

@@ -4,6 +4,7 @@ fails or deadlocks, and the newest observation stands whatever the order of comm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from omniloop.core import clock
 from omniloop.listings.models import ChannelListing
 from omniloop.listings.services import listings_upsert
+from omniloop.listings.values import ListingInput, UpsertResult
 from tests.concurrency.helpers import run_at_once
 from tests.factories import make_product
 from tests.listings.helpers import listing, make_channel
@@ -21,21 +23,28 @@ from tests.listings.helpers import listing, make_channel
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+def _race(n: int, batch: Callable[[int], list[ListingInput]]) -> list[UpsertResult]:
+    """n batches for Tmall released at once; every one must succeed."""
+    results = run_at_once(
+        n, lambda i: listings_upsert(channel_code="tmall", items=batch(i), source="api")
+    )
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, errors
+    return results
+
+
 def test_twenty_batches_of_the_same_new_listings_make_one_row_each():
     make_channel("tmall")
     products = [make_product(f"JK{i}") for i in range(5)]
     base = clock.now() - timedelta(hours=1)
 
-    def post(i: int):
-        items = [
+    def batch(i: int) -> list[ListingInput]:
+        return [
             listing(p, price=Decimal(100 + i), observed_at=base + timedelta(seconds=i))
             for p in products
         ]
-        return listings_upsert(channel_code="tmall", items=items, source="api")
 
-    results = run_at_once(20, post)
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors
+    results = _race(20, batch)
     assert sum(r.created for r in results) == 5
     assert ChannelListing.objects.count() == 5
     # Whatever order they committed in, the latest observation (i = 19) is what is held.
@@ -47,16 +56,13 @@ def test_overlapping_batches_in_any_order_neither_deadlock_nor_fail():
     products = [make_product(f"SH{i}") for i in range(6)]
     base = clock.now() - timedelta(hours=1)
 
-    def post(i: int):
+    def batch(i: int) -> list[ListingInput]:
         # Each batch takes four of the six listings, in its own order.
         picked = [products[(i + k) % 6] for k in range(4)]
         picked = picked[::-1] if i % 2 else picked
-        items = [listing(p, observed_at=base + timedelta(seconds=i)) for p in picked]
-        return listings_upsert(channel_code="tmall", items=items, source="api")
+        return [listing(p, observed_at=base + timedelta(seconds=i)) for p in picked]
 
-    results = run_at_once(12, post)
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors
+    results = _race(12, batch)
     assert sum(r.created for r in results) == 6
     assert ChannelListing.objects.count() == 6
 
