@@ -7,6 +7,7 @@ SECRET_KEY        required in production
 OMNILOOP_FIELD_KEY / OMNILOOP_INDEX_KEY   base64 32-byte keys for phone encryption and the
                   blind index; required in production, derived from SECRET_KEY otherwise
 OMNILOOP_BASE_URL public base URL printed on QR codes (default http://127.0.0.1:8000)
+OMNILOOP_LISTING_STALE_DAYS  days after which an observed channel listing is stale (default 7)
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "omniloop.loyalty",
     "omniloop.promotions",
     "omniloop.orders",
+    "omniloop.listings",
     "omniloop.onboarding",
     "omniloop.api",
     "omniloop.dashboard",
@@ -194,6 +196,8 @@ OMNILOOP_OTP_MAX_ATTEMPTS = 5
 OMNILOOP_OTP_RATE_PER_PHONE = [(1, 60), (5, 3600), (10, 86400)]
 OMNILOOP_OTP_RATE_PER_CLIENT = [(10, 3600)]
 OMNILOOP_IDEMPOTENCY_TTL_HOURS = 48
+# A channel listing observed longer ago than this is reported as stale by the consistency check.
+OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

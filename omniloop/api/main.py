@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from omniloop.api import coupons, errors, flash, hq, pos
+from omniloop.api import coupons, errors, flash, hq, listings, pos
 
 api = NinjaAPI(
     title="Omniloop API",
@@ -18,3 +18,4 @@ api.add_router("/v1/pos/", pos.router)
 api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)
+api.add_router("/v1/", listings.router)

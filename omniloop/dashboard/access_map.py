@@ -75,6 +75,8 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:flash_sale_pause": PROMO_WRITERS,
     "dashboard:flash_sale_resume": PROMO_WRITERS,
     "dashboard:flash_sale_end": PROMO_WRITERS,
+    # Catalog consistency across channels (listings check): HQ runs the catalog and the prices
+    "dashboard:consistency": frozenset({HQ_ADMIN, MARKETER}),
     # Brand rules
     "dashboard:brand_settings": frozenset({HQ_ADMIN}),
     # API tokens

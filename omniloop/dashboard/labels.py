@@ -87,6 +87,24 @@ LABELS: dict[str, dict[str, Promise]] = {
         "web_mall": _("Web mall"),
         "marketplace": _("Marketplace shop"),
     },
+    "drift_field": {
+        "price": _("Price"),
+        "title": _("Title"),
+        "description": _("Description"),
+        "missing_listing": _("Missing listing"),
+        "stale_listing": _("Stale listing"),
+    },
+    "drift_severity": {
+        "high": _("High"),
+        "medium": _("Medium"),
+        "low": _("Low"),
+    },
+    "listing_source": {
+        "api": _("API"),
+        "csv": _("CSV import"),
+        "crawl": _("Crawl"),
+        "internal": _("Our own page"),
+    },
     "order_status": {
         "completed": _("Completed"),
         "cancelled": _("Cancelled"),

@@ -21,6 +21,7 @@ from omniloop.demo.catalog import build_catalog
 from omniloop.demo.collections import build_collections
 from omniloop.demo.context import Demo
 from omniloop.demo.data_places import TIMEZONE
+from omniloop.demo.listings import build_listings
 from omniloop.demo.members import build_members
 from omniloop.demo.org import build_brand, build_channels, build_staff, build_stores
 from omniloop.demo.promotions import build_promotions
@@ -52,6 +53,7 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("scans", build_scans),
     ("orders", build_sales),
     ("promotions", build_promotions),
+    ("channel listings", build_listings),
 )
 
 

@@ -18,6 +18,7 @@ from omniloop.catalog.models import (
     ProductPhoto,
     Sku,
 )
+from omniloop.listings.models import ChannelListing
 from omniloop.loyalty.models import PointsEntry
 from omniloop.members.models import ConsentRecord, Member, MemberIdentity, MemberMerge
 from omniloop.orders.models import Order, OrderLine
@@ -58,6 +59,7 @@ ORDER: tuple[type[Model], ...] = (
     ConsentRecord,
     MemberIdentity,
     Member,
+    ChannelListing,
     CollectionItem,
     Collection,
     OutfitLink,
@@ -72,9 +74,9 @@ ORDER: tuple[type[Model], ...] = (
 
 @transaction.atomic
 def demo_reset() -> dict[str, int]:
-    """Delete orders, points, bindings, scans, visitors, touchpoints, members, the catalogue
-    (with its collections), tokens, staff (except superusers), stores and channels. Returns rows
-    deleted per model."""
+    """Delete orders, points, bindings, scans, visitors, touchpoints, members, channel
+    listings, the catalogue (with its collections), tokens, staff (except superusers), stores
+    and channels. Returns rows deleted per model."""
     deleted: dict[str, int] = {}
     Member.objects.exclude(merged_into=None).update(merged_into=None)
     Category.objects.exclude(parent=None).update(parent=None)

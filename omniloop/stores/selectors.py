@@ -39,3 +39,8 @@ def channel_for_store_till() -> SalesChannel:
         },
     )
     return channel
+
+
+def channel_list(*, active_only: bool = True) -> QuerySet[SalesChannel]:
+    qs = SalesChannel.objects.order_by("code")
+    return qs.filter(active=True) if active_only else qs

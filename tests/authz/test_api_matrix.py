@@ -9,10 +9,12 @@ import pytest
 from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.api.main import api
+from omniloop.listings.models import ChannelListing
 from omniloop.orders.models import Order
 from omniloop.promotions.models import Coupon, FlashSaleClaim
 from tests.api.helpers import sale_body
 from tests.factories import make_member, make_product, make_store
+from tests.listings.helpers import make_channel
 from tests.promotions.coupon_helpers import make_template
 from tests.promotions.flash_helpers import make_flash_sale
 
@@ -36,6 +38,8 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/coupon-templates/{template_id}/issue"): frozenset(
         {Role.HQ_ADMIN, Role.MARKETER}
     ),
+    ("POST", "/api/v1/listings"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("GET", "/api/v1/listings/drift"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
 }
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -55,6 +59,7 @@ def test_every_api_operation_is_classified():
 def world(db):
     store = make_store("sh01")
     make_product("JK100")
+    make_channel("tmall")
     member = make_member("13900139000")
     secrets = {TILL: token_create(name="till", store=store).secret}
     for role in HQ_ROLES:
@@ -90,6 +95,9 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
         body = {"offer_id": world["coupon_template"].offer_id, "name": f"T{n}", "valid_days": 7}
     elif path.endswith("/issue"):
         body = {"member_codes": [world["member"].code]}
+    elif path.endswith("/listings"):
+        listing = {"external_id": "1", "style_code": "JK100", "title": "x", "price": "1.00"}
+        body = {"channel": "tmall", "listings": [{**listing, "observed_at": "2026-01-01T00:00Z"}]}
     return client.generic(
         method,
         path,
@@ -123,6 +131,7 @@ def test_switching_the_http_method_reaches_nothing(client, world, method, templa
     assert Order.objects.filter(receipt_no="R-99").count() == 0
     assert not FlashSaleClaim.objects.exists()
     assert not Coupon.objects.exists()
+    assert not ChannelListing.objects.exists()
 
 
 def test_tills_identify_members_of_any_store_but_see_phones_masked(client, world):

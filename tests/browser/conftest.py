@@ -41,3 +41,14 @@ def shoot():
         return path
 
     return _shoot
+
+
+def staff_login(page: Any, base_url: str, username: str) -> None:
+    """Log in to the dashboard with the factories' password and land on the overview."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base_url}/dashboard/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/dashboard/")

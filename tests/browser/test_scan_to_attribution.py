@@ -13,8 +13,8 @@ from omniloop.accounts.models import Role
 from omniloop.catalog.models import OutfitLink
 from omniloop.members.models import Member
 from omniloop.touchpoints.models import Touchpoint
+from tests.browser.conftest import staff_login
 from tests.factories import (
-    PASSWORD,
     make_member,
     make_product,
     make_store,
@@ -79,11 +79,7 @@ def test_scan_view_product_join_then_manager_sees_attribution(
     # 5. The store manager finds the member attributed to the assistant.
     staff = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = staff.new_page()
-    page.goto(f"{live_server.url}/dashboard/login/")
-    page.fill("input[name=username]", manager.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/dashboard/")
+    staff_login(page, live_server.url, manager.username)
     page.goto(f"{live_server.url}/dashboard/members/")
     table = page.inner_text("[data-testid=members-table]")
     assert member.code in table and "138****5678" in table
@@ -102,11 +98,7 @@ def test_scan_view_product_join_then_manager_sees_attribution(
     # 6. Another store's manager cannot see the member at all.
     outsider = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = outsider.new_page()
-    page.goto(f"{live_server.url}/dashboard/login/")
-    page.fill("input[name=username]", other_manager.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/dashboard/")
+    staff_login(page, live_server.url, other_manager.username)
     response = page.goto(f"{live_server.url}/dashboard/members/{member.pk}/")
     assert response is not None and response.status == 404
     page.goto(f"{live_server.url}/dashboard/members/")

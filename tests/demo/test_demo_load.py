@@ -13,6 +13,8 @@ from omniloop.catalog.collection_selectors import collection_products
 from omniloop.catalog.models import Category, Collection, OutfitLink, ProductPhoto, Sku
 from omniloop.core.brand import brand_settings
 from omniloop.core.phones import Phone, parse_phone
+from omniloop.listings.models import ChannelListing
+from omniloop.listings.selectors import listing_drift
 from omniloop.loyalty.models import PointsEntry
 from omniloop.members.codes import is_valid_member_code
 from omniloop.members.models import ConsentRecord, IdentityKind, Member, MemberIdentity
@@ -228,3 +230,29 @@ def test_collections_and_the_offer_on_one_are_the_same_for_a_seed():
         coupon_codes=[],
     )
     assert offer.pk in {a.offer_id for a in priced.quote.applied}
+
+
+def test_marketplace_listings_mostly_agree_and_some_drift():
+    load()
+    assert ChannelListing.objects.filter(channel__code="tmall").count() > 30
+    tmall = listing_drift(channel_code="tmall")
+    kinds = sorted(row.field.value for row in tmall.rows)
+    assert kinds == [
+        "description",
+        "missing_listing",
+        "missing_listing",
+        "price",
+        "price",
+        "price",
+        "stale_listing",
+        "title",
+        "title",
+    ]
+    assert {r.field.value for r in listing_drift(channel_code="jd").rows} == {
+        "price",
+        "title",
+        "stale_listing",
+        "missing_listing",
+    }
+    web = listing_drift(channel_code="web-mall").rows
+    assert [r.field.value for r in web] == ["description"]

@@ -53,6 +53,11 @@ NAV = [
     ),
     ("dashboard:flash_sales", _("Flash sales"), "M13 2L4 14h7l-1 8 9-12h-7z"),
     (
+        "dashboard:consistency",
+        _("Consistency"),
+        "M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9",
+    ),
+    (
         "dashboard:brand_settings",
         _("Brand settings"),
         "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8"
@@ -92,6 +97,16 @@ def money(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"¥{Decimal(value):,.2f}"
+
+
+@register.filter
+def money_signed(value: Decimal | None) -> str:
+    """+¥30.00, −¥0.01, ¥0.00: a difference, with its direction."""
+    if value is None:
+        return ""
+    amount = Decimal(value)
+    sign = "+" if amount > 0 else "−" if amount < 0 else ""
+    return f"{sign}¥{abs(amount):,.2f}"
 
 
 @register.filter

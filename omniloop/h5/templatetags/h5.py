@@ -6,13 +6,10 @@ from django import template
 from django.utils.translation import get_language
 
 from omniloop.catalog.models import Product
-from omniloop.catalog.selectors import price_for
 from omniloop.core.brand import brand_settings
+from omniloop.h5.selectors import h5_unit_price
 
 register = template.Library()
-
-# H5 pages are a channel of their own but show the one catalog price (R2).
-H5_CHANNEL: str | None = None
 
 
 def english() -> bool:
@@ -45,7 +42,7 @@ def yuan(amount: Decimal | int | None) -> str:
 
 @register.filter
 def h5_price(product: Product) -> str:
-    return yuan(price_for(product=product, channel_code=H5_CHANNEL))
+    return yuan(h5_unit_price(product=product))
 
 
 @register.filter

@@ -1,0 +1,40 @@
+"""Consistency (一致性): where a channel shows a product differently from the catalog and the
+pricing engine (the listings check, R2), filtered by channel and field."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from omniloop.accounts.access import Actor
+from omniloop.dashboard.decorators import staff_view
+from omniloop.dashboard.labels import choices
+from omniloop.listings.selectors import listing_drift
+from omniloop.listings.values import DriftField
+from omniloop.stores.selectors import channel_list
+
+PAGE_SIZE = 50
+
+
+@staff_view("dashboard:consistency")
+def consistency(request: HttpRequest, actor: Actor) -> HttpResponse:
+    channels = list(channel_list())
+    channel = request.GET.get("channel", "")
+    channel = channel if channel in {c.code for c in channels} else ""
+    field = request.GET.get("field", "")
+    field = field if field in {f.value for f in DriftField} else ""
+    report = listing_drift(channel_code=channel or None, field=DriftField(field) if field else None)
+    return render(
+        request,
+        "dashboard/listings/consistency.html",
+        {
+            "report": report,
+            "severity": report.counts_by_severity(),
+            "page": Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "channels": channels,
+            "channel": channel,
+            "fields": choices("drift_field"),
+            "field": field,
+        },
+    )
