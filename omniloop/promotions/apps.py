@@ -15,9 +15,12 @@ class PromotionsConfig(AppConfig):
         from omniloop.promotions.coupon_tasks import coupons_release_expired_task
         from omniloop.promotions.coupons import coupons_merge
         from omniloop.promotions.flash import flash_release_expired_task
-        from omniloop.promotions.group_buy import group_buy_settle_task
+        from omniloop.promotions.flash_merge import flash_merge
+        from omniloop.promotions.group_buy import group_buy_merge, group_buy_settle_task
 
         register_merge_handler("coupons", coupons_merge)
+        register_merge_handler("flash_sales", flash_merge)
+        register_merge_handler("group_buys", group_buy_merge)
         # Unpaid flash-sale holds give their stock back, group buys past their deadline lapse,
         # lapsed checkout holds on coupons are tidied (they already count as free).
         minute = timedelta(minutes=1)

@@ -186,3 +186,36 @@ def group_buy_settle(*, at: datetime | None = None) -> int:
 @task(queue_name="default")
 def group_buy_settle_task() -> int:
     return group_buy_settle()
+
+
+def group_buy_merge(survivor: Member, merged: Member) -> int:
+    """Merge handler: the merged member's participations follow the survivor; returns how many
+    moved or were folded. Where both joined the same group buy, one participation is kept (the
+    survivor's, with the earlier join time) and the group buy counts the person once:
+    `joined_count` drops by one. A final state is not undone: an unlocked group buy stays
+    unlocked (the coupons it issued follow the survivor with the coupons handler); an open one
+    needs one more member. Lock order as a join's: participation rows, then group buy rows."""
+    group_buys = GroupBuyMember.objects.filter(member=merged).values("group_buy_id")
+    rows = list(
+        GroupBuyMember.objects.select_for_update()
+        .filter(group_buy_id__in=group_buys, member_id__in=[survivor.pk, merged.pk])
+        .order_by("pk")
+    )
+    kept = {p.group_buy_id: p for p in rows if p.member_id == survivor.pk}
+    counted_twice: list[int] = []
+    moved = 0
+    for theirs in (p for p in rows if p.member_id == merged.pk):
+        moved += 1
+        mine = kept.get(theirs.group_buy_id)
+        if mine is None:
+            GroupBuyMember.objects.filter(pk=theirs.pk).update(member=survivor)
+            continue
+        GroupBuyMember.objects.filter(pk=theirs.pk).delete()
+        if theirs.joined_at < mine.joined_at:
+            GroupBuyMember.objects.filter(pk=mine.pk).update(joined_at=theirs.joined_at)
+        counted_twice.append(theirs.group_buy_id)
+    for group_buy_id in sorted(counted_twice):
+        GroupBuy.objects.filter(pk=group_buy_id, joined_count__gt=0).update(
+            joined_count=F("joined_count") - 1
+        )
+    return moved
