@@ -23,7 +23,6 @@ TERMS = [
     "per_member_limit",
     "issue_limit",
     "claimable",
-    "claim_token",
     "welcome",
     "valid_from",
     "valid_until",
@@ -322,7 +321,7 @@ def coupon_template_update(
     template.reserve_minutes = reserve_minutes
     try:
         with transaction.atomic():
-            template.save(update_fields=TERMS)  # never the counters
+            template.save(update_fields=[*TERMS, "claim_token"])  # never the counters
     except IntegrityError as exc:
         raise _code_taken() from exc
     return template
