@@ -6,6 +6,7 @@ refused, and a refusal writes nothing. Deactivating and retiring are in
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 
@@ -13,23 +14,27 @@ from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.promotions.codes import is_valid_shared_code, new_claim_token, normalize_code
 from omniloop.promotions.models import Coupon, CouponTemplate, Offer, Redemption
 
-# What staff may set on a template (its counters and active flag are not terms).
-TERMS = [
-    "offer",
-    "name",
-    "code_kind",
-    "shared_code",
-    "shared_code_limit",
-    "per_member_limit",
-    "issue_limit",
-    "claimable",
-    "welcome",
-    "valid_from",
-    "valid_until",
-    "valid_days",
-    "restore_on_return",
-    "reserve_minutes",
-]
+
+class TemplateTerms(TypedDict):
+    """What staff set on a template (its counters and active flag are never terms)."""
+
+    offer: Offer
+    name: str
+    code_kind: str
+    shared_code: str | None
+    shared_code_limit: int | None
+    per_member_limit: int
+    issue_limit: int | None
+    claimable: bool
+    welcome: bool
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None
+    restore_on_return: bool
+    reserve_minutes: int
+
+
+TERMS = list(TemplateTerms.__annotations__)
 
 
 def _invalid(message: str, code: str) -> ValidationFailed:
@@ -88,58 +93,46 @@ def _check_offer(offer: Offer) -> None:
         raise _invalid("The offer has ended.", "coupon_offer_ended")
 
 
-def _check_terms(
-    *,
-    offer: Offer | None,
-    name: str,
-    code_kind: str,
-    shared_code: str | None,
-    shared_code_limit: int | None,
-    per_member_limit: int,
-    issue_limit: int | None,
-    claimable: bool,
-    welcome: bool,
-    valid_from: datetime | None,
-    valid_until: datetime | None,
-    valid_days: int | None,
-    reserve_minutes: int,
-) -> tuple[str, str | None]:
-    """Every rule on a template's terms (and on its offer, unless None: an edit that keeps the
-    offer); returns the cleaned name and shared code."""
-    name = name.strip()
+def _cleaned(terms: TemplateTerms, *, check_offer: bool) -> TemplateTerms:
+    """Every rule on a template's terms (on its offer too unless `check_offer` is false: an
+    edit that keeps the offer); returns them with the name and shared code cleaned."""
+    name = terms["name"].strip()
     if not name or len(name) > 100:
         raise _invalid("A template needs a name of up to 100 characters.", "coupon_name_invalid")
-    if code_kind not in CouponTemplate.CodeKind.values:
+    if terms["code_kind"] not in CouponTemplate.CodeKind.values:
         raise _invalid("Unknown code kind.", "coupon_code_kind_invalid")
-    if offer is not None:
-        _check_offer(offer)
-    shared = code_kind == CouponTemplate.CodeKind.SHARED
+    if check_offer:
+        _check_offer(terms["offer"])
+    shared = terms["code_kind"] == CouponTemplate.CodeKind.SHARED
     _check_limits(
-        per_member_limit=per_member_limit,
-        issue_limit=issue_limit,
-        shared_code_limit=shared_code_limit,
-        valid_days=valid_days,
-        reserve_minutes=reserve_minutes,
+        per_member_limit=terms["per_member_limit"],
+        issue_limit=terms["issue_limit"],
+        shared_code_limit=terms["shared_code_limit"],
+        valid_days=terms["valid_days"],
+        reserve_minutes=terms["reserve_minutes"],
     )
     _check_validity(
-        shared=shared, valid_from=valid_from, valid_until=valid_until, valid_days=valid_days
+        shared=shared,
+        valid_from=terms["valid_from"],
+        valid_until=terms["valid_until"],
+        valid_days=terms["valid_days"],
     )
     if not shared:
-        if shared_code or shared_code_limit is not None:
+        if terms["shared_code"] or terms["shared_code_limit"] is not None:
             raise _invalid(
                 "Only shared templates have a shared code.", "coupon_shared_code_unexpected"
             )
-        return name, None
-    if not shared_code:
+        return {**terms, "name": name, "shared_code": None}
+    if not terms["shared_code"]:
         raise _invalid("A shared template needs its shared code.", "coupon_shared_code_required")
-    code = normalize_code(shared_code)
+    code = normalize_code(terms["shared_code"])
     if not is_valid_shared_code(code):
         raise _invalid("A shared code is 4-32 letters and digits.", "coupon_shared_code_invalid")
-    if claimable or welcome or issue_limit is not None:
+    if terms["claimable"] or terms["welcome"] or terms["issue_limit"] is not None:
         raise _invalid(
             "A shared code is presented, not issued or claimed.", "coupon_shared_not_issuable"
         )
-    return name, code
+    return {**terms, "name": name, "shared_code": code}
 
 
 def _code_taken() -> Conflict:
@@ -168,41 +161,32 @@ def coupon_template_create(
     unique, well-formed shared code and is never issued or claimed; a unique template has no
     shared code; every template has an end (a date or days from issue); counters start at zero
     and are never set from input. Invalid input writes nothing."""
-    name, code = _check_terms(
-        offer=offer,
-        name=name,
-        code_kind=code_kind,
-        shared_code=shared_code,
-        shared_code_limit=shared_code_limit,
-        per_member_limit=per_member_limit,
-        issue_limit=issue_limit,
-        claimable=claimable,
-        welcome=welcome,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        valid_days=valid_days,
-        reserve_minutes=reserve_minutes,
+    terms = _cleaned(
+        TemplateTerms(
+            offer=offer,
+            name=name,
+            code_kind=code_kind,
+            shared_code=shared_code,
+            shared_code_limit=shared_code_limit,
+            per_member_limit=per_member_limit,
+            issue_limit=issue_limit,
+            claimable=claimable,
+            welcome=welcome,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            valid_days=valid_days,
+            restore_on_return=restore_on_return,
+            reserve_minutes=reserve_minutes,
+        ),
+        check_offer=True,
     )
+    code = terms["shared_code"]
     if code is not None and Coupon.objects.filter(code=code).exists():
         raise _code_taken()
     try:
         with transaction.atomic():
             return CouponTemplate.objects.create(
-                name=name,
-                offer=offer,
-                code_kind=code_kind,
-                shared_code=code,
-                shared_code_limit=shared_code_limit,
-                per_member_limit=per_member_limit,
-                issue_limit=issue_limit,
-                claimable=claimable,
-                claim_token=new_claim_token() if claimable else None,
-                welcome=welcome,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                valid_days=valid_days,
-                restore_on_return=restore_on_return,
-                reserve_minutes=reserve_minutes,
+                **terms, claim_token=new_claim_token() if claimable else None
             )
     except IntegrityError as exc:
         raise _code_taken() from exc
@@ -233,24 +217,7 @@ def _in_use(template: CouponTemplate) -> bool:
 
 
 @transaction.atomic
-def coupon_template_update(
-    *,
-    template_id: int,
-    offer: Offer,
-    name: str,
-    code_kind: str,
-    shared_code: str | None,
-    shared_code_limit: int | None,
-    per_member_limit: int,
-    issue_limit: int | None,
-    claimable: bool,
-    welcome: bool,
-    valid_from: datetime | None,
-    valid_until: datetime | None,
-    valid_days: int | None,
-    restore_on_return: bool,
-    reserve_minutes: int,
-) -> CouponTemplate:
+def coupon_template_update(*, template_id: int, **terms: Unpack[TemplateTerms]) -> CouponTemplate:
     """Change a template's terms, under its row lock (issues take the same lock, so the counts
     checked here cannot move meanwhile). Invariants, beside `coupon_template_create`'s: the
     issue limit is never below the coupons issued, the shared code limit never below its uses;
@@ -259,22 +226,9 @@ def coupon_template_update(
     claiming off keeps the claim token, so a printed link works again when it is turned back
     on. A refusal writes nothing."""
     template = coupon_template_locked(template_id)
-    changes_offer = offer.pk != template.offer_id
-    name, code = _check_terms(
-        offer=offer if changes_offer else None,
-        name=name,
-        code_kind=code_kind,
-        shared_code=shared_code,
-        shared_code_limit=shared_code_limit,
-        per_member_limit=per_member_limit,
-        issue_limit=issue_limit,
-        claimable=claimable,
-        welcome=welcome,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        valid_days=valid_days,
-        reserve_minutes=reserve_minutes,
-    )
+    changes_offer = terms["offer"].pk != template.offer_id
+    terms = _cleaned(terms, check_offer=changes_offer)
+    code, code_kind = terms["shared_code"], terms["code_kind"]
     fixed = [
         field
         for field, changed in (
@@ -290,6 +244,7 @@ def coupon_template_update(
             code="coupon_template_in_use",
             extra={"fields": fixed},
         )
+    issue_limit, shared_code_limit = terms["issue_limit"], terms["shared_code_limit"]
     if issue_limit is not None and issue_limit < template.issued_count:
         raise _invalid(
             "The issue limit cannot be below the coupons already issued.",
@@ -303,22 +258,10 @@ def coupon_template_update(
     new_code = code is not None and code != template.shared_code
     if new_code and Coupon.objects.filter(code=code).exists():
         raise _code_taken()
-    template.offer = offer
-    template.name = name
-    template.code_kind = code_kind
-    template.shared_code = code
-    template.shared_code_limit = shared_code_limit
-    template.per_member_limit = per_member_limit
-    template.issue_limit = issue_limit
-    template.claimable = claimable
-    if claimable and not template.claim_token:
+    for field, value in terms.items():
+        setattr(template, field, value)
+    if template.claimable and not template.claim_token:
         template.claim_token = new_claim_token()
-    template.welcome = welcome
-    template.valid_from = valid_from
-    template.valid_until = valid_until
-    template.valid_days = valid_days
-    template.restore_on_return = restore_on_return
-    template.reserve_minutes = reserve_minutes
     try:
         with transaction.atomic():
             template.save(update_fields=[*TERMS, "claim_token"])  # never the counters

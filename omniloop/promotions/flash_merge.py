@@ -18,6 +18,7 @@ import logging
 
 from django.db.models import F
 
+from omniloop.members.merge import merge_unique_rows
 from omniloop.members.models import Member
 from omniloop.promotions.models import FlashSale, FlashSaleClaim, FlashSaleTally
 
@@ -29,22 +30,20 @@ def flash_merge(survivor: Member, merged: Member) -> dict[str, int]:
     as moved), and `flash_over_limit` when combining left the survivor over a sale's limit."""
     list(FlashSaleClaim.objects.select_for_update().filter(member=merged).order_by("pk"))
     claims = FlashSaleClaim.objects.filter(member=merged).update(member=survivor)
-    sales = FlashSaleTally.objects.filter(member=merged).values("flash_sale_id")
-    tallies = list(
-        FlashSaleTally.objects.select_for_update()
-        .filter(flash_sale_id__in=sales, member_id__in=[survivor.pk, merged.pk])
-        .order_by("flash_sale_id", "member_id")
+    moved, collisions = merge_unique_rows(
+        FlashSaleTally,
+        key="flash_sale_id",
+        survivor=survivor,
+        merged=merged,
+        order_by=("flash_sale_id", "member_id"),
     )
-    kept = {t.flash_sale_id: t for t in tallies if t.member_id == survivor.pk}
-    limits = dict(FlashSale.objects.filter(pk__in=kept).values_list("pk", "per_member_limit"))
-    moved = over = 0
-    for theirs in (t for t in tallies if t.member_id == merged.pk):
-        moved += 1
-        mine = kept.get(theirs.flash_sale_id)
-        if mine is None:
-            FlashSaleTally.objects.filter(pk=theirs.pk).update(member=survivor)
-            continue
-        FlashSaleTally.objects.filter(pk=theirs.pk).delete()
+    limits = dict(
+        FlashSale.objects.filter(pk__in=[mine.flash_sale_id for _, mine in collisions]).values_list(
+            "pk", "per_member_limit"
+        )
+    )
+    over = 0
+    for theirs, mine in collisions:
         FlashSaleTally.objects.filter(pk=mine.pk).update(quantity=F("quantity") + theirs.quantity)
         total, limit = mine.quantity + theirs.quantity, limits[mine.flash_sale_id]
         if total > limit:

@@ -32,6 +32,7 @@ from django_tasks import task
 
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
+from omniloop.members.merge import merge_unique_rows
 from omniloop.members.models import Member
 from omniloop.promotions.coupons import coupon_issue_bulk, coupon_template_create
 from omniloop.promotions.models import GroupBuy, GroupBuyMember, Offer
@@ -195,26 +196,13 @@ def group_buy_merge(survivor: Member, merged: Member) -> int:
     `joined_count` drops by one. A final state is not undone: an unlocked group buy stays
     unlocked (the coupons it issued follow the survivor with the coupons handler); an open one
     needs one more member. Lock order as a join's: participation rows, then group buy rows."""
-    group_buys = GroupBuyMember.objects.filter(member=merged).values("group_buy_id")
-    rows = list(
-        GroupBuyMember.objects.select_for_update()
-        .filter(group_buy_id__in=group_buys, member_id__in=[survivor.pk, merged.pk])
-        .order_by("pk")
+    moved, collisions = merge_unique_rows(
+        GroupBuyMember, key="group_buy_id", survivor=survivor, merged=merged, order_by=("pk",)
     )
-    kept = {p.group_buy_id: p for p in rows if p.member_id == survivor.pk}
-    counted_twice: list[int] = []
-    moved = 0
-    for theirs in (p for p in rows if p.member_id == merged.pk):
-        moved += 1
-        mine = kept.get(theirs.group_buy_id)
-        if mine is None:
-            GroupBuyMember.objects.filter(pk=theirs.pk).update(member=survivor)
-            continue
-        GroupBuyMember.objects.filter(pk=theirs.pk).delete()
+    for theirs, mine in collisions:
         if theirs.joined_at < mine.joined_at:
             GroupBuyMember.objects.filter(pk=mine.pk).update(joined_at=theirs.joined_at)
-        counted_twice.append(theirs.group_buy_id)
-    for group_buy_id in sorted(counted_twice):
+    for group_buy_id in sorted(theirs.group_buy_id for theirs, _ in collisions):
         GroupBuy.objects.filter(pk=group_buy_id, joined_count__gt=0).update(
             joined_count=F("joined_count") - 1
         )
