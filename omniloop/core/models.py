@@ -64,3 +64,18 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")
         ]
         indexes = [models.Index(fields=["created_at"])]
+
+
+class PeriodicJob(models.Model):
+    """The schedule of one registered periodic job (`core.periodic`): when it is next due and
+    what was enqueued last. A scheduler claims a run with one conditional UPDATE on `runs`
+    (`core.scheduler`), so concurrent schedulers enqueue each run once."""
+
+    name = models.CharField(max_length=64, unique=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_enqueued_task = models.CharField(max_length=64, blank=True)
+    runs = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,6 +15,7 @@ from omniloop.catalog.models import Sku
 from omniloop.core.errors import ApplicationError
 from omniloop.dashboard.forms import DashChoiceField, show_when
 from omniloop.dashboard.offer_kinds import KIND_LABELS, form_kind
+from omniloop.promotions.coupon_templates import TERMS
 from omniloop.promotions.models import CouponTemplate, Offer
 
 DATETIME = {"type": "datetime-local"}
@@ -34,6 +35,10 @@ SERVICE_FIELDS = {
     "coupon_validity_required": "valid_until",
     "coupon_validity_invalid": "valid_until",
     "coupon_reserve_minutes_invalid": "reserve_minutes",
+    "coupon_limit_invalid": "per_member_limit",
+    "coupon_issue_limit_below_issued": "issue_limit",
+    "coupon_shared_limit_below_used": "shared_code_limit",
+    "coupon_shared_code_unexpected": "shared_code",
     "flash_name_invalid": "name",
     "price_invalid": "price",
     "stock_invalid": "stock",
@@ -45,8 +50,12 @@ SERVICE_FIELDS = {
 
 
 def add_service_error(form: forms.Form, exc: ApplicationError) -> None:
+    """Show a service refusal on the fields it names (`extra["fields"]`), else on the field its
+    code concerns, else above the form."""
+    named = [f for f in exc.extra.get("fields", ()) if f in form.fields]
     field = SERVICE_FIELDS.get(exc.code)
-    form.add_error(field if field in form.fields else None, gettext(exc.message))
+    for name in named or [field if field in form.fields else None]:
+        form.add_error(name, gettext(exc.message))
 
 
 class OfferChoiceField(DashChoiceField):
@@ -132,13 +141,39 @@ class CouponTemplateForm(forms.Form):
         help_text=_("How long a checkout may hold a coupon before paying."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, template: CouponTemplate | None = None, **kwargs: Any) -> None:
+        """With `template`, an edit form: filled in from it, and its own offer stays listed
+        even once ended."""
+        if template is not None:
+            kwargs.setdefault("initial", {f: getattr(template, f) for f in TERMS if f != "offer"})
+            kwargs["initial"]["offer"] = template.offer_id
         super().__init__(*args, **kwargs)
-        self.fields["offer"].queryset = (  # type: ignore[attr-defined]
-            Offer.objects.filter(coupon_only=True)
-            .exclude(status=Offer.Status.ENDED)
-            .order_by("-pk")
+        offers = Offer.objects.filter(coupon_only=True).exclude(status=Offer.Status.ENDED)
+        if template is not None:
+            offers = offers | Offer.objects.filter(pk=template.offer_id)
+            self._edit_help(template)
+        self.fields["offer"].queryset = offers.order_by("-pk")  # type: ignore[attr-defined]
+
+    def _edit_help(self, template: CouponTemplate) -> None:
+        if template.issued_count or template.shared_code_used:
+            for name in ("offer", "code_kind", "shared_code"):
+                self.fields[name].help_text = _("Fixed: coupons are already issued or used.")
+        if template.issued_count:
+            self.fields["issue_limit"].help_text = gettext(
+                "At least %(n)s, the coupons issued so far; empty for no limit."
+            ) % {"n": template.issued_count}
+        if template.shared_code_used:
+            self.fields["shared_code_limit"].help_text = gettext(
+                "At least %(n)s, the uses so far; empty for no limit."
+            ) % {"n": template.shared_code_used}
+        self.fields["valid_until"].help_text = _(
+            "Coupons already issued keep the validity they were issued with."
         )
+
+    def terms(self) -> dict[str, Any]:
+        """The cleaned terms as `coupon_template_create` and `coupon_template_update` take them."""
+        d = self.cleaned_data
+        return {f: d[f] for f in TERMS} | {"shared_code": d["shared_code"] or None}
 
     def clean(self) -> dict[str, Any]:
         d = super().clean() or {}

@@ -116,6 +116,11 @@ LABELS: dict[str, dict[str, Promise]] = {
         "bindings": _("Binding records"),
         "points": _("Points entries"),
         "orders": _("Orders"),
+        "coupons": _("Coupons"),
+        "flash_claims": _("Flash-sale claims"),
+        "flash_tallies": _("Flash-sale tallies"),
+        "flash_over_limit": _("Flash-sale units over the per-member limit"),
+        "group_buys": _("Group-buy participations"),
     },
     "gender": {
         "": _("Unknown"),

@@ -5,6 +5,7 @@ from omniloop.dashboard.views import (
     brand,
     collections,
     consistency,
+    coupon_template_status,
     coupon_templates,
     flash_sales,
     home,
@@ -85,6 +86,26 @@ urlpatterns = [
         name="coupon_template_detail",
     ),
     path(
+        "promotions/coupons/<int:template_id>/edit/",
+        coupon_templates.template_edit,
+        name="coupon_template_edit",
+    ),
+    path(
+        "promotions/coupons/<int:template_id>/deactivate/",
+        coupon_template_status.template_deactivate,
+        name="coupon_template_deactivate",
+    ),
+    path(
+        "promotions/coupons/<int:template_id>/reactivate/",
+        coupon_template_status.template_reactivate,
+        name="coupon_template_reactivate",
+    ),
+    path(
+        "promotions/coupons/<int:template_id>/retire/",
+        coupon_template_status.template_retire,
+        name="coupon_template_retire",
+    ),
+    path(
         "promotions/coupons/<int:template_id>/issue/",
         coupon_templates.template_issue,
         name="coupon_template_issue",
@@ -96,6 +117,11 @@ urlpatterns = [
     ),
     path("promotions/flash/", flash_sales.flash_sales, name="flash_sales"),
     path("promotions/flash/new/", flash_sales.flash_sale_create_view, name="flash_sale_create"),
+    path(
+        "promotions/flash/<int:flash_sale_id>/",
+        flash_sales.flash_sale_detail,
+        name="flash_sale_detail",
+    ),
     path(
         "promotions/flash/<int:flash_sale_id>/pause/",
         flash_sales.flash_sale_pause_view,

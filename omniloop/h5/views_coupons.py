@@ -68,7 +68,7 @@ def _card(coupon: Coupon, *, at: datetime, with_qr: bool) -> CouponCard:
         not_started=coupon.valid_from > at,
         held_until=held_until if held_until is not None and held_until > at else None,
         redeemed_at=coupon.redeemed_at,
-        void=coupon.state == Coupon.State.VOID or not coupon.template.active,
+        void=coupon.state == Coupon.State.VOID,
     )
 
 

@@ -77,6 +77,19 @@ def member_phone_masked(*, member: Member) -> str:
     return ident.masked if ident else ""
 
 
+def member_phones_masked(*, member_ids: list[int]) -> dict[int, str]:
+    """Each member's first phone, masked (138****5678), in one query; members without one are
+    left out."""
+    masked: dict[int, str] = {}
+    for member_id, shown in (
+        MemberIdentity.objects.filter(member_id__in=member_ids, kind=IdentityKind.PHONE)
+        .order_by("created_at", "pk")
+        .values_list("member_id", "masked")
+    ):
+        masked.setdefault(member_id, shown)
+    return masked
+
+
 def member_identities(*, member: Member) -> list[IdentityView]:
     return [
         IdentityView(

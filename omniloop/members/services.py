@@ -122,7 +122,8 @@ def member_merge(*, survivor_id: int, merged_id: int, actor: str, reason: str) -
         "consents": ConsentRecord.objects.filter(member=merged).update(member=survivor),
     }
     for name, handler in merge_handlers().items():
-        moved[name] = handler(survivor, merged)
+        counts = handler(survivor, merged)
+        moved.update({name: counts} if isinstance(counts, int) else counts)
     if merged.joined_at < survivor.joined_at:
         survivor.joined_at = merged.joined_at
     for field in ("name", "gender", "city", "birth_date"):

@@ -1,5 +1,5 @@
-"""Background task for coupons: release checkout holds that lapsed (schedule it every few
-minutes; `omniloop coupons_release_expired` does the same from cron)."""
+"""Background task for coupons: release checkout holds that lapsed (`omniloop scheduler` enqueues
+it every 5 minutes, ADR 11; `omniloop coupons_release_expired` does the same by hand)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Coupons: the public surface; callers import from here. Templates live in `coupon_templates`,
-issuing in `coupons_issue`, presented codes -> candidates in `coupons_check`, reservations,
-redemption and restore in `coupons_redeem`.
+"""Coupons: the public surface; callers import from here. Templates live in `coupon_templates`
+(terms) and `coupon_template_status` (deactivate, reactivate, retire), issuing in
+`coupons_issue`, presented codes -> candidates in `coupons_check`, reservations, redemption and
+restore in `coupons_redeem`.
 
 Lifecycle of a single-use coupon: issued -> reserved by a checkout (with expiry; a lapsed hold
 counts as free) -> redeemed when paid -> back to issued on cancel (`coupons_release`) or, where
@@ -9,7 +10,14 @@ honoured in store and the reverse: the code is the same and so are the checks.""
 
 from __future__ import annotations
 
-from omniloop.promotions.coupon_templates import coupon_template_create
+from omniloop.promotions.coupon_template_status import (
+    RetirePreview,
+    coupon_template_deactivate,
+    coupon_template_reactivate,
+    coupon_template_retire,
+    coupon_template_retire_preview,
+)
+from omniloop.promotions.coupon_templates import coupon_template_create, coupon_template_update
 from omniloop.promotions.coupon_values import CouponProblem, CouponReason
 from omniloop.promotions.coupons_check import coupon_candidates
 from omniloop.promotions.coupons_issue import (
@@ -33,6 +41,7 @@ from omniloop.promotions.coupons_redeem import (
 __all__ = [
     "CouponProblem",
     "CouponReason",
+    "RetirePreview",
     "coupon_candidates",
     "coupon_claim",
     "coupon_compensate",
@@ -40,6 +49,11 @@ __all__ = [
     "coupon_issue_bulk",
     "coupon_issue_by_member_codes",
     "coupon_template_create",
+    "coupon_template_deactivate",
+    "coupon_template_reactivate",
+    "coupon_template_retire",
+    "coupon_template_retire_preview",
+    "coupon_template_update",
     "coupon_validity",
     "coupons_merge",
     "coupons_redeem",

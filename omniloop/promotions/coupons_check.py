@@ -72,7 +72,13 @@ def codes_normalized(codes: list[str]) -> list[str]:
 
 
 def _offer_live(template: CouponTemplate) -> bool:
-    return template.active and template.offer.status == Offer.Status.ACTIVE
+    return template.offer.status == Offer.Status.ACTIVE
+
+
+def _shared_live(template: CouponTemplate) -> bool:
+    """A shared code is never issued, so a deactivated template stops the code itself; a
+    single-use coupon stays valid when its template stops issuing."""
+    return template.active and _offer_live(template)
 
 
 def coupon_problem(
@@ -111,7 +117,7 @@ def shared_problem(
 ) -> CouponReason | None:
     """Why a shared code cannot be used now, or None. Without a member the per-member limit
     cannot be counted: offers that must be once per person set `requires_member`."""
-    if not _offer_live(template):
+    if not _shared_live(template):
         return CouponReason.INACTIVE
     if template.valid_from is not None and template.valid_from > at:
         return CouponReason.NOT_STARTED

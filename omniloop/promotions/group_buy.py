@@ -32,6 +32,7 @@ from django_tasks import task
 
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
+from omniloop.members.merge import merge_unique_rows
 from omniloop.members.models import Member
 from omniloop.promotions.coupons import coupon_issue_bulk, coupon_template_create
 from omniloop.promotions.models import GroupBuy, GroupBuyMember, Offer
@@ -186,3 +187,23 @@ def group_buy_settle(*, at: datetime | None = None) -> int:
 @task(queue_name="default")
 def group_buy_settle_task() -> int:
     return group_buy_settle()
+
+
+def group_buy_merge(survivor: Member, merged: Member) -> int:
+    """Merge handler: the merged member's participations follow the survivor; returns how many
+    moved or were folded. Where both joined the same group buy, one participation is kept (the
+    survivor's, with the earlier join time) and the group buy counts the person once:
+    `joined_count` drops by one. A final state is not undone: an unlocked group buy stays
+    unlocked (the coupons it issued follow the survivor with the coupons handler); an open one
+    needs one more member. Lock order as a join's: participation rows, then group buy rows."""
+    moved, collisions = merge_unique_rows(
+        GroupBuyMember, key="group_buy_id", survivor=survivor, merged=merged, order_by=("pk",)
+    )
+    for theirs, mine in collisions:
+        if theirs.joined_at < mine.joined_at:
+            GroupBuyMember.objects.filter(pk=mine.pk).update(joined_at=theirs.joined_at)
+    for group_buy_id in sorted(theirs.group_buy_id for theirs, _ in collisions):
+        GroupBuy.objects.filter(pk=group_buy_id, joined_count__gt=0).update(
+            joined_count=F("joined_count") - 1
+        )
+    return moved

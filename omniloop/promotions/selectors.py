@@ -17,10 +17,10 @@ WALLET_HISTORY = 50  # used and expired coupons shown
 
 
 def _no_longer_usable(at: datetime) -> Q:
+    # A deactivated template stops issuing only: its coupons stay usable (retiring voids them).
     return (
         Q(state=Coupon.State.VOID)
         | Q(valid_until__lte=at)
-        | Q(template__active=False)
         | Q(template__offer__status=Offer.Status.ENDED)
     )
 

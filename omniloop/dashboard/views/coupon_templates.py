@@ -1,8 +1,10 @@
-"""Coupon templates: list with counts, create (for a coupon-only offer), detail with issuing to
-pasted member codes, and the claim link with its QR code."""
+"""Coupon templates: list with counts, create (for a coupon-only offer) and edit, detail with
+issuing to pasted member codes, and the claim link with its QR code. Deactivating and retiring
+are in `coupon_template_status`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +27,11 @@ from omniloop.dashboard.promotion_lookups import (
     coupon_template_list,
 )
 from omniloop.promotions.coupon_values import IssueReport
-from omniloop.promotions.coupons import coupon_issue_by_member_codes, coupon_template_create
+from omniloop.promotions.coupons import (
+    coupon_issue_by_member_codes,
+    coupon_template_create,
+    coupon_template_update,
+)
 from omniloop.promotions.models import CouponTemplate
 from omniloop.promotions.selectors import coupon_template_counts
 from omniloop.touchpoints.qr import qr_png, qr_svg
@@ -37,38 +43,45 @@ def templates(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "dashboard/promotions/templates.html", {"page": page, "now": now()})
 
 
-@staff_view("dashboard:coupon_template_create")
-def template_create(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = CouponTemplateForm(request.POST or None, initial={"offer": request.GET.get("offer")})
+def _form_page(
+    request: HttpRequest,
+    form: CouponTemplateForm,
+    template: CouponTemplate | None,
+    save: Callable[[], CouponTemplate],
+) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
         try:
-            template = coupon_template_create(
-                offer=d["offer"],
-                name=d["name"],
-                code_kind=d["code_kind"],
-                shared_code=d["shared_code"] or None,
-                shared_code_limit=d["shared_code_limit"],
-                per_member_limit=d["per_member_limit"],
-                issue_limit=d["issue_limit"],
-                claimable=d["claimable"],
-                welcome=d["welcome"],
-                valid_from=d["valid_from"],
-                valid_until=d["valid_until"],
-                valid_days=d["valid_days"],
-                restore_on_return=d["restore_on_return"],
-                reserve_minutes=d["reserve_minutes"],
-            )
+            saved = save()
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("Coupon template created."))
-            return redirect("dashboard:coupon_template_detail", template_id=template.pk)
+            messages.success(
+                request, _("Coupon template saved.") if template else _("Coupon template created.")
+            )
+            return redirect("dashboard:coupon_template_detail", template_id=saved.pk)
     return render(
         request,
         "dashboard/promotions/template_form.html",
-        {"form": form},
+        {"form": form, "template": template},
         status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@staff_view("dashboard:coupon_template_create")
+def template_create(request: HttpRequest, actor: Actor) -> HttpResponse:
+    form = CouponTemplateForm(request.POST or None, initial={"offer": request.GET.get("offer")})
+    return _form_page(request, form, None, lambda: coupon_template_create(**form.terms()))
+
+
+@staff_view("dashboard:coupon_template_edit")
+def template_edit(request: HttpRequest, actor: Actor, template_id: int) -> HttpResponse:
+    template = coupon_template_for_actor(actor=actor, template_id=template_id)
+    form = CouponTemplateForm(request.POST or None, template=template)
+    return _form_page(
+        request,
+        form,
+        template,
+        lambda: coupon_template_update(template_id=template.pk, **form.terms()),
     )
 
 
@@ -144,4 +157,11 @@ def template_qr(request: HttpRequest, actor: Actor, template_id: int, fmt: str) 
     return response
 
 
-__all__ = ["template_create", "template_detail", "template_issue", "template_qr", "templates"]
+__all__ = [
+    "template_create",
+    "template_detail",
+    "template_edit",
+    "template_issue",
+    "template_qr",
+    "templates",
+]

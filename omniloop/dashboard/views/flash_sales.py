@@ -1,4 +1,5 @@
-"""Flash sales: list with stock left, create, pause, resume and end."""
+"""Flash sales: list with stock left, detail (claims by state, top claimers), create, pause,
+resume and end."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from omniloop.promotions.flash import (
     flash_sale_pause,
     flash_sale_resume,
 )
+from omniloop.promotions.flash_report import flash_sale_report
 from omniloop.promotions.models import FlashSale
 
 
@@ -30,6 +32,12 @@ from omniloop.promotions.models import FlashSale
 def flash_sales(request: HttpRequest, actor: Actor) -> HttpResponse:
     page = Paginator(flash_sale_list(), 50).get_page(request.GET.get("page"))
     return render(request, "dashboard/promotions/flash_sales.html", {"page": page, "now": now()})
+
+
+@staff_view("dashboard:flash_sale_detail")
+def flash_sale_detail(request: HttpRequest, actor: Actor, flash_sale_id: int) -> HttpResponse:
+    report = flash_sale_report(flash_sale_id=flash_sale_id)
+    return render(request, "dashboard/promotions/flash_detail.html", {"report": report})
 
 
 @staff_view("dashboard:flash_sale_create")

@@ -1,7 +1,7 @@
 """`omniloop flash_release_expired`: give back the stock of flash-sale claims not paid in time.
 
-Run it every minute from cron (or enqueue `flash_release_expired_task`); it is safe to run from
-several places at once."""
+`omniloop scheduler` enqueues `flash_release_expired_task` every minute (ADR 11); this command
+does the same by hand. It is safe to run from several places at once."""
 
 from __future__ import annotations
 

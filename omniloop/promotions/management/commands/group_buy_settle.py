@@ -1,6 +1,7 @@
 """`omniloop group_buy_settle`: lapse the open group buys whose deadline has passed.
 
-Run it every minute from cron (or enqueue `group_buy_settle_task`)."""
+`omniloop scheduler` enqueues `group_buy_settle_task` every minute (ADR 11); this command does
+the same by hand."""
 
 from __future__ import annotations
 
