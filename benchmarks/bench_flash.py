@@ -325,6 +325,8 @@ def main() -> None:
             results[kind] = bench(args, pg, servers[gate], prepared, kind, workdir)
         hot.append(ref_run(args, pg, hot_script, workdir, args.duration, "hot-1")["tps"])
         print(f"== the hot row alone, again: {hot[1]:.1f} TPS", flush=True)
+        floor = floor_run(args, env, prepared, workdir)
+        print(f"== no SQL at all (the stack's floor): {floor['rate']:.1f} req/s", flush=True)
     finally:
         for server in servers.values():
             server.stop()
@@ -338,15 +340,56 @@ def main() -> None:
         f"(before {hot[0]:.1f}, after {hot[-1]:.1f})"
     )
     explain(results, hot_tps)
+    if "claim" in results:
+        need = 0.8 * results["claim"]["reference_tps"]
+        print(
+            f"floor: with no SQL at all, the same stack answers {floor['rate']:.0f} req/s "
+            f"({floor['server_cpu_ms_per_req']:.2f} ms CPU each); 0.8 x the claim's pgbench is "
+            f"{need:.0f}/s: the floor alone reaches {floor['rate'] / need:.0%} of that target"
+        )
     document = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {**machine, "loadavg_at_end": os.getloadavg()},
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "hot_row_tps": [round(t, 1) for t in hot],
+        "floor": floor,
         "benchmarks": results,
     }
     args.out.write_text(json.dumps(document, indent=1) + "\n")
     print(f"\nwrote {args.out}; pgbench scripts and gunicorn logs in {workdir}")
+
+
+def floor_run(
+    args: argparse.Namespace, env: dict[str, str], prepared: dict[str, Any], workdir: Path
+) -> dict[str, Any]:
+    """The same claim request without a token, on its own gunicorn with 4xx logging off: Django,
+    django-ninja and gunicorn answer 401 before any SQL. No claim can be faster than this."""
+    server = procs.Server(
+        dict(env, OMNILOOP_DJANGO_LOG="ERROR"),
+        port=procs.free_port(),
+        workers=args.workers,
+        log=workdir / "gunicorn-floor.log",
+    )
+    try:
+        make, _ = requests_for("claim", prepared)
+
+        def bare(c: int, i: int) -> tuple[str, str, bytes, dict[str, str]]:
+            method, path, body, headers = make(c, i)
+            return method, path, body, {"Content-Type": headers["Content-Type"]}
+
+        measure = lambda secs: measure_api(  # noqa: E731
+            server=server,
+            make=bare,
+            check=lambda status, h: status == 401,
+            clients=args.clients,
+            seconds=secs,
+            max_requests=args.max_requests,
+        )
+        measure(args.warmup)
+        out: dict[str, Any] = measure(args.duration)
+        return out
+    finally:
+        server.stop()
 
 
 def explain(results: dict[str, Any], hot_tps: float) -> None:

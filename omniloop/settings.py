@@ -206,6 +206,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "omniloop": {"handlers": ["console"], "level": os.environ.get("OMNILOOP_LOG", "INFO")},
-        "django": {"handlers": ["console"], "level": "WARNING"},
+        # django.request logs every 4xx as a warning; OMNILOOP_DJANGO_LOG=ERROR quietens floods.
+        "django": {
+            "handlers": ["console"],
+            "level": os.environ.get("OMNILOOP_DJANGO_LOG", "WARNING"),
+        },
     },
 }

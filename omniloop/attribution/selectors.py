@@ -3,19 +3,41 @@ from __future__ import annotations
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from omniloop.accounts.access import Actor, access_store
+from omniloop.accounts.models import User
 from omniloop.attribution.models import BindingChange, MemberBinding
+from omniloop.core import rows
 from omniloop.core.errors import NotFound
 from omniloop.members.models import IdentityKind, Member, MemberIdentity
+from omniloop.stores.models import Store
 
 
 def binding_for(*, member: Member) -> MemberBinding | None:
-    return (
-        MemberBinding.objects.select_related(
-            "store", "assistant", "recruited_store", "recruited_assistant"
-        )
-        .filter(member=member)
-        .first()
+    """The member's binding with its stores and assistants, in one fixed statement: every till
+    identify shows it (core.rows)."""
+    b, s, a = rows.shape(MemberBinding, "b"), rows.shape(Store, "s"), rows.shape(User, "a")
+    rs, ra = rows.shape(Store, "rs"), rows.shape(User, "ra")
+    sql = (
+        f"SELECT {b.columns}, {s.columns}, {a.columns}, {rs.columns}, {ra.columns}"  # noqa: S608
+        f" FROM {rows.table(MemberBinding, 'b')}"
+        f" JOIN {rows.table(Store, 's')} ON s.id = b.store_id"
+        f" LEFT JOIN {rows.table(User, 'a')} ON a.id = b.assistant_id"
+        f" JOIN {rows.table(Store, 'rs')} ON rs.id = b.recruited_store_id"
+        f" LEFT JOIN {rows.table(User, 'ra')} ON ra.id = b.recruited_assistant_id"
+        " WHERE b.member_id = %s"
     )
+    found = rows.fetch_joined(sql, [member.pk], b, s, a, rs, ra)
+    if not found:
+        return None
+    binding, store, assistant, recruited_store, recruited_assistant = found[0]
+    for name, value in (
+        ("store", store),
+        ("assistant", assistant),
+        ("recruited_store", recruited_store),
+        ("recruited_assistant", recruited_assistant),
+    ):
+        MemberBinding._meta.get_field(name).set_cached_value(binding, value)
+    MemberBinding._meta.get_field("member").set_cached_value(binding, member)
+    return binding
 
 
 def binding_history(*, member: Member) -> QuerySet[BindingChange]:

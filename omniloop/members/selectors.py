@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from omniloop.core import rows
@@ -41,12 +42,15 @@ def member_by_code(*, code: str) -> Member | None:
 
 
 def member_by_phone(*, phone: Phone) -> Member | None:
-    ident = (
-        MemberIdentity.objects.select_related("member")
-        .filter(kind=IdentityKind.PHONE, namespace="", value=phone.index)
-        .first()
+    # Every till look-up by phone: one fixed statement over the blind index (core.rows).
+    m = rows.shape(Member, "m")
+    sql = (
+        f"SELECT {m.columns} FROM {rows.table(MemberIdentity, 'i')}"  # noqa: S608
+        f" JOIN {rows.table(Member, 'm')} ON m.id = i.member_id"
+        " WHERE i.kind = %s AND i.namespace = '' AND i.value = %s"
     )
-    return ident.member if ident else None
+    found = rows.fetch_joined(sql, [IdentityKind.PHONE, phone.index], m)
+    return found[0][0] if found else None
 
 
 def member_by_identity(*, kind: str, value: str, namespace: str = "") -> Member | None:
@@ -68,13 +72,17 @@ def member_phone(*, member: Member) -> Phone | None:
     return Phone.decrypt(bytes(ident.cipher)) if ident and ident.cipher else None
 
 
+_MASKED_SQL = (
+    f"SELECT masked FROM {MemberIdentity._meta.db_table}"  # noqa: S608
+    " WHERE member_id = %s AND kind = %s ORDER BY created_at, id LIMIT 1"
+)
+
+
 def member_phone_masked(*, member: Member) -> str:
-    ident = (
-        MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
-        .order_by("created_at")
-        .first()
-    )
-    return ident.masked if ident else ""
+    with connection.cursor() as cursor:  # shown on every till identify: a fixed statement
+        cursor.execute(_MASKED_SQL, [member.pk, IdentityKind.PHONE])
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
 
 
 def member_phones_masked(*, member_ids: list[int]) -> dict[int, str]:
