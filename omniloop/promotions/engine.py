@@ -152,11 +152,16 @@ def price_basket(
         else:
             rejected.append(Rejection(c.rule.id, c.coupon_id, reason))
 
-    alone = {_key(c): _apply([c], lines, ctx).value for c in eligible}
+    # What a candidate is worth on its own decides stacking groups and exclusives only: worked
+    # out when one of those needs it (most candidates in a large offer set need neither).
+    alone: dict[tuple[int, int, int], int] = {}
 
     def worth(c: Candidate) -> tuple[int, int, int, int]:
-        priority, rid, cid = _key(c)
-        return (alone[_key(c)], -priority, -rid, -cid)
+        key = _key(c)
+        if key not in alone:
+            alone[key] = _apply([c], lines, ctx).value
+        priority, rid, cid = key
+        return (alone[key], -priority, -rid, -cid)
 
     best_in_group: dict[str, Candidate] = {}
     for c in eligible:
