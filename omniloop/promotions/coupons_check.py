@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 
-from omniloop.core import clock
+from omniloop.core import clock, rows
 from omniloop.core.errors import RateLimited, ValidationFailed
 from omniloop.core.ratelimit import hit
 from omniloop.promotions.codes import normalize_code
@@ -137,6 +137,26 @@ def shared_problem(
 # --- Candidates ---------------------------------------------------------------------------------
 
 
+def _coupons_by_code(codes: list[str]) -> dict[str, Coupon]:
+    """The coupons with these codes, each with its template and offer: one fixed statement per
+    number of codes (every till sale with a coupon comes here; core.rows)."""
+    if not codes:
+        return {}
+    c, t, o = rows.shape(Coupon, "c"), rows.shape(CouponTemplate, "t"), rows.shape(Offer, "o")
+    sql = (
+        f"SELECT {c.columns}, {t.columns}, {o.columns} FROM {rows.table(Coupon, 'c')}"  # noqa: S608
+        f" JOIN {rows.table(CouponTemplate, 't')} ON t.id = c.template_id"
+        f" JOIN {rows.table(Offer, 'o')} ON o.id = t.offer_id"
+        f" WHERE c.code IN ({rows.placeholders(len(codes))})"
+    )
+    out = {}
+    for coupon, template, offer in rows.fetch_joined(sql, codes, c, t, o):
+        CouponTemplate._meta.get_field("offer").set_cached_value(template, offer)
+        Coupon._meta.get_field("template").set_cached_value(coupon, template)
+        out[coupon.code] = coupon
+    return out
+
+
 def coupon_candidates(
     *,
     codes: list[str],
@@ -152,15 +172,16 @@ def coupon_candidates(
     `reservation_ref` counts as free for that checkout. Reads only (the rate counter aside)."""
     guess_guard(client_key)
     wanted = codes_normalized(codes)
-    coupons = {
-        c.code: c for c in Coupon.objects.filter(code__in=wanted).select_related("template__offer")
-    }
-    shared = {
-        t.shared_code: t
-        for t in CouponTemplate.objects.filter(
-            shared_code__in=[c for c in wanted if c not in coupons]
-        ).select_related("offer")
-    }
+    coupons = _coupons_by_code(wanted)
+    unknown = [c for c in wanted if c not in coupons]
+    shared = (
+        {
+            t.shared_code: t
+            for t in CouponTemplate.objects.filter(shared_code__in=unknown).select_related("offer")
+        }
+        if unknown
+        else {}
+    )
     index = current_index()  # the offers' rules (scope read once per index, not per sale)
 
     def rule_for(template: CouponTemplate) -> OfferRule:

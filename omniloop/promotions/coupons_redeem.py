@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
 from omniloop.core import clock
@@ -162,6 +162,27 @@ def _redeem_shared(
         )
 
 
+_C, _R = Coupon._meta.db_table, Redemption._meta.db_table
+# One conditional UPDATE takes the coupon: the member's or a bearer coupon, free (issued, or held
+# by a lapsed checkout) and valid now, or held by this very checkout. READ COMMITTED re-checks it
+# on the newest row version, so a coupon is redeemed once whatever the concurrency.
+_TAKE_SINGLE = f"""
+UPDATE {_C} SET state = '{Coupon.State.REDEEMED}', order_id = %s, redeemed_at = %s,
+    reserved_until = NULL, reservation_ref = ''
+WHERE id = %s AND (member_id IS NULL OR member_id = %s) AND (
+    ((state = '{Coupon.State.ISSUED}'
+      OR (state = '{Coupon.State.RESERVED}' AND reserved_until <= %s))
+     AND valid_from <= %s AND (valid_until IS NULL OR valid_until > %s))
+    OR (state = '{Coupon.State.RESERVED}' AND reservation_ref = %s))
+RETURNING template_id
+"""  # noqa: S608 (table names and states from the models, values as parameters)
+# The unique index on live redemptions is the second guard: a conflict returns no row.
+_RECORD_SINGLE = f"""
+INSERT INTO {_R} (template_id, coupon_id, member_id, order_id, discount, redeemed_at)
+VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id
+"""  # noqa: S608
+
+
 def _redeem_single(
     coupon_id: int,
     fen: int,
@@ -171,37 +192,19 @@ def _redeem_single(
     ref: str | None,
     at: datetime,
 ) -> None:
-    valid = Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
-    usable = (_free_q(at, None) & valid) | (
-        Q(state=Coupon.State.RESERVED, reservation_ref=ref) if ref else Q(pk__in=[])
-    )
-    updated = (
-        Coupon.objects.filter(pk=coupon_id)
-        .filter(_owner_q(member_id))
-        .filter(usable)
-        .update(
-            state=Coupon.State.REDEEMED,
-            order_id=order_id,
-            redeemed_at=at,
-            reserved_until=None,
-            reservation_ref="",
+    # Every till sale with a coupon: two fixed statements, no savepoint (core.rows, ADR 12).
+    now = connection.ops.adapt_datetimefield_value(at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TAKE_SINGLE, [order_id, now, coupon_id, member_id, now, now, now, ref or None]
         )
-    )
-    if not updated:
-        raise _refusal(coupon_id, member_id=member_id, at=at, ref=ref)
-    template_id = Coupon.objects.filter(pk=coupon_id).values_list("template_id", flat=True).get()
-    try:
-        with transaction.atomic():
-            Redemption.objects.create(
-                template_id=template_id,
-                coupon_id=coupon_id,
-                member_id=member_id,
-                order_id=order_id,
-                discount=to_yuan(fen),
-                redeemed_at=at,
-            )
-    except IntegrityError as exc:
-        raise coupon_error(CouponReason.ALREADY_REDEEMED) from exc
+        taken = cursor.fetchone()
+        if taken is None:
+            raise _refusal(coupon_id, member_id=member_id, at=at, ref=ref)
+        discount = connection.ops.adapt_decimalfield_value(to_yuan(fen), 10, 2)
+        cursor.execute(_RECORD_SINGLE, [taken[0], coupon_id, member_id, order_id, discount, now])
+        if cursor.fetchone() is None:
+            raise coupon_error(CouponReason.ALREADY_REDEEMED)
 
 
 @transaction.atomic
@@ -231,13 +234,17 @@ def coupons_redeem(
             shared_uses.append((normalize_code(candidate.code), fen))
         else:
             raise ValidationFailed("Not a coupon candidate.", code="coupon_candidate_invalid")
-    locked = {
-        t.shared_code: t
-        for t in CouponTemplate.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("offer")
-        .filter(shared_code__in=[code for code, _ in shared_uses])
-        .order_by("pk")
-    }
+    locked = (
+        {
+            t.shared_code: t
+            for t in CouponTemplate.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("offer")
+            .filter(shared_code__in=[code for code, _ in shared_uses])
+            .order_by("pk")
+        }
+        if shared_uses
+        else {}
+    )
     for code, _ in shared_uses:
         if code not in locked:
             raise coupon_error(CouponReason.UNKNOWN, code=code)
