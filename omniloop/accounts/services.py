@@ -64,7 +64,7 @@ def _token_with_store(secret_hash: str) -> ApiToken | None:
         return None
     token = t.instance(row)
     assert isinstance(token, ApiToken)
-    ApiToken._meta.get_field("store").set_cached_value(token, s.instance(row, t.width))
+    rows.attach(token, "store", s.instance(row, t.width))
     return token
 
 

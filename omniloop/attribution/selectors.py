@@ -35,8 +35,8 @@ def binding_for(*, member: Member) -> MemberBinding | None:
         ("recruited_store", recruited_store),
         ("recruited_assistant", recruited_assistant),
     ):
-        MemberBinding._meta.get_field(name).set_cached_value(binding, value)
-    MemberBinding._meta.get_field("member").set_cached_value(binding, member)
+        rows.attach(binding, name, value)
+    rows.attach(binding, "member", member)
     return binding
 
 

@@ -90,6 +90,14 @@ def fetch_joined(sql: str, params: Sequence[Any], *shapes: Shape) -> list[tuple[
     return out
 
 
+def attach(obj: models.Model, field: str, related: models.Model | None) -> None:
+    """Hand `obj` the row its foreign key `field` points at, loaded in the same statement (what
+    `select_related` does), so reading `obj.<field>` costs no query."""
+    fk = obj._meta.get_field(field)
+    assert isinstance(fk, models.ForeignKey), (obj, field)  # OneToOneField is one too
+    fk.set_cached_value(obj, related)
+
+
 def placeholders(n: int) -> str:
     """'%s, %s, %s' for an IN list of n values (n >= 1)."""
     return ", ".join(["%s"] * n)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from omniloop.accounts.selectors import assistant_for_store
 from omniloop.attribution.services import binding_touch, credit_for_till_sale
 from omniloop.attribution.values import BindingOutcome
-from omniloop.core import clock
+from omniloop.core import clock, rows
 from omniloop.core.errors import Conflict, ValidationFailed
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
@@ -222,9 +222,9 @@ def till_sale_record(
         raise Conflict("This receipt was already recorded.", code="receipt_duplicate") from exc
     # The receipt shows who was credited: hand over the rows already loaded (no lazy loads).
     if credit.store_id == store.pk:
-        Order._meta.get_field("credited_store").set_cached_value(order, store)
+        rows.attach(order, "credited_store", store)
     if assistant is not None and credit.assistant_id == assistant.pk:
-        Order._meta.get_field("credited_assistant").set_cached_value(order, assistant)
+        rows.attach(order, "credited_assistant", assistant)
     OrderLine.objects.bulk_create(_order_lines(order, priced))
     if priced.coupons_used:
         coupons_redeem(

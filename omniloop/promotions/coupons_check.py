@@ -151,8 +151,8 @@ def _coupons_by_code(codes: list[str]) -> dict[str, Coupon]:
     )
     out = {}
     for coupon, template, offer in rows.fetch_joined(sql, codes, c, t, o):
-        CouponTemplate._meta.get_field("offer").set_cached_value(template, offer)
-        Coupon._meta.get_field("template").set_cached_value(coupon, template)
+        rows.attach(template, "offer", offer)
+        rows.attach(coupon, "template", template)
         out[coupon.code] = coupon
     return out
 

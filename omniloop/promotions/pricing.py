@@ -74,7 +74,7 @@ def _basket(
     )
     skus: dict[str, Sku] = {}
     for sku, product in rows.fetch_joined(sql, [*refs, *refs], s, p):
-        Sku._meta.get_field("product").set_cached_value(sku, product)
+        rows.attach(sku, "product", product)
         skus.setdefault(sku.barcode, sku)
         skus[sku.sku_code] = sku  # a SKU code wins over another SKU's equal barcode
     unknown = sorted(refs - skus.keys())
