@@ -26,7 +26,7 @@ from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
 from omniloop.orders.services import till_quote, till_sale_record
 from omniloop.orders.values import SaleLineInput, TillSaleInput
-from omniloop.promotions.pricing import PricedQuote
+from omniloop.promotions.priced import PricedQuote
 from omniloop.stores.models import Store
 
 router = Router(tags=["till"], auth=TokenAuth(till=True))

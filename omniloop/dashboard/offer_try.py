@@ -17,7 +17,7 @@ from omniloop.dashboard.forms import StoreChoiceField
 from omniloop.dashboard.forms_promotions import localized
 from omniloop.members.selectors import member_by_code
 from omniloop.promotions.models import Offer
-from omniloop.promotions.pricing import PricedQuote
+from omniloop.promotions.priced import PricedQuote
 from omniloop.promotions.values import Reason
 from omniloop.stores.models import SalesChannel, Store
 

@@ -19,7 +19,8 @@ from omniloop.orders.values import TillSaleInput
 from omniloop.promotions.coupon_values import MESSAGES, CouponReason
 from omniloop.promotions.coupons import coupons_redeem
 from omniloop.promotions.money import to_yuan
-from omniloop.promotions.pricing import PricedQuote, quote
+from omniloop.promotions.priced import PricedQuote
+from omniloop.promotions.pricing import quote
 from omniloop.stores.models import Store
 from omniloop.stores.selectors import channel_for_store_till
 

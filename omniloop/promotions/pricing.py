@@ -1,6 +1,7 @@
 """Quotes: a basket priced by the server from catalog prices, the live offers and the presented
-coupons. The till's quote endpoint, the till sale, and (later) the H5 and web carts all price
-through `quote`, so what a shopper is shown is what the sale commits.
+coupons. The till's quote endpoint, the till sale, the H5 product pages and (later) the H5 and
+web carts all price through `quote` (or its batched twin for one unit of many products,
+`product_unit_quotes`), so what a shopper is shown is what the sale commits.
 
 A quote has no effects: it reads the catalog, the offer index, the member's tier and the
 coupons; the only write is the coupon-guessing counter (`coupon_candidates` with a client key).
@@ -9,11 +10,9 @@ coupons; the only write is the coupon-guessing counter (`coupon_candidates` with
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -28,27 +27,27 @@ from omniloop.members.models import Member
 from omniloop.promotions.coupon_values import CouponProblem
 from omniloop.promotions.coupons import coupon_candidates
 from omniloop.promotions.engine import price_basket
-from omniloop.promotions.money import to_fen, to_yuan
+from omniloop.promotions.money import to_fen
 from omniloop.promotions.offer_index import OfferIndex, current_index
-from omniloop.promotions.values import (
-    Adjustment,
-    Candidate,
-    LineIn,
-    PricingContext,
-    Quote,
-    Rejection,
-)
+from omniloop.promotions.priced import Basket, PricedQuote
+from omniloop.promotions.values import Candidate, LineIn, PricingContext
 from omniloop.stores.models import Store
 
 MAX_LINES = 200
 
 
-@dataclass(frozen=True)
-class Basket:
-    """Resolved basket lines, with the SKU code of every line (as the catalog spells it)."""
-
-    lines: tuple[LineIn, ...]
-    sku_codes: tuple[str, ...]
+def _line(sku: Sku, quantity: int, channel_code: str | None, index: OfferIndex) -> LineIn:
+    """An engine line for a SKU whose product is loaded: the catalog's price, never the
+    client's."""
+    product = sku.product
+    return LineIn(
+        sku_id=sku.pk,
+        product_id=product.pk,
+        category_ids=index.categories.get(product.category_id, frozenset()),
+        quantity=quantity,
+        unit_price=to_fen(price_for(product=product, channel_code=channel_code)),
+        collection_ids=index.collections.get(product.pk, frozenset()),
+    )
 
 
 def _basket(
@@ -82,20 +81,7 @@ def _basket(
         raise ValidationFailed(
             "Unknown SKU or barcode.", code="sku_unknown", extra={"unknown": unknown}
         )
-    lines = []
-    for ref, quantity in items:
-        sku = skus[ref]
-        product = sku.product
-        lines.append(
-            LineIn(
-                sku_id=sku.pk,
-                product_id=product.pk,
-                category_ids=index.categories.get(product.category_id, frozenset()),
-                quantity=quantity,
-                unit_price=to_fen(price_for(product=product, channel_code=channel_code)),
-                collection_ids=index.collections.get(product.pk, frozenset()),
-            )
-        )
+    lines = [_line(skus[ref], quantity, channel_code, index) for ref, quantity in items]
     return Basket(tuple(lines), tuple(skus[ref].sku_code for ref, _ in items))
 
 
@@ -105,73 +91,6 @@ def basket_from_items(
     """(SKU code or barcode, quantity) pairs -> engine lines priced from the catalog, never
     from the client. Unknown references: `sku_unknown` (422) listing them all."""
     return list(_basket(items, channel_code, current_index()).lines)
-
-
-@dataclass(frozen=True)
-class PricedQuote:
-    """The engine's quote with what it was priced from, and yuan renderings for interfaces."""
-
-    quote: Quote
-    basket: Basket
-    candidates: tuple[Candidate, ...]
-    coupon_problems: tuple[CouponProblem, ...]
-    gift_sku_codes: dict[int, str]
-    channel: str
-    store_id: int | None
-    member_id: int | None
-    at: datetime
-
-    @staticmethod
-    def yuan(fen: int) -> Decimal:
-        return to_yuan(fen)
-
-    @property
-    def total(self) -> Decimal:
-        return to_yuan(self.quote.total)
-
-    @property
-    def discount_total(self) -> Decimal:
-        return to_yuan(self.quote.discount + self.quote.shipping_discount)
-
-    @cached_property
-    def _by_key(self) -> dict[tuple[int, int | None], Candidate]:
-        out: dict[tuple[int, int | None], Candidate] = {}
-        for c in self.candidates:
-            out.setdefault((c.rule.id, c.coupon_id), c)
-        return out
-
-    def _candidate(self, offer_id: int, coupon_id: int | None) -> Candidate | None:
-        return self._by_key.get((offer_id, coupon_id))
-
-    def coupon_code(self, item: Adjustment | Rejection) -> str | None:
-        """The presented code behind an applied or rejected offer (None for automatic ones)."""
-        c = self._candidate(item.offer_id, item.coupon_id)
-        return c.code if c else None
-
-    def offer_name(self, item: Adjustment | Rejection) -> str:
-        c = self._candidate(item.offer_id, item.coupon_id)
-        return c.rule.name if c else ""
-
-    @property
-    def coupons_used(self) -> list[tuple[Candidate, int]]:
-        """Presented coupons that applied, with the discount (fen) each gave: what
-        `coupons_redeem` records."""
-        used = []
-        for a in self.quote.applied:
-            c = self._candidate(a.offer_id, a.coupon_id)
-            if c is not None and c.code is not None:
-                used.append((c, a.amount + a.shipping))
-        return used
-
-    @property
-    def coupons_not_applied(self) -> list[tuple[str, str]]:
-        """(code, engine reason) for presented, valid coupons that the engine did not apply."""
-        out = []
-        for r in self.quote.rejected:
-            c = self._candidate(r.offer_id, r.coupon_id)
-            if c is not None and c.code is not None:
-                out.append((c.code, r.reason.value))
-        return out
 
 
 def _one(values: QuerySet[Any, str]) -> str | None:
@@ -188,6 +107,29 @@ def local_zone(*, store_id: int | None) -> tzinfo:
     if name is None:
         name = _one(BrandSettings.objects.filter(pk=1).values_list("timezone", flat=True))
     return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+
+
+def _tier(member_id: int | None, tier: str | None) -> str | None:
+    """The member's tier: none without a member, read when the caller has not loaded it."""
+    if member_id is None:
+        return None
+    if tier is None:
+        return _one(Member.objects.filter(pk=member_id).values_list("tier", flat=True))
+    return tier
+
+
+def _automatic(
+    index: OfferIndex, basket: Basket, channel_code: str, store_id: int | None
+) -> list[Candidate]:
+    return [
+        Candidate(rule)
+        for rule in index.rules_for(basket.lines, channel=channel_code, store_id=store_id)
+    ]
+
+
+def _gift_codes(gift_ids: Iterable[int]) -> dict[int, str]:
+    ids = set(gift_ids)
+    return dict(Sku.objects.filter(pk__in=ids).values_list("pk", "sku_code")) if ids else {}
 
 
 def quote(
@@ -211,14 +153,7 @@ def quote(
     at = at or clock.now()
     index = current_index()
     basket = _basket(items, channel_code, index)
-    if member_id is None:
-        tier = None
-    elif tier is None:
-        tier = _one(Member.objects.filter(pk=member_id).values_list("tier", flat=True))
-    candidates = [
-        Candidate(rule)
-        for rule in index.rules_for(basket.lines, channel=channel_code, store_id=store_id)
-    ]
+    candidates = _automatic(index, basket, channel_code, store_id)
     problems: list[CouponProblem] = []
     if coupon_codes:
         presented, problems = coupon_candidates(
@@ -232,23 +167,75 @@ def quote(
         channel=channel_code,
         store_id=store_id,
         member_id=member_id,
-        tier=tier,
+        tier=_tier(member_id, tier),
         local_now=at.astimezone(zone or local_zone(store_id=store_id)),
         shipping=to_fen(shipping),
     )
     result = price_basket(basket.lines, candidates, ctx)
-    gift_ids = {g.sku_id for g in result.gifts}
-    gift_codes = (
-        dict(Sku.objects.filter(pk__in=gift_ids).values_list("pk", "sku_code")) if gift_ids else {}
-    )
     return PricedQuote(
         quote=result,
         basket=basket,
         candidates=tuple(candidates),
         coupon_problems=tuple(problems),
-        gift_sku_codes=gift_codes,
+        gift_sku_codes=_gift_codes(g.sku_id for g in result.gifts),
         channel=channel_code,
         store_id=store_id,
         member_id=member_id,
         at=at,
     )
+
+
+def _first_active_skus(product_ids: Iterable[int]) -> dict[int, Sku]:
+    """Each product's first active SKU by SKU code, with its product: one query."""
+    found: dict[int, Sku] = {}
+    skus = Sku.objects.filter(product_id__in=set(product_ids), active=True).select_related(
+        "product"
+    )
+    for sku in skus.order_by("sku_code"):
+        found.setdefault(sku.product_id, sku)
+    return found
+
+
+def product_unit_quotes(
+    *,
+    product_ids: Sequence[int],
+    channel_code: str,
+    member_id: int | None,
+    tier: str | None = None,
+    at: datetime | None = None,
+) -> dict[int, PricedQuote]:
+    """One unit of each product's first active SKU (by SKU code), online (no store, no coupon,
+    no shipping): for every product exactly what `quote(items=[(sku_code, 1)], ...)` answers,
+    since both build the same line, the same candidates and the same context. Priced in one
+    pass for a page of products: one SKU query, one index, one tier and zone read, one engine
+    run per product. A product with no active SKU is left out (it cannot be quoted)."""
+    at = at or clock.now()
+    index = current_index()
+    skus = _first_active_skus(product_ids)
+    if not skus:
+        return {}
+    ctx = PricingContext(
+        channel=channel_code,
+        store_id=None,
+        member_id=member_id,
+        tier=_tier(member_id, tier),
+        local_now=at.astimezone(local_zone(store_id=None)),
+    )
+    gift_codes: dict[int, str] = {}  # shared by the quotes, filled once all have run
+    out: dict[int, PricedQuote] = {}
+    for product_id, sku in skus.items():
+        basket = Basket((_line(sku, 1, channel_code, index),), (sku.sku_code,))
+        candidates = _automatic(index, basket, channel_code, None)
+        out[product_id] = PricedQuote(
+            quote=price_basket(basket.lines, candidates, ctx),
+            basket=basket,
+            candidates=tuple(candidates),
+            coupon_problems=(),
+            gift_sku_codes=gift_codes,
+            channel=channel_code,
+            store_id=None,
+            member_id=member_id,
+            at=at,
+        )
+    gift_codes.update(_gift_codes(g.sku_id for p in out.values() for g in p.quote.gifts))
+    return out

@@ -17,7 +17,8 @@ from omniloop.members.models import Member
 from omniloop.promotions.coupons import coupon_issue, coupon_template_create
 from omniloop.promotions.models import Coupon, CouponTemplate, Offer
 from omniloop.promotions.offers import offer_activate, offer_create
-from omniloop.promotions.pricing import PricedQuote, quote
+from omniloop.promotions.priced import PricedQuote
+from omniloop.promotions.pricing import quote
 from tests.factories import make_product, make_store
 
 
