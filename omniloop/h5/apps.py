@@ -7,7 +7,7 @@ class H5Config(AppConfig):
     verbose_name = "H5"
 
     def ready(self) -> None:
-        from omniloop.h5.selectors import h5_shown
+        from omniloop.h5.prices import h5_shown
         from omniloop.listings.surfaces import register_surface
         from omniloop.stores.models import SalesChannel
 

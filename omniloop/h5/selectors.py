@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from omniloop.accounts.models import User
 from omniloop.catalog.models import Product
-from omniloop.catalog.selectors import price_for, product_list
+from omniloop.catalog.selectors import product_list
 from omniloop.core.errors import ApplicationError
-from omniloop.listings.values import Shown
-from omniloop.stores.models import SalesChannel, Store
+from omniloop.stores.models import Store
 from omniloop.touchpoints.models import Touchpoint
 from omniloop.touchpoints.services import scene_resolve
 from omniloop.touchpoints.values import SceneContext
@@ -93,20 +91,3 @@ def outfit_items(*, product: Product) -> list[Product]:
         for link in product.outfit_links.all()
         if link.item.status == Product.Status.ACTIVE
     ]
-
-
-# The H5 pages are the WeChat mall's product pages and show the one catalog price (R2).
-H5_CHANNEL: str | None = None
-
-
-def h5_unit_price(*, product: Product) -> Decimal:
-    """The price the H5 product page and tiles print."""
-    return price_for(product=product, channel_code=H5_CHANNEL)
-
-
-def h5_shown(product: Product, channel: SalesChannel, engine_price: Decimal) -> Shown:
-    """What the H5 product page shows in the brand's language (the consistency check's view
-    of the WeChat mall): the name, the description and `h5_unit_price`."""
-    return Shown(
-        title=product.name, description=product.description, price=h5_unit_price(product=product)
-    )

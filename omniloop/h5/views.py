@@ -11,6 +11,7 @@ from omniloop.catalog.selectors import product_get
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.errors import error_page
+from omniloop.h5.prices import h5_prices
 from omniloop.h5.selectors import (
     featured_products,
     outfit_items,
@@ -51,13 +52,16 @@ def scan(request: HttpRequest, scene: str) -> HttpResponse:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    member = session_member(request)
+    products = list(featured_products(limit=6))
     return render(
         request,
         "h5/home.html",
         {
             "brand": brand_settings(),
-            "products": featured_products(limit=6),
-            "member": session_member(request),
+            "products": products,
+            "prices": h5_prices(products=products, member=member),
+            "member": member,
         },
     )
 
@@ -68,14 +72,17 @@ def store(request: HttpRequest, code: str) -> HttpResponse:
         shop = store_get(code=code)
     except ApplicationError as exc:
         return error_page(request, exc)
+    member = session_member(request)
+    products = list(featured_products(limit=4))
     return render(
         request,
         "h5/store.html",
         {
             "store": shop,
             "assistant": scene_assistant(scene=request.session.get(SCENE_KEY), store_id=shop.pk),
-            "products": featured_products(limit=4),
-            "member": session_member(request),
+            "products": products,
+            "prices": h5_prices(products=products, member=member),
+            "member": member,
         },
     )
 
@@ -86,6 +93,8 @@ def product(request: HttpRequest, style_code: str) -> HttpResponse:
         item = product_get(style_code=style_code)
     except ApplicationError as exc:
         return error_page(request, exc)
+    member = session_member(request)
+    outfit = outfit_items(product=item)
     return render(
         request,
         "h5/product.html",
@@ -93,7 +102,9 @@ def product(request: HttpRequest, style_code: str) -> HttpResponse:
             "product": item,
             "photos": list(item.photos.all()),
             "variants": product_variants(product=item),
-            "outfit": outfit_items(product=item),
-            "member": session_member(request),
+            "outfit": outfit,
+            # The product and its outfit in one pass over the engine, for this shopper.
+            "prices": h5_prices(products=[item, *outfit], member=member),
+            "member": member,
         },
     )

@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 from django.test import Client
 
 from omniloop.core.phones import parse_phone
+from omniloop.h5.session import MEMBER_KEY
+from omniloop.members.models import Member
 from omniloop.members.services import otp_issue
 
 
@@ -63,6 +65,19 @@ def attrs_by_testid(html: str | bytes, testid: str) -> dict[str, str | None]:
     parser.feed(html.decode() if isinstance(html, bytes) else html)
     assert parser.attrs_found, f"no element with data-testid={testid!r}"
     return parser.attrs_found[0]
+
+
+def as_member(client: Client, member: Member) -> Client:
+    """`client` as the browser `member` has joined (or logged in) on."""
+    session = client.session
+    session[MEMBER_KEY] = member.pk
+    session.save()
+    return client
+
+
+def in_english(client: Client) -> Client:
+    client.cookies["django_language"] = "en"
+    return client
 
 
 def code_from(sms_outbox: list) -> str:

@@ -12,28 +12,15 @@ from django.test import Client
 
 from omniloop.attribution.services import binding_touch
 from omniloop.core import clock
-from omniloop.h5.session import MEMBER_KEY
 from omniloop.promotions.codes import display_code
 from omniloop.promotions.coupons import coupon_compensate, coupon_issue, coupons_redeem
 from omniloop.promotions.models import Coupon, CouponTemplate
 from tests.factories import make_member, make_store
-from tests.h5.helpers import all_by_testid, by_testid, fresh_code, join
+from tests.h5.helpers import all_by_testid, as_member, by_testid, fresh_code, in_english, join
 from tests.promotions.coupon_helpers import make_offer, make_order, make_template, single
 
 pytestmark = pytest.mark.django_db
 PHONE = "13812345678"
-
-
-def _login(client: Client, member) -> Client:
-    session = client.session
-    session[MEMBER_KEY] = member.pk
-    session.save()
-    return client
-
-
-def _english(client: Client) -> Client:
-    client.cookies["django_language"] = "en"
-    return client
 
 
 @pytest.fixture
@@ -61,7 +48,7 @@ def test_the_wallet_groups_coupons_with_code_qr_and_terms(client: Client, member
     Coupon.objects.filter(pk=gone.pk).update(valid_until=clock.now() - timedelta(days=1))
     coupon_issue(template=make_template(), member=make_member(), source="manual")  # not theirs
 
-    html = _login(client, member).get("/m/coupons").content
+    html = as_member(client, member).get("/m/coupons").content
     assert all_by_testid(html, "coupon-name") == ["新人礼券", "已用券", "补偿券"]
     section = by_testid(html, "coupons-usable")
     assert display_code(usable.code) in section
@@ -75,7 +62,7 @@ def test_the_wallet_groups_coupons_with_code_qr_and_terms(client: Client, member
 
 def test_the_wallet_speaks_english_too(client: Client, member) -> None:
     coupon_issue(template=make_template(), member=member, source="manual")
-    html = _english(_login(client, member)).get("/m/coupons").content
+    html = in_english(as_member(client, member)).get("/m/coupons").content
     assert by_testid(html, "coupon-terms") == "¥50 off orders of ¥300 or more"
     assert "Valid until" in by_testid(html, "coupon-validity")
 
@@ -87,19 +74,19 @@ def test_validity_is_shown_in_the_members_local_time(client: Client, member) -> 
     until = until.replace(microsecond=0)
     template = make_template(valid_days=None, valid_until=until)
     coupon_issue(template=template, member=member, source="manual")
-    html = _login(client, member).get("/m/coupons").content
+    html = as_member(client, member).get("/m/coupons").content
     local = until.astimezone(ZoneInfo("Asia/Tokyo"))
     assert local.strftime("%Y-%m-%d %H:%M") in by_testid(html, "coupon-validity")
 
 
 def test_empty_wallet(client: Client, member) -> None:
-    html = _login(client, member).get("/m/coupons").content
+    html = as_member(client, member).get("/m/coupons").content
     assert by_testid(html, "coupons-empty") == "暂无可用的优惠券。"
 
 
 def test_the_card_links_to_the_wallet_with_the_usable_count(client: Client, member) -> None:
     coupon_issue(template=make_template(), member=member, source="manual")
-    html = _login(client, member).get("/m/card").content
+    html = as_member(client, member).get("/m/card").content
     assert by_testid(html, "coupon-count") == "1"
     assert 'href="/m/coupons"' in html.decode()
 
@@ -133,13 +120,13 @@ def test_claim_after_joining(client: Client) -> None:
 def test_claim_refusals_show_their_codes_and_write_nothing(client: Client, member) -> None:
     template = make_template(claimable=True, issue_limit=1, per_member_limit=1)
     path = f"/m/coupons/claim/{template.claim_token}"
-    _login(client, member)
+    as_member(client, member)
     assert client.post(path).status_code == 302
     r = client.post(path)
     assert r.status_code == 409
     assert by_testid(r.content, "error-code") == "coupon_member_limit"
     other = Client()
-    _login(other, make_member())
+    as_member(other, make_member())
     assert by_testid(other.get(path).content, "claim-sold-out") == "券已被领完。"
     r = other.post(path)
     assert (r.status_code, by_testid(r.content, "error-code")) == (
@@ -158,7 +145,7 @@ def test_unknown_and_closed_claim_links(client: Client, member) -> None:
     template = make_template(claimable=True, offer=make_offer())
     CouponTemplate.objects.filter(pk=template.pk).update(active=False)
     path = f"/m/coupons/claim/{template.claim_token}"
-    page = _login(client, member).get(path)
+    page = as_member(client, member).get(path)
     assert by_testid(page.content, "claim-closed") == "这张券已停止发放。"
     r = client.post(path)
     assert (r.status_code, by_testid(r.content, "error-code")) == (

@@ -136,16 +136,27 @@ def test_retired_products_and_inactive_channels_are_not_checked(tmall, coat):
     assert (report.rows, report.checked) == ((), 0)
 
 
-def test_our_till_shows_the_engine_price_and_the_h5_the_catalog_price(coat):
+def test_our_till_and_h5_show_the_engine_price(coat):
     make_channel("store-till", SalesChannel.Kind.STORE_TILL)
     make_channel("wechat-mall", SalesChannel.Kind.WECHAT_MALL)
     assert listing_drift().rows == ()
-    live_offer(name="全场9折", kind="percent_off", params={"pay_percent": 90})
-    rows = listing_drift().rows
-    # The till charges the quote; the H5 product page prints the list price: that is drift.
-    assert [(r.channel_code, r.field, r.expected, r.shown, r.source) for r in rows] == [
-        ("wechat-mall", DriftField.PRICE, "359.10", "399.00", "internal")
-    ]
+    live_offer(name="满300减50", kind="threshold", params={"tiers": [[30000, 5000]]})
+    live_offer(
+        name="微商城9折", kind="percent_off", params={"pay_percent": 90}, channels=["wechat-mall"]
+    )
+    # A members-only offer is not part of the price an anonymous shopper is shown.
+    live_offer(
+        name="金卡会员折上折",
+        kind="member_extra",
+        params={"pay_percent_by_tier": {"gold": 95}},
+        tiers=["gold"],
+        requires_member=True,
+        compound=True,
+    )
+    # The till charges the quote; the H5 product page prints the same quote: no drift.
+    report = listing_drift()
+    assert report.rows == () and report.checked == 2
+    assert listing_drift(channel_code="wechat-mall", field=DriftField.PRICE).rows == ()
 
 
 def test_filters_and_an_unknown_channel(tmall, coat):

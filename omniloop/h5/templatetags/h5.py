@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django import template
@@ -7,7 +8,7 @@ from django.utils.translation import get_language
 
 from omniloop.catalog.models import Product
 from omniloop.core.brand import brand_settings
-from omniloop.h5.selectors import h5_unit_price
+from omniloop.h5.prices import H5Price
 
 register = template.Library()
 
@@ -41,8 +42,10 @@ def yuan(amount: Decimal | int | None) -> str:
 
 
 @register.filter
-def h5_price(product: Product) -> str:
-    return yuan(h5_unit_price(product=product))
+def price_of(prices: Mapping[int, H5Price], product: Product) -> H5Price:
+    """`{% with price=prices|price_of:p %}`: the product's price from the view's `h5_prices`
+    (a product the view did not price is an error, not a silent list price)."""
+    return prices[product.pk]
 
 
 @register.filter
