@@ -256,3 +256,6 @@ def test_marketplace_listings_mostly_agree_and_some_drift():
     }
     web = listing_drift(channel_code="web-mall").rows
     assert [r.field.value for r in web] == ["description"]
+    # The H5 prints the engine's price, 满300减50 and the online coat offer included.
+    wechat = listing_drift(channel_code="wechat-mall")
+    assert wechat.checked > 50 and wechat.rows == ()
