@@ -16,7 +16,7 @@ from omniloop.stores.models import SalesChannel
 from tests.factories import make_member, make_product, make_store
 from tests.h5.helpers import all_by_testid, as_member, by_testid, in_english
 from tests.listings.helpers import make_channel
-from tests.promotions.pricing_helpers import live_offer, tiered
+from tests.promotions.pricing_helpers import live_offer, site_offers, tiered
 
 pytestmark = pytest.mark.django_db
 
@@ -28,23 +28,7 @@ def mall() -> SalesChannel:
 
 @pytest.fixture
 def demo_offers(mall) -> None:
-    """The demo's 满300减50 for everyone and its 金卡会员折上折 for gold members."""
-    live_offer(
-        name="满300减50，满500减100",
-        kind="threshold",
-        params={"tiers": [[30000, 5000], [50000, 10000]]},
-        stacking_group="site",
-        priority=50,
-    )
-    live_offer(
-        name="金卡会员折上折",
-        kind="member_extra",
-        params={"pay_percent_by_tier": {"gold": 95, "platinum": 90}},
-        tiers=["gold", "platinum"],
-        requires_member=True,
-        compound=True,
-        priority=200,
-    )
+    site_offers()
 
 
 def _page(client: Client, style_code: str) -> bytes:

@@ -15,7 +15,7 @@ from omniloop.listings.values import DriftField, Severity
 from omniloop.stores.models import SalesChannel
 from tests.factories import make_product
 from tests.listings.helpers import days_ago, listing, make_channel, observe
-from tests.promotions.pricing_helpers import live_offer, no_writes
+from tests.promotions.pricing_helpers import live_offer, no_writes, site_offers
 
 pytestmark = pytest.mark.django_db
 
@@ -140,18 +140,11 @@ def test_our_till_and_h5_show_the_engine_price(coat):
     make_channel("store-till", SalesChannel.Kind.STORE_TILL)
     make_channel("wechat-mall", SalesChannel.Kind.WECHAT_MALL)
     assert listing_drift().rows == ()
-    live_offer(name="满300减50", kind="threshold", params={"tiers": [[30000, 5000]]})
+    # 满300减50 (a ¥399 coat alone qualifies) and a members-only 金卡会员折上折, which is not
+    # part of the price an anonymous shopper is shown; and an offer for the WeChat mall only.
+    site_offers()
     live_offer(
         name="微商城9折", kind="percent_off", params={"pay_percent": 90}, channels=["wechat-mall"]
-    )
-    # A members-only offer is not part of the price an anonymous shopper is shown.
-    live_offer(
-        name="金卡会员折上折",
-        kind="member_extra",
-        params={"pay_percent_by_tier": {"gold": 95}},
-        tiers=["gold"],
-        requires_member=True,
-        compound=True,
     )
     # The till charges the quote; the H5 product page prints the same quote: no drift.
     report = listing_drift()

@@ -67,6 +67,28 @@ def live_offer(**fields: Any) -> Offer:
     return offer_activate(offer_id=offer.pk)
 
 
+def site_offers() -> tuple[Offer, Offer]:
+    """The demo brand's site-wide automatic offers: 满300减50，满500减100 for everyone, then
+    金卡会员折上折 (gold pay 95%, platinum 90%, of the already discounted price) for members."""
+    threshold = live_offer(
+        name="满300减50，满500减100",
+        kind="threshold",
+        params={"tiers": [[30000, 5000], [50000, 10000]]},
+        stacking_group="site",
+        priority=50,
+    )
+    extra = live_offer(
+        name="金卡会员折上折",
+        kind="member_extra",
+        params={"pay_percent_by_tier": {"gold": 95, "platinum": 90}},
+        tiers=["gold", "platinum"],
+        requires_member=True,
+        compound=True,
+        priority=200,
+    )
+    return threshold, extra
+
+
 def coupon_offer(**fields: Any) -> Offer:
     return live_offer(coupon_only=True, **fields)
 
