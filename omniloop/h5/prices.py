@@ -52,6 +52,8 @@ def h5_prices(
 ) -> dict[int, H5Price]:
     """Product id -> its H5 price for `member` (None: an anonymous shopper), in one pass over
     the engine. A product without an active SKU cannot be quoted and shows its list price."""
+    if not products:
+        return {}
     channel = channel_code or h5_channel_code()
     quotes = product_unit_quotes(
         product_ids=[p.pk for p in products],

@@ -209,6 +209,8 @@ def product_unit_quotes(
     since both build the same line, the same candidates and the same context. Priced in one
     pass for a page of products: one SKU query, one index, one tier and zone read, one engine
     run per product. A product with no active SKU is left out (it cannot be quoted)."""
+    if not product_ids:
+        return {}
     at = at or clock.now()
     index = current_index()
     skus = _first_active_skus(product_ids)
