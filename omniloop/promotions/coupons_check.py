@@ -14,7 +14,7 @@ from omniloop.core.ratelimit import hit
 from omniloop.promotions.codes import normalize_code
 from omniloop.promotions.coupon_values import CouponProblem, CouponReason
 from omniloop.promotions.models import Coupon, CouponTemplate, Offer, Redemption
-from omniloop.promotions.offer_index import current_index
+from omniloop.promotions.offer_index import OfferIndex, current_index
 from omniloop.promotions.values import Candidate, OfferRule
 
 MAX_CODES = 20
@@ -164,6 +164,7 @@ def coupon_candidates(
     at: datetime,
     client_key: str | None = None,
     reservation_ref: str | None = None,
+    index: OfferIndex | None = None,
 ) -> tuple[list[Candidate], list[CouponProblem]]:
     """Presented codes -> engine candidates and problems (one per unusable code, nothing
     raised for them). Codes are normalised and de-duplicated. Every unknown code counts against
@@ -182,7 +183,9 @@ def coupon_candidates(
         if unknown
         else {}
     )
-    index = current_index()  # the offers' rules (scope read once per index, not per sale)
+    # The offers' rules (scope read once per index, not per sale); a quote hands over the index it
+    # has just checked, so a sale reads the offer fingerprint once.
+    index = index or current_index()
 
     def rule_for(template: CouponTemplate) -> OfferRule:
         return index.rule_of(template.offer)

@@ -157,7 +157,7 @@ def quote(
     problems: list[CouponProblem] = []
     if coupon_codes:
         presented, problems = coupon_candidates(
-            codes=coupon_codes, member_id=member_id, at=at, client_key=client_key
+            codes=coupon_codes, member_id=member_id, at=at, client_key=client_key, index=index
         )
         # An offer applies once: presented for an offer that also runs automatically, the
         # code's candidate stands in for the automatic one (and is the one redeemed).
