@@ -67,3 +67,21 @@ def access_store(actor: Actor, store_id: int | None) -> None:
         return
     if store_id is None or actor.store_id != store_id:
         raise NotFound("Not found.", code="not_found")
+
+
+POINTS_APPROVER_ROLES = (Role.HQ_ADMIN, Role.CS_AGENT)
+
+
+def require_staff_user(actor: Actor) -> int:
+    """The staff user behind the actor (tills and integrations have none). Returns its id."""
+    if actor.user_id is None:
+        raise PermissionDenied("Only a staff user can do this.", code="staff_user_required")
+    return actor.user_id
+
+
+def require_points_approver(actor: Actor) -> int:
+    """Manual points adjustments are approved by an HQ admin or a customer-service agent, never
+    by store staff, tills or integrations. Returns the approver's user id."""
+    user_id = require_staff_user(actor)
+    require_roles(actor, *POINTS_APPROVER_ROLES)
+    return user_id

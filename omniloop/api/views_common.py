@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from omniloop.api.schemas import BindingOut, MemberOut
 from omniloop.attribution.selectors import binding_for
-from omniloop.loyalty.services import points_balance
+from omniloop.loyalty.selectors import points_balance
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_phone_masked
 

@@ -11,7 +11,7 @@ from omniloop.demo.context import Demo, DemoMember
 from omniloop.demo.data_places import OTHER_CITIES
 from omniloop.demo.org import person_name
 from omniloop.demo.rand import WeightedPicker
-from omniloop.loyalty.models import PointsEntry
+from omniloop.loyalty.bulk import NewMemberEarn, points_earn_for_new_members
 from omniloop.members.models import (
     ConsentChannel,
     ConsentRecord,
@@ -59,19 +59,17 @@ def build_members(demo: Demo) -> None:
         consents.extend(_consents(demo, plan))
     MemberIdentity.objects.bulk_create(identities, batch_size=2000)
     ConsentRecord.objects.bulk_create(consents, batch_size=2000)
-    PointsEntry.objects.bulk_create(
+    points_earn_for_new_members(
         [
-            PointsEntry(
+            NewMemberEarn(
                 member_id=p.member.pk,
-                delta=100,
-                kind="welcome",
-                ref=f"welcome:{p.member.pk}",
+                points=100,
+                reference=f"welcome:{p.member.pk}",
                 note="Welcome gift",
-                created_at=p.joined_at,
+                at=p.joined_at,
             )
             for p in plans
-        ],
-        batch_size=2000,
+        ]
     )
 
 

@@ -19,7 +19,7 @@ from omniloop.catalog.models import (
     Sku,
 )
 from omniloop.listings.models import ChannelListing
-from omniloop.loyalty.models import PointsEntry
+from omniloop.loyalty.bulk import ledger_purge
 from omniloop.members.models import ConsentRecord, Member, MemberIdentity, MemberMerge
 from omniloop.orders.models import Order, OrderLine
 from omniloop.promotions.models import (
@@ -49,7 +49,6 @@ ORDER: tuple[type[Model], ...] = (
     Offer,
     OrderLine,
     Order,
-    PointsEntry,
     BindingChange,
     MemberBinding,
     ScanEvent,
@@ -83,6 +82,7 @@ def demo_reset() -> dict[str, int]:
     for photo in ProductPhoto.objects.all():
         if photo.image:
             photo.image.delete(save=False)
+    deleted.update(ledger_purge())  # before members, which the ledger points at
     for model in ORDER:
         deleted[model.__name__] = model._default_manager.all().delete()[0]
     deleted["User"] = User.objects.filter(is_superuser=False).delete()[0]

@@ -24,7 +24,7 @@ from omniloop.h5.session import (
     session_member,
     visitor_key,
 )
-from omniloop.loyalty.services import points_balance
+from omniloop.loyalty.selectors import points_balance
 from omniloop.onboarding.services import member_join, otp_send
 from omniloop.promotions.selectors import member_usable_coupon_count
 from omniloop.touchpoints.qr import qr_svg

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,7 +9,10 @@ class LoyaltyConfig(AppConfig):
     verbose_name = "Loyalty"
 
     def ready(self) -> None:
-        from omniloop.loyalty.services import merge_points
+        from omniloop.core.periodic import register_periodic_job
+        from omniloop.loyalty.merge import points_merge
+        from omniloop.loyalty.tasks import points_expire_task
         from omniloop.members.merge import register_merge_handler
 
-        register_merge_handler("points", merge_points)
+        register_merge_handler("points", points_merge)
+        register_periodic_job("points_expire", every=timedelta(hours=1), task=points_expire_task)

@@ -13,7 +13,7 @@ from omniloop.core.phones import parse_phone
 from omniloop.core.ratelimit import hit
 from omniloop.core.sms import SmsKind, SmsMessage
 from omniloop.core.tasks import enqueue_sms
-from omniloop.loyalty.services import points_award
+from omniloop.loyalty.services import points_earn
 from omniloop.members.models import ConsentChannel, Member
 from omniloop.members.selectors import member_by_phone
 from omniloop.members.services import (
@@ -134,11 +134,10 @@ def member_join(
             welcome_coupons = len(coupons_welcome_issue(member=member))
             welcome = brand_settings().welcome_points
             if welcome:
-                points_award(
+                points_earn(
                     member=member,
                     points=welcome,
-                    kind="welcome",
-                    ref=f"welcome:{member.pk}",
+                    reference=f"welcome:{member.pk}",
                     note="Welcome gift",
                 )
     return JoinResult(

@@ -15,7 +15,8 @@ from omniloop.core.brand import brand_settings
 from omniloop.core.phones import Phone, parse_phone
 from omniloop.listings.models import ChannelListing
 from omniloop.listings.selectors import listing_drift
-from omniloop.loyalty.models import PointsEntry
+from omniloop.loyalty.models import LedgerEntry, LedgerTransaction, TransactionKind
+from omniloop.loyalty.selectors import ledger_audit
 from omniloop.members.codes import is_valid_member_code
 from omniloop.members.models import ConsentRecord, IdentityKind, Member, MemberIdentity
 from omniloop.orders.models import Order, OrderLine
@@ -55,7 +56,8 @@ def snapshot() -> dict[str, int]:
         MemberBinding,
         BindingChange,
         ScanEvent,
-        PointsEntry,
+        LedgerTransaction,
+        LedgerEntry,
         Order,
         OrderLine,
     )
@@ -81,7 +83,11 @@ def test_load_builds_the_brand_and_prints_urls_and_logins():
         "jd",
     }
     assert brand_settings().name == "衣见 YIJIAN"
-    assert PointsEntry.objects.filter(kind="welcome").count() == 300
+    welcomes = LedgerTransaction.objects.filter(
+        kind=TransactionKind.EARN, reference__startswith="welcome:"
+    )
+    assert welcomes.count() == 300
+    assert ledger_audit() == []
     assert ProductPhoto.objects.exists()
     photo = ProductPhoto.objects.first()
     assert photo is not None

@@ -6,7 +6,7 @@ from django.test import Client
 from omniloop.accounts.models import Role
 from omniloop.attribution.selectors import binding_for
 from omniloop.core.phones import parse_phone
-from omniloop.loyalty.services import points_balance
+from omniloop.loyalty.selectors import points_balance
 from omniloop.members.models import IdentityKind, Member, OtpChallenge
 from omniloop.members.selectors import member_by_phone, member_consents
 from omniloop.touchpoints.models import ScanEvent, Visitor

@@ -8,8 +8,9 @@ from omniloop.accounts.models import Role
 from omniloop.attribution.models import BindingChange, MemberBinding
 from omniloop.attribution.services import binding_touch
 from omniloop.core.errors import Conflict, ValidationFailed
-from omniloop.loyalty.models import PointsEntry
-from omniloop.loyalty.services import points_award, points_balance
+from omniloop.loyalty.models import LedgerTransaction, TransactionKind
+from omniloop.loyalty.selectors import points_balance
+from omniloop.loyalty.services import points_earn
 from omniloop.members.models import IdentityKind, Member, MemberIdentity, MemberMerge
 from omniloop.members.selectors import member_by_code, member_identify
 from omniloop.members.services import consent_record, identity_attach, member_merge
@@ -56,8 +57,8 @@ def test_merge_moves_every_order_scan_identity_consent_point_and_binding():
     identity_attach(member=dup, kind=IdentityKind.WECHAT_OPENID, value="oABC", namespace="wx1")
     consent_record(member=dup, channel="sms", granted=True, source="test")
     binding_touch(member=dup, store_id=store.pk, assistant_id=assistant.pk, source="scan")
-    points_award(member=dup, points=100, kind="welcome", ref="w:dup")
-    points_award(member=survivor, points=50, kind="welcome", ref="w:surv")
+    points_earn(member=dup, points=100, reference="w:dup")
+    points_earn(member=survivor, points=50, reference="w:surv")
     for i in range(3):
         _sale(store, dup, f"R-d{i}")
         _scan(tp, dup)
@@ -77,7 +78,9 @@ def test_merge_moves_every_order_scan_identity_consent_point_and_binding():
     assert not MemberIdentity.objects.filter(member=dup).exists()
     assert survivor.consents.filter(channel="sms", granted=True).exists()
     assert points_balance(member_id=survivor.pk) == 150
-    assert not PointsEntry.objects.filter(member=dup).exists()
+    assert points_balance(member_id=dup.pk) == 0
+    transfer = LedgerTransaction.objects.get(kind=TransactionKind.TRANSFER)
+    assert transfer.reference == f"merge:{dup.pk}:{survivor.pk}"
     binding = MemberBinding.objects.get(member=survivor)
     assert (binding.store, binding.assistant) == (store, assistant)
     assert not MemberBinding.objects.filter(member=dup).exists()

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from omniloop.accounts.models import Role
 from omniloop.attribution.models import MemberBinding
 from omniloop.core.errors import ApplicationError, RateLimited, ValidationFailed
-from omniloop.loyalty.services import points_balance
+from omniloop.loyalty.selectors import points_balance
 from omniloop.members.models import ConsentRecord, Member, OtpChallenge
 from omniloop.onboarding.services import member_join, otp_send
 from omniloop.touchpoints.models import Touchpoint

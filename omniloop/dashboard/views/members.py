@@ -16,7 +16,7 @@ from omniloop.attribution.selectors import access_member, binding_for, binding_h
 from omniloop.core.errors import PermissionDenied
 from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.lookups import member_search, member_timeline
-from omniloop.loyalty.services import points_balance
+from omniloop.loyalty.selectors import points_balance
 from omniloop.members.selectors import (
     consent_history,
     member_consents,
