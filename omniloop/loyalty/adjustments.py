@@ -83,7 +83,7 @@ def points_adjustment_approve(
             drafts = lots_take(account_id=account.pk, points=-adjustment.points, at=at)
         entries_write(txn, [*drafts, EntryDraft(account_id=brand.pk, amount=-adjustment.points)])
         _decide(adjustment, PointsAdjustment.State.APPROVED, approver_id, at, txn_id=txn.pk)
-        return posted(txn)
+        return posted(txn, points=abs(adjustment.points))
 
 
 def points_adjustment_reject(*, actor: Actor, adjustment_id: int) -> None:

@@ -126,8 +126,13 @@ def _add(account: Any, delta: int) -> bool:
     return bool(account.update(balance=F("balance") + delta) == 1)
 
 
-def posted(txn: LedgerTransaction, *, replayed: bool = False) -> PostedTransaction:
-    moved = txn.entries.filter(amount__gt=0).aggregate(s=Sum("amount"))["s"] or 0
+def posted(
+    txn: LedgerTransaction, *, points: int | None = None, replayed: bool = False
+) -> PostedTransaction:
+    """The answer for `txn`; `points` (what it moved) is read from its entries unless given."""
+    moved = points
+    if moved is None:
+        moved = txn.entries.filter(amount__gt=0).aggregate(s=Sum("amount"))["s"] or 0
     return PostedTransaction(
         transaction_id=txn.pk,
         reference=txn.reference,

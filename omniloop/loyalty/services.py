@@ -66,7 +66,7 @@ def points_earn(
                 EntryDraft(account_id=issuance.pk, amount=-points),
             ],
         )
-        return posted(txn)
+        return posted(txn, points=points)
 
 
 def points_burn(
@@ -90,7 +90,7 @@ def points_burn(
         drafts = lots_take(account_id=account.pk, points=points, at=at)
         redemption = brand_account(AccountKind.REDEMPTION)
         entries_write(txn, [*drafts, EntryDraft(account_id=redemption.pk, amount=points)])
-        return posted(txn)
+        return posted(txn, points=points)
 
 
 def _check_points(points: int) -> None:
