@@ -67,7 +67,8 @@ def points_adjustment_approve(
             at=at,
             note=adjustment.reason,
         )
-        assert not isinstance(txn, PostedTransaction)  # a pending adjustment has not posted
+        if isinstance(txn, PostedTransaction):  # cannot happen: approving posts and decides
+            raise Conflict("This adjustment was already posted.", code="points_adjustment_decided")
         account = member_account(adjustment.member_id)
         brand = brand_account(AccountKind.ADJUSTMENT)
         if adjustment.points > 0:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
+
+from omniloop.core.errors import ApplicationError
 
 
 def run_at_once(n: int, fn: Callable[[int], Any]) -> list[Any]:
@@ -28,3 +31,17 @@ def run_at_once(n: int, fn: Callable[[int], Any]) -> list[Any]:
     for t in threads:
         t.join(timeout=120)
     return results
+
+
+def outcomes(results: list[Any], ok: Callable[[Any], str] = lambda _: "ok") -> Counter[str]:
+    """`ok(result)` ('ok' unless told) or the error code per thread; anything else (a 500 in
+    waiting) fails the test."""
+    out: Counter[str] = Counter()
+    for r in results:
+        if isinstance(r, ApplicationError):
+            out[r.code] += 1
+        elif isinstance(r, BaseException):
+            raise AssertionError(f"unexpected {type(r).__name__}: {r}") from r
+        else:
+            out[ok(r)] += 1
+    return out

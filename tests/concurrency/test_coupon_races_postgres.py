@@ -5,19 +5,17 @@ must overshoot, which proves the harness can catch the bug the services avoid.""
 from __future__ import annotations
 
 import time
-from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import transaction
 
 from omniloop.core import clock
-from omniloop.core.errors import ApplicationError, Conflict
+from omniloop.core.errors import Conflict
 from omniloop.promotions.coupons import coupon_claim, coupon_issue, coupons_redeem, coupons_reserve
 from omniloop.promotions.models import Coupon, CouponTemplate, Redemption
 from omniloop.promotions.money import to_yuan
-from tests.concurrency.helpers import run_at_once
+from tests.concurrency.helpers import outcomes, run_at_once
 from tests.factories import make_member
 from tests.promotions.coupon_helpers import (
     make_order,
@@ -36,19 +34,6 @@ def _channel() -> None:
     till_channel()  # before the threads, which would otherwise race to create it
 
 
-def _outcomes(results: list[Any]) -> Counter[str]:
-    """'ok' or the error code per thread; anything else (a 500 in waiting) fails the test."""
-    out: Counter[str] = Counter()
-    for r in results:
-        if isinstance(r, ApplicationError):
-            out[r.code] += 1
-        elif isinstance(r, BaseException):
-            raise AssertionError(f"unexpected {type(r).__name__}: {r}") from r
-        else:
-            out["ok"] += 1
-    return out
-
-
 def _redeem_in_own_order(used, member_id: int | None) -> str:
     with transaction.atomic():
         order = make_order(member_id)
@@ -63,7 +48,7 @@ def test_fifty_checkouts_redeem_one_single_use_coupon_once():
 
     results = run_at_once(50, lambda _: _redeem_in_own_order(used, member.pk))
 
-    assert _outcomes(results) == {"ok": 1, "coupon_already_redeemed": 49}
+    assert outcomes(results) == {"ok": 1, "coupon_already_redeemed": 49}
     coupon.refresh_from_db()
     assert coupon.state == Coupon.State.REDEEMED
     [redemption] = Redemption.objects.filter(coupon=coupon)
@@ -81,7 +66,7 @@ def test_a_shared_code_limited_to_seven_uses_is_used_exactly_seven_times():
         30, lambda i: _redeem_in_own_order([(shared("race7"), 1000)], members[i].pk)
     )
 
-    assert _outcomes(results) == {"ok": 7, "coupon_limit_reached": 23}
+    assert outcomes(results) == {"ok": 7, "coupon_limit_reached": 23}
     template.refresh_from_db()
     assert template.shared_code_used == 7
     assert Redemption.objects.filter(template=template).count() == 7
@@ -93,7 +78,7 @@ def test_a_member_limit_of_two_holds_for_ten_parallel_checkouts_of_one_member():
 
     results = run_at_once(10, lambda _: _redeem_in_own_order([(shared("TWICE"), 1000)], member.pk))
 
-    assert _outcomes(results) == {"ok": 2, "coupon_member_limit": 8}
+    assert outcomes(results) == {"ok": 2, "coupon_member_limit": 8}
     template.refresh_from_db()
     assert template.shared_code_used == 2
     assert Redemption.objects.filter(template=template, member=member).count() == 2
@@ -110,7 +95,7 @@ def test_twenty_checkouts_reserve_one_coupon_once():
         ),
     )
 
-    assert _outcomes(results) == {"ok": 1, "coupon_reserved": 19}
+    assert outcomes(results) == {"ok": 1, "coupon_reserved": 19}
     coupon.refresh_from_db()
     assert coupon.state == Coupon.State.RESERVED
 
@@ -121,12 +106,12 @@ def test_claims_stop_at_the_issue_limit_and_the_member_limit():
     results = run_at_once(
         20, lambda i: coupon_claim(claim_token=template.claim_token, member=members[i])
     )
-    assert _outcomes(results) == {"ok": 5, "coupon_issue_limit_reached": 15}
+    assert outcomes(results) == {"ok": 5, "coupon_issue_limit_reached": 15}
 
     greedy = make_template(claimable=True, per_member_limit=1)
     member = make_member()
     results = run_at_once(10, lambda _: coupon_claim(claim_token=greedy.claim_token, member=member))
-    assert _outcomes(results) == {"ok": 1, "coupon_member_limit": 9}
+    assert outcomes(results) == {"ok": 1, "coupon_member_limit": 9}
     template.refresh_from_db()
     greedy.refresh_from_db()
     assert (template.issued_count, greedy.issued_count) == (5, 1)
@@ -174,7 +159,7 @@ def test_the_naive_read_then_write_overshoots_in_the_same_harness():
                 template_id=t.pk, member_id=members[i].pk, fen=1000
             ),
         )
-        used = _outcomes(results)["ok"]
+        used = outcomes(results)["ok"]
         if used > limit:
             break
     assert used > limit, "the naive variant never overshot: the harness does not race"

@@ -4,31 +4,20 @@ posts once however many submit it."""
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
 import pytest
 
-from omniloop.core.errors import ApplicationError
 from omniloop.loyalty.models import LedgerTransaction
 from omniloop.loyalty.selectors import ledger_audit, points_balance
 from omniloop.loyalty.services import points_burn, points_earn
-from tests.concurrency.helpers import run_at_once
+from omniloop.loyalty.values import PostedTransaction
+from tests.concurrency.helpers import outcomes, run_at_once
 from tests.factories import make_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _outcomes(results: list[Any]) -> Counter[str]:
-    out: Counter[str] = Counter()
-    for r in results:
-        if isinstance(r, ApplicationError):
-            out[r.code] += 1
-        elif isinstance(r, BaseException):
-            raise AssertionError(f"unexpected {type(r).__name__}: {r}") from r
-        else:
-            out["replayed" if r.replayed else "ok"] += 1
-    return out
+def _posted(result: PostedTransaction) -> str:
+    return "replayed" if result.replayed else "ok"
 
 
 def test_twenty_requests_spending_the_whole_balance_one_succeeds():
@@ -40,7 +29,7 @@ def test_twenty_requests_spending_the_whole_balance_one_succeeds():
         20, lambda i: points_burn(member=member, points=100, reference=f"redeem:{i}")
     )
 
-    assert _outcomes(results) == {"ok": 1, "points_insufficient": 19}
+    assert outcomes(results, _posted) == {"ok": 1, "points_insufficient": 19}
     assert points_balance(member_id=member.pk) == 0
     assert LedgerTransaction.objects.filter(kind="burn").count() == 1
     assert ledger_audit() == []
@@ -52,7 +41,7 @@ def test_twenty_submissions_of_one_reference_post_once():
 
     results = run_at_once(20, lambda _: points_burn(member=member, points=30, reference="redeem:x"))
 
-    assert _outcomes(results) == {"ok": 1, "replayed": 19}
+    assert outcomes(results, _posted) == {"ok": 1, "replayed": 19}
     assert points_balance(member_id=member.pk) == 70
     assert ledger_audit() == []
 
@@ -65,7 +54,7 @@ def test_twenty_members_earning_at_once_share_the_brand_accounts_without_loss():
         20, lambda i: points_earn(member=members[i], points=10 + i, reference=f"sale:{i}")
     )
 
-    assert _outcomes(results) == {"ok": 20}
+    assert outcomes(results, _posted) == {"ok": 20}
     assert [points_balance(member_id=m.pk) for m in members] == [
         10 + i + (1 if i == 0 else 0) for i in range(20)
     ]
