@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "omniloop.core",
+    "omniloop.audit",
     "omniloop.stores",
     "omniloop.accounts",
     "omniloop.catalog",
