@@ -10,6 +10,7 @@ from omniloop.accounts.services import token_create
 from omniloop.audit.models import AuditEvent
 from omniloop.promotions.models import CouponTemplate, Offer
 from tests.dashboard.conftest import login
+from tests.dashboard.test_brand_settings import _post as post_brand_settings
 from tests.dashboard.test_promotions import TIERED, make_offer
 from tests.factories import make_member
 
@@ -100,18 +101,11 @@ def test_rebind_and_merge(client, world):
 
 def test_brand_settings_names_the_changed_fields(client, world):
     login(client, world.hq)
-    data = {
-        "name": "衣见",
-        "name_en": "YIJIAN",
-        "welcome_points": "200",
-        "binding_mode": "first_touch",
-        "protection_days": "30",
-    }
-    assert client.post(reverse("dashboard:brand_settings"), data).status_code == 302
+    assert post_brand_settings(client).status_code == 302
     event = only_event(action="brand.settings_update")
     assert event.summary.startswith("changed: ") and "welcome_points" in event.summary
     # A refused form changes nothing and records nothing.
-    client.post(reverse("dashboard:brand_settings"), {**data, "welcome_points": "-1"})
+    assert post_brand_settings(client, welcome_points="-1").status_code == 422
     assert AuditEvent.objects.count() == 1
 
 
