@@ -78,8 +78,9 @@ def test_no_csp_violation_on_the_main_pages(live_server, chromium):
     page.goto(f"{live_server.url}/dashboard/members/{member.pk}/")
     page.click("[data-testid=reveal-phone]")
     page.wait_for_selector("text=+86 138 0013 8001")
-    # The shopper's side: scan landing and the join page.
+    # The shopper's side: scan landing, a product page (prices, tags) and the join page.
     page.goto(f"{live_server.url}/s/{card.scene}")
+    assert page.goto(f"{live_server.url}/m/p/JK100").status == 200
     page.goto(f"{live_server.url}/m/join")
     context.close()
     assert not problems, problems
