@@ -8,6 +8,8 @@ OMNILOOP_FIELD_KEY / OMNILOOP_INDEX_KEY   base64 32-byte keys for phone encrypti
                   blind index; required in production, derived from SECRET_KEY otherwise
 OMNILOOP_BASE_URL public base URL printed on QR codes (default http://127.0.0.1:8000)
 OMNILOOP_LISTING_STALE_DAYS  days after which an observed channel listing is stale (default 7)
+OMNILOOP_LOGIN_MAX_PER_USERNAME / OMNILOOP_LOGIN_MAX_PER_IP   dashboard sign-in attempts allowed
+                  per 15 minutes for one username (default 5) and one address (default 30)
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "omniloop.core",
+    "omniloop.audit",
     "omniloop.stores",
     "omniloop.accounts",
     "omniloop.catalog",
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omniloop.core.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omniloop.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,6 +165,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 OMNILOOP_API_MAX_BODY = 64 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Pages send the CSRF token in the form or the htmx header, so scripts never read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -196,6 +203,11 @@ OMNILOOP_OTP_MAX_ATTEMPTS = 5
 OMNILOOP_OTP_RATE_PER_PHONE = [(1, 60), (5, 3600), (10, 86400)]
 OMNILOOP_OTP_RATE_PER_CLIENT = [(10, 3600)]
 OMNILOOP_IDEMPOTENCY_TTL_HOURS = 48
+# Dashboard sign-in attempts (any outcome), per address and per username typed: (limit, seconds).
+OMNILOOP_LOGIN_RATE_PER_IP = [(int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_IP", "30")), 900)]
+OMNILOOP_LOGIN_RATE_PER_USERNAME = [
+    (int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_USERNAME", "5")), 900)
+]
 # A channel listing observed longer ago than this is reported as stale by the consistency check.
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
 

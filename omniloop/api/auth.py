@@ -24,13 +24,14 @@ class TokenAuth(HttpBearer):
         if api_token is None:
             return None
         actor = actor_for_token(api_token)
+        # Set before the checks, so a refusal is audited against the token that asked.
+        request.actor = actor  # type: ignore[attr-defined]
         if self.till and api_token.kind != ApiToken.Kind.TILL:
             raise PermissionDenied("This endpoint is for store tills.", code="till_only")
         if self.roles and actor.role not in self.roles:
             raise PermissionDenied(
                 "Your token's role cannot use this endpoint.", code="role_forbidden"
             )
-        request.actor = actor  # type: ignore[attr-defined]
         request.api_token = api_token  # type: ignore[attr-defined]
         return actor
 

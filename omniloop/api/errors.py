@@ -1,4 +1,5 @@
-"""One place where domain errors become HTTP: {"error": {"code", "message", ...}}."""
+"""One place where domain errors become HTTP: {"error": {"code", "message", ...}}. Every 401
+and 403 is written to the audit trail here."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from omniloop.audit.models import AuditEvent
+from omniloop.audit.services import audit_record
 from omniloop.core.errors import ApplicationError, RateLimited
 
 
@@ -15,9 +18,24 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def _audit_denied(request: HttpRequest, code: str) -> None:
+    audit_record(
+        action="api.denied",
+        actor=getattr(request, "actor", None),
+        request=request,
+        target_type="api_operation",
+        target_id=request.path[:64],
+        summary=request.method or "",
+        outcome=AuditEvent.Outcome.DENIED,
+        code=code,
+    )
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def _app_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        if exc.status in (401, 403):
+            _audit_denied(request, exc.code)
         response = api.create_response(
             request, error_body(exc.code, exc.message, **exc.extra), status=exc.status
         )
@@ -39,6 +57,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        _audit_denied(request, "token_invalid")
         return api.create_response(
             request, error_body("token_invalid", "A valid API token is required."), status=401
         )

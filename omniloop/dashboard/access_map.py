@@ -89,6 +89,8 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:tokens": frozenset({HQ_ADMIN}),
     "dashboard:token_create": frozenset({HQ_ADMIN}),
     "dashboard:token_revoke": frozenset({HQ_ADMIN}),
+    # The audit trail names staff, tokens, addresses and every refusal: HQ admins only.
+    "dashboard:audit": frozenset({HQ_ADMIN}),
 }
 
 

@@ -2,7 +2,8 @@
 
 It looks the URL name up in `access_map` (role check), hands the view the caller's `Actor`, and
 turns a domain `ApplicationError` into an error page with the error's status and code, so a
-view never needs its own try/except for "another store's member" and the like."""
+view never needs its own try/except for "another store's member" and the like. Every 403 and
+404 it answers is written to the audit trail."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from omniloop.accounts.access import Actor, actor_for_user
 from omniloop.core.errors import ApplicationError
 from omniloop.dashboard.access_map import PUBLIC_VIEWS, VIEW_ROLES, is_classified
+from omniloop.dashboard.audit import audit_denied
 
 ViewFunc = Callable[..., HttpResponseBase]
 
@@ -42,14 +44,16 @@ def staff_view(name: str) -> Callable[[ViewFunc], ViewFunc]:
     def decorate(view: ViewFunc) -> ViewFunc:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            actor: Actor | None = None
             try:
                 if name in PUBLIC_VIEWS:
                     return view(request, *args, **kwargs)
                 user = request.user
                 if not user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
-                actor: Actor = actor_for_user(user)  # type: ignore[arg-type]
+                actor = actor_for_user(user)  # type: ignore[arg-type]
                 if actor.role not in VIEW_ROLES[name]:
+                    audit_denied(request, actor, view=name, code="role_forbidden")
                     return error_response(
                         request,
                         status=403,
@@ -58,6 +62,8 @@ def staff_view(name: str) -> Callable[[ViewFunc], ViewFunc]:
                     )
                 return view(request, actor, *args, **kwargs)
             except ApplicationError as exc:
+                if exc.status in (401, 403, 404):
+                    audit_denied(request, actor, view=name, code=exc.code)
                 return error_response(
                     request, status=exc.status, code=exc.code, message=_(exc.message)
                 )

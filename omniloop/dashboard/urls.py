@@ -1,6 +1,7 @@
 from django.urls import path
 
 from omniloop.dashboard.views import (
+    audit,
     auth,
     brand,
     collections,
@@ -142,4 +143,5 @@ urlpatterns = [
     path("tokens/", tokens.tokens, name="tokens"),
     path("tokens/new/", tokens.token_create_view, name="token_create"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke_view, name="token_revoke"),
+    path("audit/", audit.audit_events, name="audit"),
 ]

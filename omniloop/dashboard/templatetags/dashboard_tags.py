@@ -71,6 +71,11 @@ NAV = [
         _("API tokens"),
         "M15 7a4 4 0 1 1-3.9 4.9L3 20v-3h3v-3h3l2.1-2.1A4 4 0 0 1 15 7z",
     ),
+    (
+        "dashboard:audit",
+        _("Audit"),
+        "M9 3h6l1 2h3v16H5V5h3zM9 3v4h6V3M8 12h8M8 16h5",
+    ),
 ]
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from omniloop.accounts.access import Actor
 from omniloop.core.brand import brand_settings, brand_settings_update
 from omniloop.core.models import BrandSettings
+from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
 
 
@@ -58,7 +60,17 @@ def brand_settings_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     }
     form = BrandSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        brand_settings_update(**form.cleaned_data)
+        changed = sorted(k for k, v in form.cleaned_data.items() if initial.get(k) != v)
+        with transaction.atomic():
+            saved = brand_settings_update(**form.cleaned_data)
+            audit_change(
+                request,
+                actor,
+                "brand.settings_update",
+                target_type="brand_settings",
+                target_id=saved.pk,
+                summary="changed: " + (", ".join(changed) or "nothing"),
+            )
         messages.success(request, _("Brand settings saved."))
         return redirect("dashboard:brand_settings")
     status = 422 if form.is_bound and form.errors else 200

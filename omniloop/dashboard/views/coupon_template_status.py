@@ -4,6 +4,7 @@ coupons it will void)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from omniloop.accounts.access import Actor
+from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.promotion_lookups import coupon_template_for_actor
 from omniloop.promotions.coupons import (
@@ -21,11 +23,26 @@ from omniloop.promotions.coupons import (
 )
 
 
+def _audit(
+    request: HttpRequest, actor: Actor, action: str, template_id: int, summary: str = ""
+) -> None:
+    audit_change(
+        request,
+        actor,
+        action,
+        target_type="coupon_template",
+        target_id=template_id,
+        summary=summary,
+    )
+
+
 @require_POST
 @staff_view("dashboard:coupon_template_deactivate")
 def template_deactivate(request: HttpRequest, actor: Actor, template_id: int) -> HttpResponse:
     template = coupon_template_for_actor(actor=actor, template_id=template_id)
-    coupon_template_deactivate(template_id=template.pk)
+    with transaction.atomic():
+        coupon_template_deactivate(template_id=template.pk)
+        _audit(request, actor, "coupon_template.deactivate", template.pk)
     messages.success(
         request, _("Template deactivated: no more coupons are issued; those issued stay valid.")
     )
@@ -36,7 +53,9 @@ def template_deactivate(request: HttpRequest, actor: Actor, template_id: int) ->
 @staff_view("dashboard:coupon_template_reactivate")
 def template_reactivate(request: HttpRequest, actor: Actor, template_id: int) -> HttpResponse:
     template = coupon_template_for_actor(actor=actor, template_id=template_id)
-    coupon_template_reactivate(template_id=template.pk)
+    with transaction.atomic():
+        coupon_template_reactivate(template_id=template.pk)
+        _audit(request, actor, "coupon_template.reactivate", template.pk)
     messages.success(request, _("Template active again: coupons are issued and claimed."))
     return redirect("dashboard:coupon_template_detail", template_id=template.pk)
 
@@ -51,7 +70,9 @@ def template_retire(request: HttpRequest, actor: Actor, template_id: int) -> Htt
             "dashboard/promotions/template_retire.html",
             {"template": template, "preview": preview},
         )
-    voided = coupon_template_retire(template_id=template.pk)
+    with transaction.atomic():
+        voided = coupon_template_retire(template_id=template.pk)
+        _audit(request, actor, "coupon_template.retire", template.pk, f"voided={voided}")
     messages.success(
         request,
         ngettext(

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from omniloop.accounts.access import Actor
 from omniloop.core.clock import now
 from omniloop.core.errors import ApplicationError, NotFound
+from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.forms_coupons import CouponTemplateForm, IssueForm, add_service_error
 from omniloop.dashboard.offer_text import offer_text
@@ -45,13 +47,23 @@ def templates(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 def _form_page(
     request: HttpRequest,
+    actor: Actor,
     form: CouponTemplateForm,
     template: CouponTemplate | None,
     save: Callable[[], CouponTemplate],
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save()
+            with transaction.atomic():
+                saved = save()
+                audit_change(
+                    request,
+                    actor,
+                    "coupon_template.update" if template else "coupon_template.create",
+                    target_type="coupon_template",
+                    target_id=saved.pk,
+                    summary=f"offer={saved.offer_id}",
+                )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
@@ -70,7 +82,7 @@ def _form_page(
 @staff_view("dashboard:coupon_template_create")
 def template_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = CouponTemplateForm(request.POST or None, initial={"offer": request.GET.get("offer")})
-    return _form_page(request, form, None, lambda: coupon_template_create(**form.terms()))
+    return _form_page(request, actor, form, None, lambda: coupon_template_create(**form.terms()))
 
 
 @staff_view("dashboard:coupon_template_edit")
@@ -79,6 +91,7 @@ def template_edit(request: HttpRequest, actor: Actor, template_id: int) -> HttpR
     form = CouponTemplateForm(request.POST or None, template=template)
     return _form_page(
         request,
+        actor,
         form,
         template,
         lambda: coupon_template_update(template_id=template.pk, **form.terms()),

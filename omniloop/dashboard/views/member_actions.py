@@ -4,6 +4,7 @@ redirect (success) or an error fragment carrying the domain error code."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from omniloop.accounts.selectors import store_for_actor
 from omniloop.attribution.selectors import access_member
 from omniloop.attribution.services import binding_rebind
 from omniloop.core.errors import NotFound, ValidationFailed
+from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import is_htmx, staff_view
 from omniloop.members.selectors import member_by_code
 from omniloop.members.services import member_merge
@@ -46,13 +48,24 @@ def member_rebind(request: HttpRequest, actor: Actor, member_id: int) -> HttpRes
         raise ValidationFailed(_("Choose a store."), code="store_required")
     # Another store's id is a 404, exactly as the service would report it.
     store = store_for_actor(actor=actor, store_id=store_id)
-    binding_rebind(
-        actor=actor,
-        member=member,
-        store_id=store.pk,
-        assistant_id=_int_or_none(request.POST.get("assistant")),
-        reason=request.POST.get("reason", "")[:300],
-    )
+    assistant_id = _int_or_none(request.POST.get("assistant"))
+    with transaction.atomic():
+        binding_rebind(
+            actor=actor,
+            member=member,
+            store_id=store.pk,
+            assistant_id=assistant_id,
+            reason=request.POST.get("reason", "")[:300],
+        )
+        # The reason is free text and may name people: it stays in BindingChange only.
+        audit_change(
+            request,
+            actor,
+            "member.rebind",
+            target_type="member",
+            target_id=member.pk,
+            summary=f"store={store.pk} assistant={assistant_id or '-'}",
+        )
     messages.success(request, _("The member was re-bound."))
     return redirect_to(request, reverse("dashboard:member_detail", args=[member.pk]))
 
@@ -70,12 +83,21 @@ def member_merge_view(request: HttpRequest, actor: Actor, member_id: int) -> Htt
     if other is None:
         raise NotFound(_("No member has this code."), code="member_not_found")
     other = access_member(actor=actor, member_id=other.pk)
-    outcome = member_merge(
-        survivor_id=member.pk,
-        merged_id=other.pk,
-        actor=f"user:{actor.user_id}",
-        reason=request.POST.get("reason", "")[:300],
-    )
+    with transaction.atomic():
+        outcome = member_merge(
+            survivor_id=member.pk,
+            merged_id=other.pk,
+            actor=f"user:{actor.user_id}",
+            reason=request.POST.get("reason", "")[:300],
+        )
+        audit_change(
+            request,
+            actor,
+            "member.merge",
+            target_type="member",
+            target_id=member.pk,
+            summary=f"merged={other.pk}",
+        )
     template = (
         "dashboard/members/_merge_outcome.html"
         if is_htmx(request)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from omniloop.accounts.selectors import (
 )
 from omniloop.attribution.selectors import access_member, binding_for, binding_history
 from omniloop.core.errors import PermissionDenied
+from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.lookups import member_search, member_timeline
 from omniloop.loyalty.selectors import points_balance
@@ -88,5 +90,10 @@ def member_phone_reveal(request: HttpRequest, actor: Actor, member_id: int) -> H
     member = access_member(actor=actor, member_id=member_id)
     if not sees_unmasked_phone(actor):
         raise PermissionDenied("Your role cannot do this.", code="role_forbidden")
-    phone = member_phone(member=member)
+    with transaction.atomic():
+        # Recorded before the number leaves: no reveal without its audit event.
+        audit_change(
+            request, actor, "member.phone_reveal", target_type="member", target_id=member.pk
+        )
+        phone = member_phone(member=member)
     return render(request, "dashboard/members/_phone.html", {"phone": phone})

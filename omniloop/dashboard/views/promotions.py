@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from omniloop.accounts.access import Actor
 from omniloop.core.errors import ValidationFailed
+from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import is_htmx, staff_view
 from omniloop.dashboard.forms_promotions import OfferForm
 from omniloop.dashboard.offer_kinds import FORM_KINDS, KIND_LABELS
@@ -60,12 +62,32 @@ def offers(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
+def _audited(request: HttpRequest, actor: Actor, action: str, change: Callable[[], Offer]) -> Offer:
+    """Runs one offer change and records it in the same transaction."""
+    with transaction.atomic():
+        offer = change()
+        audit_change(
+            request,
+            actor,
+            action,
+            target_type="offer",
+            target_id=offer.pk,
+            summary=f"kind={offer.kind} status={offer.status}",
+        )
+    return offer
+
+
 def _form_page(
-    request: HttpRequest, form: OfferForm, offer: Offer | None, save: Callable[[], Offer]
+    request: HttpRequest,
+    actor: Actor,
+    form: OfferForm,
+    offer: Offer | None,
+    save: Callable[[], Offer],
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
+        action = "offer.update" if offer else "offer.create"
         try:
-            saved = save()
+            saved = _audited(request, actor, action, save)
         except ValidationFailed as exc:
             form.add_service_error(exc, kind=form.cleaned_data.get("kind"))
         else:
@@ -83,7 +105,11 @@ def _form_page(
 def offer_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = OfferForm(request.POST or None)
     return _form_page(
-        request, form, None, lambda: offer_create(actor_label=actor.label, **form.offer_fields())
+        request,
+        actor,
+        form,
+        None,
+        lambda: offer_create(actor_label=actor.label, **form.offer_fields()),
     )
 
 
@@ -96,6 +122,7 @@ def offer_edit(request: HttpRequest, actor: Actor, offer_id: int) -> HttpRespons
     form = OfferForm(request.POST or None, offer=offer)
     return _form_page(
         request,
+        actor,
         form,
         offer,
         lambda: offer_update(offer_id=offer.pk, actor_label=actor.label, **form.offer_fields()),
@@ -160,7 +187,8 @@ def offer_try(request: HttpRequest, actor: Actor, offer_id: int) -> HttpResponse
 @require_POST
 @staff_view("dashboard:offer_activate")
 def offer_activate_view(request: HttpRequest, actor: Actor, offer_id: int) -> HttpResponse:
-    offer = offer_activate(offer_id=offer_get(actor=actor, offer_id=offer_id).pk)
+    pk = offer_get(actor=actor, offer_id=offer_id).pk
+    offer = _audited(request, actor, "offer.activate", lambda: offer_activate(offer_id=pk))
     if display_status(offer) == "scheduled":
         messages.success(request, _("Offer scheduled: it starts at its start time."))
     else:
@@ -171,7 +199,8 @@ def offer_activate_view(request: HttpRequest, actor: Actor, offer_id: int) -> Ht
 @require_POST
 @staff_view("dashboard:offer_pause")
 def offer_pause_view(request: HttpRequest, actor: Actor, offer_id: int) -> HttpResponse:
-    offer = offer_pause(offer_id=offer_get(actor=actor, offer_id=offer_id).pk)
+    pk = offer_get(actor=actor, offer_id=offer_id).pk
+    offer = _audited(request, actor, "offer.pause", lambda: offer_pause(offer_id=pk))
     messages.success(request, _("Offer paused."))
     return redirect("dashboard:offer_detail", offer_id=offer.pk)
 
@@ -179,7 +208,8 @@ def offer_pause_view(request: HttpRequest, actor: Actor, offer_id: int) -> HttpR
 @require_POST
 @staff_view("dashboard:offer_end")
 def offer_end_view(request: HttpRequest, actor: Actor, offer_id: int) -> HttpResponse:
-    offer = offer_end(offer_id=offer_get(actor=actor, offer_id=offer_id).pk)
+    pk = offer_get(actor=actor, offer_id=offer_id).pk
+    offer = _audited(request, actor, "offer.end", lambda: offer_end(offer_id=pk))
     messages.success(request, _("Offer ended."))
     return redirect("dashboard:offer_detail", offer_id=offer.pk)
 
@@ -188,10 +218,12 @@ def offer_end_view(request: HttpRequest, actor: Actor, offer_id: int) -> HttpRes
 @staff_view("dashboard:offer_duplicate")
 def offer_duplicate_view(request: HttpRequest, actor: Actor, offer_id: int) -> HttpResponse:
     source = offer_get(actor=actor, offer_id=offer_id)
-    copy = offer_duplicate(
-        offer_id=source.pk,
-        name=_("%(name)s (copy)") % {"name": source.name},
-        actor_label=actor.label,
+    name = _("%(name)s (copy)") % {"name": source.name}
+    copy = _audited(
+        request,
+        actor,
+        "offer.duplicate",
+        lambda: offer_duplicate(offer_id=source.pk, name=name, actor_label=actor.label),
     )
     messages.success(request, _("Draft copy created; edit it, then activate it."))
     return redirect("dashboard:offer_edit", offer_id=copy.pk)

@@ -5,6 +5,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,7 @@ from omniloop.accounts.access import Actor
 from omniloop.accounts.models import User
 from omniloop.accounts.selectors import token_list
 from omniloop.accounts.services import token_create, token_revoke
+from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.forms_touchpoints import TokenCreateForm
 
@@ -34,13 +36,23 @@ def token_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
         expires_at = None
         if data["expires_on"]:
             expires_at = timezone.make_aware(datetime.combine(data["expires_on"], time.max))
-        issued = token_create(
-            name=data["name"],
-            store=data["store"] if till else None,
-            role=None if till else data["role"],
-            created_by=cast(User, request.user),
-            expires_at=expires_at,
-        )
+        with transaction.atomic():
+            issued = token_create(
+                name=data["name"],
+                store=data["store"] if till else None,
+                role=None if till else data["role"],
+                created_by=cast(User, request.user),
+                expires_at=expires_at,
+            )
+            token = issued.token
+            audit_change(
+                request,
+                actor,
+                "api_token.create",
+                target_type="api_token",
+                target_id=token.pk,
+                summary=f"kind={token.kind} store={token.store_id or '-'} role={token.role or '-'}",
+            )
         # The secret is on this response only: never redirected to, never cached.
         response = render(
             request,
@@ -60,6 +72,10 @@ def token_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @staff_view("dashboard:token_revoke")
 def token_revoke_view(request: HttpRequest, actor: Actor, token_id: int) -> HttpResponse:
-    token = token_revoke(token_id=token_id)
+    with transaction.atomic():
+        token = token_revoke(token_id=token_id)
+        audit_change(
+            request, actor, "api_token.revoke", target_type="api_token", target_id=token.pk
+        )
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("dashboard:tokens")
