@@ -378,17 +378,18 @@ def floor_run(
             _, path, _, headers = make(c, i)
             return "GET", path, b"", {"Authorization": headers["Authorization"]}
 
-        measure = lambda secs: measure_api(  # noqa: E731
-            server=server,
-            make=bare,
-            check=lambda status, h: status == 405,
-            clients=args.clients,
-            seconds=secs,
-            max_requests=args.max_requests,
-        )
+        def measure(secs: int) -> dict[str, Any]:
+            return measure_api(
+                server=server,
+                make=bare,
+                check=lambda status, h: status == 405,
+                clients=args.clients,
+                seconds=secs,
+                max_requests=args.max_requests,
+            )
+
         measure(args.warmup)
-        out: dict[str, Any] = measure(args.duration)
-        return out
+        return measure(args.duration)
     finally:
         server.stop()
 

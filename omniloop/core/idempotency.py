@@ -83,8 +83,9 @@ def run_idempotent(
     fp = fingerprint(method, path, payload)
     now = clock.now()
     cutoff = now - timedelta(hours=settings.OMNILOOP_IDEMPOTENCY_TTL_HOURS)
-    # Every till write starts here: fixed statements (core.rows) for the look-up and the
-    # clean-up, the ORM for the insert that the unique index arbitrates.
+    # Every till write starts here: fixed statements (core.rows) for the look-up, the key's
+    # insert (arbitrated by the unique index) and the stored response; the rare clean-up of an
+    # expired key stays on the ORM.
     found = rows.fetch_one(IdempotencyRecord, "t.scope = %s AND t.key = %s", [scope, key])
     if found is not None and found.created_at >= cutoff:
         return _replay(found, fp)

@@ -164,7 +164,8 @@ def _redeem_shared(
 
 _C, _R = Coupon._meta.db_table, Redemption._meta.db_table
 # One conditional UPDATE takes the coupon: the member's or a bearer coupon, free (issued, or held
-# by a lapsed checkout) and valid now, or held by this very checkout. READ COMMITTED re-checks it
+# by a lapsed checkout) and valid now, or held by this very checkout: `_owner_q` and `_free_q` in
+# SQL (the reservation path keeps the ORM form; change both together). READ COMMITTED re-checks it
 # on the newest row version, so a coupon is redeemed once whatever the concurrency.
 _TAKE_SINGLE = f"""
 UPDATE {_C} SET state = '{Coupon.State.REDEEMED}', order_id = %s, redeemed_at = %s,
