@@ -16,8 +16,19 @@ from omniloop.loyalty.values import LotView
 
 def points_balance(*, member_id: int) -> int:
     """The member's points: their account's cached balance (0 before they earn any)."""
-    balance = LedgerAccount.objects.filter(member_id=member_id).values_list("balance", flat=True)
+    balance = LedgerAccount.objects.filter(
+        member_id=member_id, kind=AccountKind.MEMBER
+    ).values_list("balance", flat=True)
     return int(balance.first() or 0)
+
+
+def points_debt(*, member_id: int) -> int:
+    """Points the member owes back (a return reversed points already spent): paid first from
+    what they earn next."""
+    owed = LedgerAccount.objects.filter(member_id=member_id, kind=AccountKind.DEBT).values_list(
+        "balance", flat=True
+    )
+    return -int(owed.first() or 0)
 
 
 def points_lots(*, member_id: int) -> list[LotView]:
@@ -50,6 +61,8 @@ def ledger_audit() -> list[str]:
             problems.append(f"account {pk} caches {balance}, its entries sum to {entries}")
         if kind == AccountKind.MEMBER and balance < 0:
             problems.append(f"account {pk} is negative")
+        if kind == AccountKind.DEBT and balance > 0:
+            problems.append(f"debt account {pk} is positive")
     members = LedgerAccount.objects.filter(kind=AccountKind.MEMBER)
     in_lots = members.annotate(held=Sum("lots__remaining"))
     for pk, balance, held in in_lots.values_list("pk", "balance", "held"):
