@@ -69,7 +69,8 @@ def world(db):
     # Room for one claim by each allowed caller, so an allowed claim gets its 201.
     flash_sale = make_flash_sale(stock=100, per_member_limit=len(CALLERS) * 2)
     coupons = make_template(per_member_limit=len(CALLERS))
-    order = sell(store, [("JK100-M", 5)], total="1995.00")  # room for a return by each caller
+    # Room for a return by each caller.
+    order = sell(store, [("JK100-M", 5)], total="1995.00", receipt="WORLD-1")
     return {
         "order": order,
         "member": member,
