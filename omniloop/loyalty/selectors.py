@@ -6,9 +6,11 @@ from django.db.models import Count, F, Q, Sum
 
 from omniloop.loyalty.models import (
     AccountKind,
+    EarnRule,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
+    PointsAdjustment,
     PointsLot,
 )
 from omniloop.loyalty.values import LotView
@@ -81,3 +83,12 @@ def ledger_audit() -> list[str]:
     if misplaced.exists():
         problems.append(f"{misplaced.count()} entries on the wrong kind of account or lot")
     return problems
+
+
+def earn_rules() -> list[EarnRule]:
+    return list(EarnRule.objects.order_by("-active", "name", "pk"))
+
+
+def pending_adjustments() -> list[PointsAdjustment]:
+    pending = PointsAdjustment.objects.filter(state=PointsAdjustment.State.PENDING)
+    return list(pending.select_related("member", "requested_by").order_by("requested_at")[:200])
