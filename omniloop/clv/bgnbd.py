@@ -25,13 +25,7 @@ def bgnbd_log_likelihood(
 ) -> FloatArray:
     """Each member's log-likelihood."""
     repeat = x > 0
-    base = (
-        gammaln(r + x)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + betaln(a, b + x)
-        - betaln(a, b)
-    )
+    base = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
     alive_to_T = -(r + x) * np.log(alpha + T)
     dropped = np.full_like(x, -np.inf)
     xr = x[repeat]

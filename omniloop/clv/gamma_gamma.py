@@ -56,7 +56,9 @@ def gamma_gamma_fit(summaries: Summaries) -> GammaGammaParams:
     )
 
 
-def gamma_gamma_expected_value(params: GammaGammaParams, x: FloatArray, m: FloatArray) -> FloatArray:
+def gamma_gamma_expected_value(
+    params: GammaGammaParams, x: FloatArray, m: FloatArray
+) -> FloatArray:
     """E[value of a transaction | x, m]: a weighted mean of the population mean p gamma /
     (q - 1) and the member's own mean m, the member's weight growing with x. Members without
     repeat value get the population mean. Needs q > 1 (a finite population mean)."""

@@ -11,8 +11,9 @@ from omniloop.clv.values import ClvFit
 
 
 def clv_fit(*, as_of: date | datetime, unit_days: int = 1) -> ClvFit:
-    """BG/NBD and Gamma-Gamma fitted on every member's counted purchases up to `as_of` (a day or an instant, as in `clv_summaries`), time
-    in units of `unit_days` days (the parameters depend on the unit: alpha scales with it)."""
+    """BG/NBD and Gamma-Gamma fitted on every member's counted purchases up to `as_of` (a day
+    or an instant, as in `clv_summaries`), time in units of `unit_days` days (the parameters
+    depend on the unit: alpha scales with it)."""
     summaries = clv_summaries(as_of=as_of, unit_days=unit_days)
     return ClvFit(
         as_of=summaries.as_of,

@@ -59,9 +59,11 @@ def clv_summaries(*, as_of: date | datetime, unit_days: int = 1) -> Summaries:
     `as_of` is a day D (the history runs through the end of D in each store's local time) or
     an instant (purchases placed before it, and on or before the day it closes). Either way
     no counted purchase falls after the last counted day, so recency never exceeds age, and a
-    purchase on that day has recency equal to age. Monetary value is the mean paid (total less refunds) per
-    repeat day, the first day excluded, as Fader, Hardie and Lee do for Gamma-Gamma: the first
-    purchase is often unlike the later ones (a joining offer, a big first basket)."""
+    purchase on that day has recency equal to age.
+
+    Monetary value is the mean paid (total less refunds) per repeat day, the first day
+    excluded, as Fader, Hardie and Lee do for Gamma-Gamma: the first purchase is often unlike
+    the later ones (a joining offer, a big first basket)."""
     end_day = last_counted_day(as_of=as_of)
     if isinstance(as_of, datetime):
         before = as_of
@@ -112,9 +114,7 @@ def _member_days(*, before: datetime, end_day: date) -> tuple[IntArray, IntArray
     return m[starts], d[starts], np.add.reduceat(v, starts)
 
 
-def _fold(
-    m: IntArray, d: IntArray, fen: IntArray, *, end_day: date, unit_days: int
-) -> Summaries:
+def _fold(m: IntArray, d: IntArray, fen: IntArray, *, end_day: date, unit_days: int) -> Summaries:
     if len(m) == 0:
         empty = np.zeros(0, dtype=np.float64)
         return Summaries(end_day, unit_days, m, empty, empty, empty, empty, empty)

@@ -104,8 +104,9 @@ class ClvFit:
 @dataclass(frozen=True)
 class ClvScores:
     """Per member (aligned with `member_ids`): P(alive) at `as_of`, expected purchases over
-    the horizon, the expected value of one purchase, and `clv`, their product, in yuan. Statistical estimates, so floats: round to Decimal with
-    two places when storing `clv_365d` as money."""
+    the horizon, the expected value of one purchase, and `clv`, their product, in yuan.
+    Statistical estimates, so floats: round to Decimal with two places when storing
+    `clv_365d` as money."""
 
     as_of: date
     horizon_days: int

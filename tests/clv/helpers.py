@@ -8,6 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
+
 from omniloop.catalog.models import Sku
 from omniloop.members.models import Member
 from omniloop.orders.models import Order, OrderLine
@@ -45,6 +47,24 @@ def place_order(
     )
 
 
+def place_orders(rows: list[tuple[Member, Store, datetime, str]]) -> None:
+    """Completed orders in one INSERT batch: (member, store, ordered at, total)."""
+    channel = till_channel()
+    Order.objects.bulk_create(
+        [
+            Order(
+                number=f"CLV{next(_numbers):08d}",
+                channel=channel,
+                store=store,
+                member=who,
+                total=Decimal(total),
+                ordered_at=at,
+            )
+            for who, store, at, total in rows
+        ]
+    )
+
+
 def member(ref: str) -> Member:
     return Member.objects.create(
         code=f"9{next(_numbers):011d}",
@@ -60,13 +80,20 @@ def load_cdnow(store: Store, sku: Sku) -> int:
     refs = sorted({r[1] for r in rows}, key=int)
     joined = datetime.fromisoformat("1997-01-01T00:00:00+08:00")
     Member.objects.bulk_create(
-        [Member(code=f"8{int(ref):011d}", external_ref=f"cdnow-{int(ref)}", joined_at=joined) for ref in refs]
+        [
+            Member(code=f"8{int(ref):011d}", external_ref=f"cdnow-{int(ref)}", joined_at=joined)
+            for ref in refs
+        ]
     )
-    ids = dict(Member.objects.filter(external_ref__startswith="cdnow-").values_list("external_ref", "pk"))
+    ids = dict(
+        Member.objects.filter(external_ref__startswith="cdnow-").values_list("external_ref", "pk")
+    )
     channel = till_channel()
     orders = []
     for i, (_, ref, day, _qty, amount) in enumerate(rows):
-        at = datetime.fromisoformat(f"{day[:4]}-{day[4:6]}-{day[6:]}T12:00:00").replace(tzinfo=store.tzinfo)
+        at = datetime.fromisoformat(f"{day[:4]}-{day[4:6]}-{day[6:]}T12:00:00").replace(
+            tzinfo=store.tzinfo
+        )
         orders.append(
             Order(
                 number=f"CDNOW{i:07d}",
@@ -93,3 +120,25 @@ def load_cdnow(store: Store, sku: Sku) -> int:
         batch_size=2000,
     )
     return len(rows)
+
+
+def simulate_bgnbd(
+    rng: np.random.Generator, n: int, days: float, r: float, alpha: float, a: float, b: float
+) -> list[list[float]]:
+    """Purchase times (days from each member's first purchase, which is at 0) drawn from the
+    BG/NBD story itself: Poisson purchases at rate lam ~ Gamma(r, alpha) until the member
+    drops out, with probability p ~ Beta(a, b) after each repeat purchase."""
+    lam = rng.gamma(r, 1 / alpha, n)
+    drop = rng.beta(a, b, n)
+    members = []
+    for i in range(n):
+        times = [0.0]
+        while True:
+            t = times[-1] + rng.exponential(1 / lam[i])
+            if t > days:
+                break
+            times.append(t)
+            if rng.random() < drop[i]:
+                break
+        members.append(times)
+    return members

@@ -16,6 +16,7 @@ from omniloop.clv.bgnbd import (
     bgnbd_p_alive,
 )
 from omniloop.clv.values import BgNbdParams, Summaries
+from tests.clv.helpers import simulate_bgnbd
 
 R, ALPHA, A, B = 2.0, 3.0, 1.5, 2.5
 PARAMS = BgNbdParams(r=R, alpha=ALPHA, a=A, b=B, unit_days=1, log_likelihood=0, customers=0)
@@ -86,28 +87,11 @@ def test_p_alive_is_one_for_a_member_who_never_came_back() -> None:
     ]
 
 
-def _simulate(rng: np.random.Generator, n: int, T: float) -> tuple[np.ndarray, ...]:
-    """Members drawn from the BG/NBD story itself, observed for T days each."""
-    x = np.zeros(n)
-    t_x = np.zeros(n)
-    lam = rng.gamma(R, 1 / ALPHA, n)
-    drop = rng.beta(A, B, n)
-    for i in range(n):
-        t = 0.0
-        while True:
-            t += rng.exponential(1 / lam[i])
-            if t > T:
-                break
-            x[i] += 1
-            t_x[i] = t
-            if rng.random() < drop[i]:
-                break
-    return x, t_x, np.full(n, T)
-
-
 def test_fit_is_the_maximum_and_recovers_the_generating_parameters() -> None:
-    rng = np.random.default_rng(5)
-    x, t_x, T = _simulate(rng, 3000, 60.0)
+    members = simulate_bgnbd(np.random.default_rng(5), 3000, 60.0, R, ALPHA, A, B)
+    x = np.array([len(times) - 1 for times in members], dtype=np.float64)
+    t_x = np.array([times[-1] for times in members])
+    T = np.full(len(members), 60.0)
     ids = np.arange(len(x), dtype=np.int64)
     summaries = Summaries(
         as_of=date(2026, 1, 1),

@@ -63,9 +63,7 @@ def test_fit_is_the_maximum_and_skips_members_without_repeat_value() -> None:
     n = 2000
     x = rng.integers(0, 8, n).astype(np.float64)
     nu = rng.gamma(Q, 1 / GAMMA, n)
-    m = np.array(
-        [rng.gamma(P, 1 / nu[i], int(x[i])).mean() if x[i] else 0.0 for i in range(n)]
-    )
+    m = np.array([rng.gamma(P, 1 / nu[i], int(x[i])).mean() if x[i] else 0.0 for i in range(n)])
     summaries = Summaries(
         as_of=date(2026, 1, 1),
         unit_days=1,

@@ -82,7 +82,7 @@ def test_days_are_the_store_local_days_not_the_brand_time_zone() -> None:
     assert got["monetary"] == pytest.approx((20 + 10) / 2)
 
 
-def test_one_local_day_in_two_stores_is_one_transaction_and_storeless_orders_use_the_brand_zone() -> None:
+def test_one_day_in_two_zones_is_one_transaction_storeless_orders_in_the_brand_zone() -> None:
     sh, ny = make_store(timezone="Asia/Shanghai"), make_store(timezone="America/New_York")
     m = member("m1")
     place_order(m, sh, at("2026-03-10T09:00"), "10.00")
