@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class WechatConfig(AppConfig):
+    name = "omniloop.wechat"
+    label = "wechat"
+    verbose_name = "WeChat service account"
+
+    def ready(self) -> None:
+        from omniloop.members.merge import register_merge_handler
+        from omniloop.touchpoints.links import register_visitor_link_handler
+        from omniloop.wechat.followers import follower_on_visitor_link, merge_move_followers
+
+        register_merge_handler("wechat_followers", merge_move_followers)
+        register_visitor_link_handler("wechat_followers", follower_on_visitor_link)

@@ -1,0 +1,94 @@
+"""The callback's background half: what a recorded message means for followers, scans and
+bindings. Runs once per `WechatInbound` row however often its task runs (the row is locked
+and marked processed in the same transaction)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+
+from omniloop.attribution.services import binding_touch
+from omniloop.core import clock
+from omniloop.core.errors import ApplicationError
+from omniloop.touchpoints.models import Visitor
+from omniloop.touchpoints.services import scan_record, scene_resolve
+from omniloop.wechat.followers import follower_get_or_create, follower_member, follower_touch
+from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
+
+log = logging.getLogger(__name__)
+
+# Events that are not the user acting (they do not open the 48-hour window).
+NOT_INTERACTIONS = frozenset({"unsubscribe", "templatesendjobfinish", "masssendjobfinish"})
+
+
+def inbound_process(*, inbound_id: int) -> str:
+    """Apply one received message; returns what it did (`WechatInbound.outcome`)."""
+    with transaction.atomic():
+        row = WechatInbound.objects.select_for_update().filter(pk=inbound_id).first()
+        if row is None:
+            return "missing"
+        if row.processed_at is not None:
+            return "already_processed"
+        at = row.sent_at
+        follower, _ = follower_get_or_create(openid=row.openid, at=at)
+        if row.event not in NOT_INTERACTIONS:
+            follower_touch(follower=follower, at=at)
+        outcome = _apply(row, follower, at)
+        row.processed_at = clock.now()
+        row.outcome = outcome[:48]
+        row.save(update_fields=["processed_at", "outcome"])
+    return outcome
+
+
+def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
+    scene = str(row.payload.get("scene") or "")
+    ticket = str(row.payload.get("ticket") or "")
+    if row.event == "subscribe":
+        _subscribe(follower, at)
+        return _scan(follower, scene, ticket, at) if scene else "subscribed"
+    if row.event == "scan":
+        if not follower.subscribed:  # only followers can SCAN; we missed their subscribe
+            _subscribe(follower, at)
+        return _scan(follower, scene, ticket, at)
+    if row.event == "unsubscribe":
+        WechatFollower.objects.filter(pk=follower.pk).update(subscribed=False, unsubscribed_at=at)
+        return "unsubscribed"
+    return f"noted:{row.event or row.msg_type}"
+
+
+def _subscribe(follower: WechatFollower, at: datetime) -> None:
+    follower.subscribed = True
+    WechatFollower.objects.filter(pk=follower.pk).update(
+        subscribed=True, subscribed_at=at, unsubscribed_at=None
+    )
+
+
+def _scan(follower: WechatFollower, scene: str, ticket: str, at: datetime) -> str:
+    """A parametric code was scanned: record the scan on the follower's visitor, count it on
+    the code, and, for a known member in a store, apply the binding rules."""
+    try:
+        ctx = scene_resolve(scene=scene)
+    except ApplicationError as exc:
+        log.info("wechat scan of scene %r: %s", scene, exc.code)
+        return exc.code
+    visitor = Visitor.objects.get(pk=follower.visitor_id)
+    scan_record(ctx=ctx, visitor=visitor, user_agent="wechat", at=at)
+    if ticket:  # the code's own ticket: usage per code, however many a touchpoint has had
+        WechatQrCode.objects.filter(ticket=ticket, touchpoint_id=ctx.touchpoint_id).update(
+            scans=F("scans") + 1, last_scanned_at=at
+        )
+    member = follower_member(follower=follower)
+    if member is None or ctx.store_id is None:
+        return "scan_recorded"
+    outcome = binding_touch(
+        member=member,
+        store_id=ctx.store_id,
+        assistant_id=ctx.assistant_id,
+        source="wechat_scan",
+        touchpoint_id=ctx.touchpoint_id,
+        at=at,
+    )
+    return f"scan_bound:{outcome.decision}"
