@@ -192,8 +192,12 @@ class _CacheStorage(SessionStorage):  # type: ignore[misc]
 
 
 class _Client(WeChatClient):  # type: ignore[misc]
-    """wechatpy's client with our API base for the token too (wechatpy hard-codes it) and a
-    timeout on the token request."""
+    """wechatpy's client with our API base for the token too (wechatpy hard-codes it), a
+    timeout on the token request, and one fetch at a time per account: a fresh token
+    invalidates the last one at WeChat, so parallel workers refreshing in turn would keep
+    refusing each other's tokens."""
+
+    REFRESH_MARGIN = 60  # seconds before expiry when a token is renewed
 
     def __init__(self, cfg: WechatConfig) -> None:
         # auto_retry off: wechatpy retries token errors without a bound; we refresh once.
@@ -206,8 +210,37 @@ class _Client(WeChatClient):  # type: ignore[misc]
         )
         self.API_BASE_URL = f"{cfg.api_base}/cgi-bin/"
         self._token_url = f"{cfg.api_base}/cgi-bin/token"
+        self._lock_key = f"wechat:token-lock:{cfg.app_id}"
+
+    def _fresh(self, stale: str | None) -> str | None:
+        token = self.session.get(self.access_token_key)
+        expires_at = self.session.get(self.access_token_expires_at_key) or 0
+        if token and token != stale and expires_at - time.time() > self.REFRESH_MARGIN:
+            return str(token)
+        return None
+
+    def token(self, *, stale: str | None = None) -> str:
+        """The cached token, else (or if it is `stale`, refused by WeChat) a new one, fetched by
+        one caller while the others wait for it (the lock lives in Django's cache)."""
+        deadline = time.monotonic() + (self.timeout or 5)
+        while True:
+            token = self._fresh(stale)
+            if token:
+                return token
+            if cache.add(self._lock_key, "1", timeout=int(self.timeout or 5) + 5):
+                try:
+                    return self._fresh(stale) or self._fetch()
+                finally:
+                    cache.delete(self._lock_key)
+            if time.monotonic() > deadline:
+                return self._fetch()  # the holder died or hangs: fetch anyway
+            time.sleep(0.02)
 
     def fetch_access_token(self) -> dict[str, Any]:
+        self._fetch()
+        return {"access_token": self.session.get(self.access_token_key)}
+
+    def _fetch(self) -> str:
         res = self._http.get(
             url=self._token_url,
             params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
@@ -219,14 +252,15 @@ class _Client(WeChatClient):  # type: ignore[misc]
             raise error_for(int(result["errcode"]), str(result.get("errmsg", "")))
         expires_in = int(result.get("expires_in", 7200))
         self.session.set(self.access_token_key, result["access_token"], expires_in)
-        self.expires_at = int(time.time()) + expires_in
-        return result
+        self.session.set(self.access_token_expires_at_key, int(time.time()) + expires_in)
+        return str(result["access_token"])
 
 
 class WechatApi:
     """The outbound API. Every call: the cached access token; on a token error (40001, 40014,
-    42001) one refresh and one retry; WeChat's other errors mapped by `errors.error_for`
-    (45009 and -1 are `WechatRetryable`); no answer is `WechatRetryable` too."""
+    42001) one refresh (unless another caller already replaced that token) and one retry;
+    WeChat's other errors mapped by `errors.error_for` (45009 and -1 are `WechatRetryable`);
+    no answer is `WechatRetryable` too."""
 
     def __init__(self, cfg: WechatConfig | None = None) -> None:
         self.cfg = cfg or wechat_config()
@@ -235,27 +269,25 @@ class WechatApi:
         self._client = _Client(self.cfg)
 
     def _post(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+        stale: str | None = None
         for attempt in (1, 2):
             try:
-                result: dict[str, Any] = self._client.post(endpoint, data=data)
+                token = self._client.token(stale=stale)
+                result: dict[str, Any] = self._client.post(
+                    endpoint, data=data, params={"access_token": token}
+                )
                 return result
             except WechatApiError:
                 raise
             except WeChatException as exc:
                 errcode = int(exc.errcode) if exc.errcode is not None else None
                 if errcode in TOKEN_ERRCODES and attempt == 1:
-                    self._refresh_token()
+                    stale = token
                     continue
                 raise error_for(errcode, str(exc.errmsg)) from exc
             except requests.RequestException as exc:
                 raise WechatRetryable("WeChat did not answer.") from exc
         raise AssertionError("unreachable")
-
-    def _refresh_token(self) -> None:
-        try:
-            self._client.fetch_access_token()
-        except requests.RequestException as exc:
-            raise WechatRetryable("WeChat did not answer the token request.") from exc
 
     def qrcode_create(self, *, scene: str, permanent: bool, expire_seconds: int = 0) -> QrTicket:
         """A string-scene parametric code: `QR_LIMIT_STR_SCENE` or `QR_STR_SCENE`."""

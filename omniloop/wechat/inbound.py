@@ -49,13 +49,14 @@ def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
     if row.event == "subscribe":
         _subscribe(follower, at)
         return _scan(follower, scene, ticket, at) if scene else "subscribed"
-    if row.event == "scan":
-        if not follower.subscribed:  # only followers can SCAN; we missed their subscribe
-            _subscribe(follower, at)
-        return _scan(follower, scene, ticket, at)
     if row.event == "unsubscribe":
         WechatFollower.objects.filter(pk=follower.pk).update(subscribed=False, unsubscribed_at=at)
         return "unsubscribed"
+    if row.event not in NOT_INTERACTIONS and not follower.subscribed:
+        # Only followers can write, tap the menu or SCAN: we missed their subscribe.
+        _subscribe(follower, at)
+    if row.event == "scan":
+        return _scan(follower, scene, ticket, at)
     return f"noted:{row.event or row.msg_type}"
 
 

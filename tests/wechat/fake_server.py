@@ -29,6 +29,7 @@ class FakeWechat:
     _errors: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _n: int = 0
+    _previous: str = ""
     url: str = ""
     server: ThreadingHTTPServer | None = None
 
@@ -38,9 +39,10 @@ class FakeWechat:
         self._errors[path].extend([errcode] * times)
 
     def expire_token(self) -> None:
-        """WeChat forgets the current token: the next call with it gets 40001."""
+        """WeChat forgets the current token (and the previous): the next call gets 40001."""
         with self._lock:
             self.tokens_issued += 1000
+            self._previous = ""
 
     def calls_to(self, path: str) -> list[Call]:
         return [c for c in self.calls if c.path == f"/cgi-bin/{path}"]
@@ -58,9 +60,12 @@ class FakeWechat:
             if path == "/cgi-bin/token":
                 if query.get("appid") != self.app_id or query.get("secret") != self.secret:
                     return {"errcode": 40125, "errmsg": "invalid appsecret"}
+                # As WeChat does, the token just replaced stays valid a while (5 minutes
+                # there; here until the next one).
+                self._previous = self.current_token
                 self.tokens_issued += 1
                 return {"access_token": self.current_token, "expires_in": 7200}
-            if query.get("access_token") != self.current_token:
+            if query.get("access_token") not in (self.current_token, self._previous or None):
                 return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
             endpoint = path.removeprefix("/cgi-bin/")
             if self._errors[endpoint]:
@@ -68,7 +73,10 @@ class FakeWechat:
                 return {"errcode": code, "errmsg": f"fake error {code}"}
         if endpoint == "qrcode/create":
             scene = body["action_info"]["scene"]["scene_str"]
-            out: dict[str, Any] = {"ticket": f"gQ{n:06d}{scene}", "url": f"http://weixin.qq.com/q/{n}"}
+            out: dict[str, Any] = {
+                "ticket": f"gQ{n:06d}{scene}",
+                "url": f"http://weixin.qq.com/q/{n}",
+            }
             if body["action_name"] in ("QR_SCENE", "QR_STR_SCENE"):
                 out["expire_seconds"] = body.get("expire_seconds", 60)
             return out

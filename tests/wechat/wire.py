@@ -14,7 +14,7 @@ BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 
 
 def sha1_signature(*parts: str) -> str:
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()  # noqa: S324 (WeChat's)
 
 
 def aes_key(encoding_aes_key: str) -> bytes:
@@ -99,5 +99,8 @@ def safe_envelope(
     query = plain_query(token, timestamp, nonce)
     query["encrypt_type"] = "aes"
     query["msg_signature"] = sha1_signature(token, timestamp, nonce, encrypted)
-    body = f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    body = (
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+        f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    )
     return query, body.encode()
