@@ -268,13 +268,20 @@ class WechatApi:
             raise WechatNotConfigured("The WeChat AppID and AppSecret are not set.")
         self._client = _Client(self.cfg)
 
-    def _post(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        data: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         stale: str | None = None
         for attempt in (1, 2):
             try:
                 token = self._client.token(stale=stale)
-                result: dict[str, Any] = self._client.post(
-                    endpoint, data=data, params={"access_token": token}
+                result: dict[str, Any] = self._client._request(
+                    method, endpoint, data=data, params={**(params or {}), "access_token": token}
                 )
                 return result
             except WechatApiError:
@@ -288,6 +295,15 @@ class WechatApi:
             except requests.RequestException as exc:
                 raise WechatRetryable("WeChat did not answer.") from exc
         raise AssertionError("unreachable")
+
+    def _post(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+        return self._call("post", endpoint, data=data)
+
+    def user_unionid(self, *, openid: str) -> str:
+        """The follower's unionid from `user/info` (empty unless the account is bound to the
+        Open Platform)."""
+        result = self._call("get", "user/info", params={"openid": openid, "lang": "zh_CN"})
+        return str(result.get("unionid") or "")[:64]
 
     def qrcode_create(self, *, scene: str, permanent: bool, expire_seconds: int = 0) -> QrTicket:
         """A string-scene parametric code: `QR_LIMIT_STR_SCENE` or `QR_STR_SCENE`."""

@@ -124,6 +124,22 @@ def follower_visitor_key(*, token: str) -> str | None:
     return follower.visitor.key if follower is not None else None
 
 
+def follower_set_unionid(*, follower: WechatFollower, unionid: str) -> None:
+    """Record the follower's unionid (from `user/info`); a member known by it (from another
+    account or a mini program of the brand) is linked if the follower has none yet."""
+    if not unionid or follower.unionid == unionid:
+        return
+    follower.unionid = unionid
+    WechatFollower.objects.filter(pk=follower.pk).update(unionid=unionid)
+    member = follower_member(follower=follower)
+    if member is None:
+        member = member_by_identity(kind=IdentityKind.WECHAT_UNIONID, value=unionid)
+        if member is not None:
+            follower_link_member(follower=follower, member=member)
+        return
+    _attach_identities(follower, member)
+
+
 def follower_link_by_token(*, token: str, member: Member) -> bool:
     """A signed-in member opened their join link: link the follower if it has no member yet."""
     try:

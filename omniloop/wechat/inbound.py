@@ -15,7 +15,14 @@ from omniloop.core import clock
 from omniloop.core.errors import ApplicationError
 from omniloop.touchpoints.models import Visitor
 from omniloop.touchpoints.services import scan_record, scene_resolve
-from omniloop.wechat.followers import follower_get_or_create, follower_member, follower_touch
+from omniloop.wechat.adapter import WechatApi, wechat_config
+from omniloop.wechat.errors import WechatApiError
+from omniloop.wechat.followers import (
+    follower_get_or_create,
+    follower_member,
+    follower_set_unionid,
+    follower_touch,
+)
 from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
 
 log = logging.getLogger(__name__)
@@ -24,8 +31,25 @@ log = logging.getLogger(__name__)
 NOT_INTERACTIONS = frozenset({"unsubscribe", "templatesendjobfinish", "masssendjobfinish"})
 
 
+def _unionid_lookup(inbound_id: int) -> str:
+    """A new follower's (or a re-subscriber's) unionid from WeChat, asked before the
+    transaction so no lock is held across the network; failures leave it for next time."""
+    row = WechatInbound.objects.filter(pk=inbound_id, processed_at__isnull=True).first()
+    if row is None or row.event == "unsubscribe" or not wechat_config().app_secret:
+        return ""
+    follower = WechatFollower.objects.filter(openid=row.openid).first()
+    if follower is not None and (follower.unionid or row.event != "subscribe"):
+        return ""  # known, or not worth an API call on every message
+    try:
+        return WechatApi().user_unionid(openid=row.openid)
+    except WechatApiError as exc:
+        log.info("wechat user/info for inbound %s: %s", inbound_id, exc.code)
+        return ""
+
+
 def inbound_process(*, inbound_id: int) -> str:
     """Apply one received message; returns what it did (`WechatInbound.outcome`)."""
+    unionid = _unionid_lookup(inbound_id)
     with transaction.atomic():
         row = WechatInbound.objects.select_for_update().filter(pk=inbound_id).first()
         if row is None:
@@ -34,6 +58,7 @@ def inbound_process(*, inbound_id: int) -> str:
             return "already_processed"
         at = row.sent_at
         follower, _ = follower_get_or_create(openid=row.openid, at=at)
+        follower_set_unionid(follower=follower, unionid=unionid)
         if row.event not in NOT_INTERACTIONS:
             follower_touch(follower=follower, at=at)
         outcome = _apply(row, follower, at)

@@ -1,6 +1,7 @@
 """A local fake of WeChat's API (http.server in a thread): token, qrcode/create,
-message/template/send, message/custom/send. Tokens expire when told (`expire_token`) and any
-endpoint can be told to answer error codes (`fail`)."""
+message/template/send, message/custom/send and user/info (with the unionids it is given).
+Tokens expire when told (`expire_token`) and any endpoint can be told to answer error codes
+(`fail`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class FakeWechat:
     secret: str
     calls: list[Call] = field(default_factory=list)
     tokens_issued: int = 0
+    unionids: dict[str, str] = field(default_factory=dict)  # openid -> unionid (user/info)
     _errors: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _n: int = 0
@@ -82,6 +84,11 @@ class FakeWechat:
             return out
         if endpoint == "message/template/send":
             return {"errcode": 0, "errmsg": "ok", "msgid": 200000 + n}
+        if endpoint == "user/info":
+            info: dict[str, Any] = {"subscribe": 1, "openid": query.get("openid", "")}
+            if query.get("openid") in self.unionids:
+                info["unionid"] = self.unionids[query["openid"]]
+            return info
         if endpoint == "message/custom/send":
             return {"errcode": 0, "errmsg": "ok"}
         return {"errcode": 40004, "errmsg": f"unknown endpoint {endpoint}"}

@@ -143,3 +143,27 @@ def test_a_merge_moves_the_follower(client, wechat, card):
     assert outcome.moved["wechat_followers"] == 1
     assert WechatFollower.objects.get().member_id == a.pk
     assert MemberIdentity.objects.get(kind=IdentityKind.WECHAT_OPENID).member_id == a.pk
+
+
+def test_a_new_followers_unionid_is_asked_for_and_links_a_known_member(client, wechat, card):
+    member = make_member()
+    identity_attach(member=member, kind=IdentityKind.WECHAT_UNIONID, value="u-from-miniapp")
+    wechat.unionids["o-uni"] = "u-from-miniapp"
+    post_plain(client, _event("o-uni", "subscribe", key=f"qrscene_{card.scene}"))
+    follower = WechatFollower.objects.get()
+    assert (follower.unionid, follower.member_id) == ("u-from-miniapp", member.pk)
+    assert MemberIdentity.objects.get(kind=IdentityKind.WECHAT_OPENID).member_id == member.pk
+    assert MemberBinding.objects.get(member=member).assistant_id == card.assistant_id
+    (call,) = wechat.calls_to("user/info")
+    assert call.query["openid"] == "o-uni"
+    # Later messages from a known follower cost no API call.
+    post_plain(client, wire.text_xml(openid="o-uni", content="hi", create_time=now_ts(), msg_id=8))
+    assert len(wechat.calls_to("user/info")) == 1
+
+
+def test_user_info_failing_does_not_lose_the_event(client, wechat, card):
+    wechat.fail("user/info", 45009)
+    post_plain(client, _event("o-busy", "subscribe", key=f"qrscene_{card.scene}"))
+    follower = WechatFollower.objects.get()
+    assert (follower.subscribed, follower.unionid) == (True, "")
+    assert ScanEvent.objects.count() == 1
