@@ -15,14 +15,12 @@ from datetime import datetime
 from django.core import signing
 from django.db import IntegrityError, transaction
 
-from omniloop.attribution.services import binding_touch
 from omniloop.core.errors import Conflict
 from omniloop.members.models import IdentityKind, Member
 from omniloop.members.selectors import member_by_identity
 from omniloop.members.services import identity_attach
+from omniloop.onboarding.services import visitor_claim
 from omniloop.touchpoints.models import Visitor
-from omniloop.touchpoints.selectors import visitor_unlinked_store_touches
-from omniloop.touchpoints.services import visitor_link
 from omniloop.wechat.adapter import wechat_config
 from omniloop.wechat.models import WechatFollower
 
@@ -83,16 +81,7 @@ def follower_link_member(*, follower: WechatFollower, member: Member) -> None:
         _attach_identities(follower, member)
         visitor = Visitor.objects.get(pk=follower.visitor_id)
         if visitor.member_id is None:
-            for touch in visitor_unlinked_store_touches(visitor_id=visitor.pk):
-                binding_touch(
-                    member=member,
-                    store_id=touch.store_id,
-                    assistant_id=touch.assistant_id,
-                    source="wechat_scan",
-                    touchpoint_id=touch.touchpoint_id,
-                    at=touch.at,
-                )
-            visitor_link(visitor=visitor, member=member)
+            visitor_claim(visitor=visitor, member=member, source="wechat_scan")
 
 
 def follower_on_visitor_link(visitor: Visitor, member: Member) -> None:
