@@ -11,6 +11,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree
 
 import requests
 from django.conf import settings
@@ -94,19 +95,36 @@ def _refuse_entities(body: bytes) -> None:
         raise CallbackMalformed("Document type declarations are not accepted.")
 
 
+def _encrypted_part(body: bytes) -> str:
+    try:
+        node = ElementTree.fromstring(body).find("Encrypt")  # noqa: S314 (no DTD: refused above)
+    except ElementTree.ParseError as exc:
+        raise CallbackMalformed("The message is not WeChat XML.") from exc
+    if node is None or not node.text:
+        raise CallbackMalformed("An encrypted message without its Encrypt part.")
+    return node.text.strip()
+
+
 def _decrypt(cfg: WechatConfig, body: bytes, query: dict[str, str]) -> str:
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
     msg_signature = query.get("msg_signature", "")
+    encrypted = _encrypted_part(body)
+    _check(msg_signature, cfg.token, timestamp, nonce, encrypted)
+    other_app = False
     for key in cfg.aes_keys:
         try:
             crypto = WeChatCrypto(cfg.token, key, cfg.app_id)
-            return str(crypto.decrypt_message(body, msg_signature, timestamp, nonce))
+            return str(
+                crypto.decrypt_message({"Encrypt": encrypted}, msg_signature, timestamp, nonce)
+            )
         except InvalidSignatureException as exc:
             raise CallbackRefused("The message signature does not match.") from exc
-        except InvalidAppIdException as exc:
-            raise CallbackRefused("The message is for another AppID.") from exc
+        except InvalidAppIdException:
+            other_app = True  # another AppID's message, or the wrong key's garbage
         except (ValueError, KeyError, TypeError, WeChatException):
-            continue  # not this key (a rotation in progress): try the previous one
+            pass  # not this key (a rotation in progress): try the previous one
+    if other_app:
+        raise CallbackRefused("The message is not for this AppID.")
     raise CallbackMalformed("The message could not be decrypted.")
 
 

@@ -77,7 +77,8 @@ def test_a_safe_mode_message_is_decrypted_and_recorded(client, wechat_safe, by):
 
 def test_the_previous_aes_key_still_opens_messages_while_rotating(client, wechat_safe, settings):
     r = post_safe(client, _text(msg_id=1), key=OLD_AES_KEY)
-    assert r.status_code == 400  # not our key yet
+    assert r.status_code in (400, 403)  # not our key yet: garbage, or (rarely) a foreign AppID
+    _nothing_written()
     settings.OMNILOOP_WECHAT_AES_KEY_OLD = OLD_AES_KEY
     r = post_safe(client, _text(msg_id=1), key=OLD_AES_KEY)
     assert (r.status_code, r.content) == (200, b"success")
