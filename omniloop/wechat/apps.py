@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,9 +9,14 @@ class WechatConfig(AppConfig):
     verbose_name = "WeChat service account"
 
     def ready(self) -> None:
+        from omniloop.core.periodic import register_periodic_job
         from omniloop.members.merge import register_merge_handler
         from omniloop.touchpoints.links import register_visitor_link_handler
         from omniloop.wechat.followers import follower_on_visitor_link, merge_move_followers
+        from omniloop.wechat.tasks import wechat_inbound_sweep_task
 
         register_merge_handler("wechat_followers", merge_move_followers)
         register_visitor_link_handler("wechat_followers", follower_on_visitor_link)
+        register_periodic_job(
+            "wechat_inbound_sweep", every=timedelta(minutes=5), task=wechat_inbound_sweep_task
+        )

@@ -5,7 +5,7 @@ and marked processed in the same transaction)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -26,6 +26,8 @@ from omniloop.wechat.followers import (
 from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
 
 log = logging.getLogger(__name__)
+SWEEP_AFTER = timedelta(minutes=5)
+SWEEP_BATCH = 500
 
 # Events that are not the user acting (they do not open the 48-hour window).
 NOT_INTERACTIONS = frozenset({"unsubscribe", "templatesendjobfinish", "masssendjobfinish"})
@@ -66,6 +68,25 @@ def inbound_process(*, inbound_id: int) -> str:
         row.outcome = outcome[:48]
         row.save(update_fields=["processed_at", "outcome"])
     return outcome
+
+
+def inbound_sweep(*, limit: int = SWEEP_BATCH) -> int:
+    """Process the callbacks still unprocessed 5 minutes after they arrived (a worker died, a
+    task failed), oldest first; each is processed once whoever gets to it. Returns how many."""
+    cutoff = clock.now() - SWEEP_AFTER
+    ids = list(
+        WechatInbound.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for inbound_id in ids:
+        try:
+            if inbound_process(inbound_id=inbound_id) not in ("missing", "already_processed"):
+                done += 1
+        except Exception:
+            log.exception("wechat inbound %s failed again", inbound_id)
+    return done
 
 
 def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:

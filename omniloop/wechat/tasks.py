@@ -15,6 +15,14 @@ def wechat_inbound_task(inbound_id: int) -> str:
     return inbound_process(inbound_id=inbound_id)
 
 
+@task(queue_name="default")
+def wechat_inbound_sweep_task() -> int:
+    """Periodic: process callbacks whose task never ran or failed (ADR 15)."""
+    from omniloop.wechat.inbound import inbound_sweep
+
+    return inbound_sweep()
+
+
 def enqueue_inbound(inbound_id: int) -> None:
     backend = type(wechat_inbound_task.get_backend()).__module__
     if backend.startswith("django_tasks_rq"):

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.test.utils import override_settings
 from django_tasks_db.models import DBTaskResult
+from freezegun import freeze_time
 
 from omniloop.audit.models import AuditEvent
+from omniloop.core import clock
 from omniloop.touchpoints.models import ScanEvent, Visitor
-from omniloop.wechat.inbound import inbound_process
+from omniloop.wechat.inbound import inbound_process, inbound_sweep
 from omniloop.wechat.models import WechatFollower, WechatInbound
 from tests.wechat import wire
 from tests.wechat.conftest import AES_KEY, OLD_AES_KEY, TOKEN
@@ -205,3 +208,14 @@ def test_callbacks_answer_well_inside_five_seconds(client, wechat):
         assert post_plain(client, xml).status_code == 200
         timings.append(time.perf_counter() - started)
     assert max(timings) < 1.0, max(timings)
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_the_sweep_processes_what_no_worker_did(client, wechat):
+    post_plain(client, wire.event_xml(openid="o-lost", event="subscribe", create_time=now_ts()))
+    assert inbound_sweep() == 0  # too recent: its own task may still run
+    with freeze_time(clock.now() + timedelta(minutes=6)):
+        assert inbound_sweep() == 1
+        assert inbound_sweep() == 0
+    assert WechatFollower.objects.get().subscribed
+    assert WechatInbound.objects.get().outcome == "subscribed"
