@@ -28,6 +28,9 @@ from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
 log = logging.getLogger(__name__)
 SWEEP_AFTER = timedelta(minutes=5)
 SWEEP_BATCH = 500
+# Dedup needs a message's row only while WeChat may retry it and its timestamp is inside the
+# tolerance (minutes); processed rows are kept this long as a record, then pruned.
+KEEP_PROCESSED = timedelta(days=30)
 
 # Events that are not the user acting (they do not open the 48-hour window).
 NOT_INTERACTIONS = frozenset({"unsubscribe", "templatesendjobfinish", "masssendjobfinish"})
@@ -72,13 +75,17 @@ def inbound_process(*, inbound_id: int) -> str:
 
 def inbound_sweep(*, limit: int = SWEEP_BATCH) -> int:
     """Process the callbacks still unprocessed 5 minutes after they arrived (a worker died, a
-    task failed), oldest first; each is processed once whoever gets to it. Returns how many."""
+    task failed), oldest first; each is processed once whoever gets to it. Processed rows
+    older than 30 days are pruned. Returns how many were processed."""
     cutoff = clock.now() - SWEEP_AFTER
     ids = list(
         WechatInbound.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+    WechatInbound.objects.filter(
+        processed_at__isnull=False, received_at__lt=clock.now() - KEEP_PROCESSED
+    ).delete()
     done = 0
     for inbound_id in ids:
         try:

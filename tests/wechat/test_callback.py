@@ -220,3 +220,10 @@ def test_the_sweep_processes_what_no_worker_did(client, wechat):
         assert inbound_sweep() == 0
     assert WechatFollower.objects.get().subscribed
     assert WechatInbound.objects.get().outcome == "subscribed"
+    with freeze_time(clock.now() + timedelta(days=29)):
+        inbound_sweep()
+    assert WechatInbound.objects.count() == 1
+    with freeze_time(clock.now() + timedelta(days=31)):
+        inbound_sweep()
+    assert not WechatInbound.objects.exists()
+    assert WechatFollower.objects.exists()
