@@ -12,6 +12,7 @@ class WechatConfig(AppConfig):
         from omniloop.core.periodic import register_periodic_job
         from omniloop.members.merge import register_merge_handler
         from omniloop.touchpoints.links import register_visitor_link_handler
+        from omniloop.wechat import checks  # noqa: F401 (registers the deploy check)
         from omniloop.wechat.followers import follower_on_visitor_link, merge_move_followers
         from omniloop.wechat.tasks import wechat_inbound_sweep_task
 
