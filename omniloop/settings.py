@@ -216,7 +216,7 @@ OMNILOOP_LOGIN_RATE_PER_USERNAME = [
 # A channel listing observed longer ago than this is reported as stale by the consistency check.
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
 
-# The WeChat service account (ADR 15). Callbacks older or newer than the tolerance are refused.
+# The WeChat service account (ADR 16). Callbacks older or newer than the tolerance are refused.
 OMNILOOP_WECHAT_APP_ID = os.environ.get("OMNILOOP_WECHAT_APP_ID", "")
 OMNILOOP_WECHAT_TOKEN = os.environ.get("OMNILOOP_WECHAT_TOKEN", "")
 OMNILOOP_WECHAT_AES_KEY = os.environ.get("OMNILOOP_WECHAT_AES_KEY", "")

@@ -1,4 +1,4 @@
-"""Our boundary with WeChat: the only module that imports wechatpy (ADR 15).
+"""Our boundary with WeChat: the only module that imports wechatpy (ADR 16).
 
 Inbound: `verify_url` (the GET URL check) and `open_message` (signature, `msg_signature`,
 AES decryption, parsing into our `Inbound`). Replies: `reply_text`. Outbound: `WechatApi`, the

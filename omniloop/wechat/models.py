@@ -9,7 +9,7 @@ from django.db.models import Q
 
 class WechatFollower(models.Model):
     """A WeChat user of our service account (公众号粉丝), known by openid. A follower is not yet
-    a member: their scans are kept against `visitor` until they join, then linked (ADR 15)."""
+    a member: their scans are kept against `visitor` until they join, then linked (ADR 16)."""
 
     openid = models.CharField(max_length=64, unique=True)
     unionid = models.CharField(max_length=64, blank=True, default="")

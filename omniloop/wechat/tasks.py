@@ -17,7 +17,7 @@ def wechat_inbound_task(inbound_id: int) -> str:
 
 @task(queue_name="default")
 def wechat_inbound_sweep_task() -> int:
-    """Periodic: process callbacks whose task never ran or failed (ADR 15)."""
+    """Periodic: process callbacks whose task never ran or failed (ADR 16)."""
     from omniloop.wechat.inbound import inbound_sweep
 
     return inbound_sweep()
