@@ -48,6 +48,8 @@ class Product(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     launched_on = models.DateField(null=True, blank=True)
+    department = models.CharField(max_length=50, blank=True, help_text="e.g. menswear, kids")
+    brand = models.CharField(max_length=50, blank=True, help_text="A sub-brand or line")
     outfit: models.ManyToManyField[Product, OutfitLink] = models.ManyToManyField(
         "self", through="OutfitLink", symmetrical=False, related_name="+", blank=True
     )

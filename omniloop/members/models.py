@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+MEMBER_TIERS = ("standard", "silver", "gold", "platinum")  # lowest first
+
 
 class Member(models.Model):
     """One shopper across every store, mall and marketplace. Identities hang off it."""
@@ -18,6 +20,13 @@ class Member(models.Model):
 
     code = models.CharField(
         max_length=16, unique=True, help_text="Shown as QR and barcode at the till"
+    )
+    external_ref = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The brand's own member number (member_ref in imports)",
     )
     name = models.CharField(max_length=50, blank=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True, default="")
