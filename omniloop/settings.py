@@ -10,6 +10,10 @@ OMNILOOP_BASE_URL public base URL printed on QR codes (default http://127.0.0.1:
 OMNILOOP_LISTING_STALE_DAYS  days after which an observed channel listing is stale (default 7)
 OMNILOOP_LOGIN_MAX_PER_USERNAME / OMNILOOP_LOGIN_MAX_PER_IP   dashboard sign-in attempts allowed
                   per 15 minutes for one username (default 5) and one address (default 30)
+OMNILOOP_WECHAT_APP_ID / _TOKEN / _AES_KEY / _APP_SECRET   the service account (公众号): AppID,
+                  the callback Token, the 43-character EncodingAESKey (set: safe mode only) and
+                  the AppSecret for the outbound API; _AES_KEY_OLD the previous key while rotating
+OMNILOOP_WECHAT_API_BASE   default https://api.weixin.qq.com (tests point it at a fake server)
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
     "omniloop.listings",
     "omniloop.clv",
     "omniloop.onboarding",
+    "omniloop.wechat",
     "omniloop.api",
     "omniloop.dashboard",
     "omniloop.h5",
@@ -211,6 +216,22 @@ OMNILOOP_LOGIN_RATE_PER_USERNAME = [
 ]
 # A channel listing observed longer ago than this is reported as stale by the consistency check.
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
+
+# The WeChat service account (ADR 16). Callbacks older or newer than the tolerance are refused.
+OMNILOOP_WECHAT_APP_ID = os.environ.get("OMNILOOP_WECHAT_APP_ID", "")
+OMNILOOP_WECHAT_TOKEN = os.environ.get("OMNILOOP_WECHAT_TOKEN", "")
+OMNILOOP_WECHAT_AES_KEY = os.environ.get("OMNILOOP_WECHAT_AES_KEY", "")
+OMNILOOP_WECHAT_AES_KEY_OLD = os.environ.get("OMNILOOP_WECHAT_AES_KEY_OLD", "")
+OMNILOOP_WECHAT_APP_SECRET = os.environ.get("OMNILOOP_WECHAT_APP_SECRET", "")
+OMNILOOP_WECHAT_API_BASE = os.environ.get(
+    "OMNILOOP_WECHAT_API_BASE", "https://api.weixin.qq.com"
+).rstrip("/")
+OMNILOOP_WECHAT_API_TIMEOUT = float(os.environ.get("OMNILOOP_WECHAT_API_TIMEOUT", "5"))
+OMNILOOP_WECHAT_TIMESTAMP_TOLERANCE = int(
+    os.environ.get("OMNILOOP_WECHAT_TIMESTAMP_TOLERANCE", "300")
+)
+# WeChat allows 100,000 permanent parametric codes per account, ever.
+OMNILOOP_WECHAT_PERMANENT_QR_CAP = int(os.environ.get("OMNILOOP_WECHAT_PERMANENT_QR_CAP", "100000"))
 
 LOGGING = {
     "version": 1,

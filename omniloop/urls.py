@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("omniloop.h5.urls")),
     path("dashboard/", include("omniloop.dashboard.urls")),
+    path("wechat/", include("omniloop.wechat.urls")),
 ]
 if settings.OMNILOOP_SERVE_MEDIA:
     # The embedded default serves uploaded photos itself; production puts them behind the

@@ -22,6 +22,7 @@ from omniloop.h5.session import (
     WELCOME_KEY,
     member_login,
     session_member,
+    set_visitor_cookie,
     visitor_key,
 )
 from omniloop.loyalty.selectors import points_balance
@@ -29,6 +30,7 @@ from omniloop.onboarding.services import member_join, otp_send
 from omniloop.promotions.selectors import member_usable_coupon_count
 from omniloop.touchpoints.qr import qr_svg
 from omniloop.touchpoints.services import visitor_get_or_create
+from omniloop.wechat.followers import follower_link_by_token, follower_visitor_key
 
 CONSENT_CHANNELS = ("sms", "wechat", "email")
 
@@ -57,9 +59,19 @@ class JoinForm:
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        if session_member(request) is not None:
+        wx = request.GET.get("wx", "")[:512]
+        member = session_member(request)
+        if member is not None:
+            if wx:  # a member opening their WeChat join link: the follower is theirs now
+                follower_link_by_token(token=wx, member=member)
             return redirect("h5:card")
-        return render(request, "h5/join.html", {"form": JoinForm()})
+        response = render(request, "h5/join.html", {"form": JoinForm()})
+        follower_key = follower_visitor_key(token=wx) if wx else None
+        if follower_key:
+            # Sent from WeChat: join as the follower's visitor, so their scans in WeChat count
+            # and the follower is linked to the member on joining (wechat.followers).
+            set_visitor_cookie(response, visitor_get_or_create(key=follower_key))
+        return response
     form = JoinForm.from_post(request)
     key = visitor_key(request)
     try:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from omniloop.attribution.services import binding_touch
+from omniloop.attribution.values import BindingOutcome
 from omniloop.core.brand import brand_settings
 from omniloop.core.phones import parse_phone
 from omniloop.core.ratelimit import hit
@@ -76,6 +77,27 @@ def scan_visit(*, scene: str, visitor: Visitor, user_agent: str = "") -> SceneCo
     return ctx
 
 
+def visitor_claim(
+    *, visitor: Visitor, member: Member, source: str = "scan"
+) -> BindingOutcome | None:
+    """The visitor becomes the member's. Its scans made before joining count as touches, in
+    the order they happened: the first store and assistant scanned win, even if the join page
+    was reached from a later tag. Returns the last touch's outcome (None without store scans)."""
+    outcome = None
+    with transaction.atomic():
+        for touch in visitor_unlinked_store_touches(visitor_id=visitor.pk):
+            outcome = binding_touch(
+                member=member,
+                store_id=touch.store_id,
+                assistant_id=touch.assistant_id,
+                source=source,
+                touchpoint_id=touch.touchpoint_id,
+                at=touch.at,
+            )
+        visitor_link(visitor=visitor, member=member)
+    return outcome
+
+
 def member_join(
     *,
     phone_raw: str,
@@ -108,18 +130,7 @@ def member_join(
                 )
         outcome = None
         if visitor is not None:
-            # Scans made before joining count as touches, in the order they happened: the first
-            # store and assistant scanned win, even if the join page was reached from a later tag.
-            for touch in visitor_unlinked_store_touches(visitor_id=visitor.pk):
-                outcome = binding_touch(
-                    member=member,
-                    store_id=touch.store_id,
-                    assistant_id=touch.assistant_id,
-                    source="scan",
-                    touchpoint_id=touch.touchpoint_id,
-                    at=touch.at,
-                )
-            visitor_link(visitor=visitor, member=member)
+            outcome = visitor_claim(visitor=visitor, member=member)
         if ctx is not None and ctx.store_id:
             outcome = binding_touch(
                 member=member,

@@ -3,12 +3,14 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 
 from omniloop.core import clock
 from omniloop.core.errors import ApplicationError, NotFound, ValidationFailed
 from omniloop.members.models import Member
+from omniloop.touchpoints.links import visitor_link_handlers
 from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
 from omniloop.touchpoints.values import SceneContext
 
@@ -81,7 +83,9 @@ def visitor_get_or_create(*, key: str | None) -> Visitor:
     return Visitor.objects.create(key=key or str(uuid.uuid4()), created_at=clock.now())
 
 
-def scan_record(*, ctx: SceneContext, visitor: Visitor, user_agent: str = "") -> ScanEvent:
+def scan_record(
+    *, ctx: SceneContext, visitor: Visitor, user_agent: str = "", at: datetime | None = None
+) -> ScanEvent:
     return ScanEvent.objects.create(
         touchpoint_id=ctx.touchpoint_id,
         visitor=visitor,
@@ -89,18 +93,21 @@ def scan_record(*, ctx: SceneContext, visitor: Visitor, user_agent: str = "") ->
         store_id=ctx.store_id,
         assistant_id=ctx.assistant_id,
         product_id=ctx.product_id,
-        scanned_at=clock.now(),
+        scanned_at=at or clock.now(),
         user_agent=user_agent[:200],
     )
 
 
 @transaction.atomic
 def visitor_link(*, visitor: Visitor, member: Member) -> int:
-    """Identify a visitor: it and its anonymous scans now belong to `member`."""
+    """Identify a visitor: it and its anonymous scans now belong to `member`. The first link
+    runs the registered link handlers (`touchpoints.links`) in the same transaction."""
     now = clock.now()
     if visitor.member_id is None:
         Visitor.objects.filter(pk=visitor.pk).update(member=member, linked_at=now)
         visitor.member = member
+        for handler in visitor_link_handlers():
+            handler(visitor, member)
     return ScanEvent.objects.filter(visitor=visitor, member__isnull=True).update(member=member)
 
 

@@ -12,12 +12,15 @@ from omniloop.api.main import api
 from omniloop.listings.models import ChannelListing
 from omniloop.orders.models import Order
 from omniloop.promotions.models import Coupon, FlashSaleClaim
+from omniloop.touchpoints.models import Touchpoint
+from omniloop.wechat.qrcodes import wechat_qrcode_create
 from tests.api.helpers import sale_body
-from tests.factories import make_member, make_product, make_store
+from tests.factories import make_member, make_product, make_store, make_touchpoint
 from tests.listings.helpers import make_channel
 from tests.orders.helpers import sell
 from tests.promotions.coupon_helpers import make_template
 from tests.promotions.flash_helpers import make_flash_sale
+from tests.wechat.fake_server import FakeWechat
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +45,8 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ),
     ("POST", "/api/v1/listings"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
     ("GET", "/api/v1/listings/drift"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/wechat/qrcodes"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("GET", "/api/v1/wechat/qrcodes/{qrcode_id}"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
 }
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -58,7 +63,18 @@ def test_every_api_operation_is_classified():
 
 
 @pytest.fixture
-def world(db):
+def fake_wechat(settings):
+    """The WeChat API on a local fake server, for the QR code endpoints."""
+    server = FakeWechat(app_id="wx-matrix", secret="matrix-secret").start()
+    settings.OMNILOOP_WECHAT_APP_ID = server.app_id
+    settings.OMNILOOP_WECHAT_APP_SECRET = server.secret
+    settings.OMNILOOP_WECHAT_API_BASE = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(db, fake_wechat):
     store = make_store("sh01")
     make_product("JK100")
     make_channel("tmall")
@@ -71,8 +87,12 @@ def world(db):
     coupons = make_template(per_member_limit=len(CALLERS))
     # Room for a return by each caller.
     order = sell(store, [("JK100-M", 5)], total="1995.00", receipt="WORLD-1")
+    counter = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=store)
+    qrcode = wechat_qrcode_create(touchpoint_id=counter.pk, permanent=True)
     return {
         "order": order,
+        "counter": counter,
+        "qrcode_id": qrcode.id,
         "member": member,
         "secrets": secrets,
         "flash_sale": flash_sale,
@@ -84,6 +104,7 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     path = template.replace("{member_code}", world["member"].code)
     path = path.replace("{flash_sale_id}", str(world["flash_sale"].pk))
     path = path.replace("{template_id}", str(world["coupon_template"].pk))
+    path = path.replace("{qrcode_id}", str(world["qrcode_id"]))
     headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-key-{n:04d}"}
     if secret:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
@@ -106,6 +127,8 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
         body = {"offer_id": world["coupon_template"].offer_id, "name": f"T{n}", "valid_days": 7}
     elif path.endswith("/issue"):
         body = {"member_codes": [world["member"].code]}
+    elif path.endswith("/wechat/qrcodes"):
+        body = {"touchpoint_id": world["counter"].pk, "permanent": True}
     elif path.endswith("/listings"):
         listing = {"external_id": "1", "style_code": "JK100", "title": "x", "price": "1.00"}
         body = {"channel": "tmall", "listings": [{**listing, "observed_at": "2026-01-01T00:00Z"}]}

@@ -1,0 +1,93 @@
+"""The service account's own tables: followers, received callbacks (one row each, the retry
+guard) and the parametric QR codes we asked WeChat for."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class WechatFollower(models.Model):
+    """A WeChat user of our service account (公众号粉丝), known by openid. A follower is not yet
+    a member: their scans are kept against `visitor` until they join, then linked (ADR 16)."""
+
+    openid = models.CharField(max_length=64, unique=True)
+    unionid = models.CharField(max_length=64, blank=True, default="")
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wechat_followers",
+    )
+    visitor = models.OneToOneField(
+        "touchpoints.Visitor", on_delete=models.PROTECT, related_name="wechat_follower"
+    )
+    subscribed = models.BooleanField(default=False)
+    subscribed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # The last time the user wrote, tapped, followed or scanned: opens the 48-hour window
+    # (48小时客服窗口) for customer-service messages.
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["member"]), models.Index(fields=["unionid"])]
+
+    def __str__(self) -> str:
+        return self.openid
+
+
+class WechatInbound(models.Model):
+    """One callback accepted from WeChat. `dedup_key` is unique, so WeChat's retries (it gives
+    up after 5 s and tries 3 times) and replays insert nothing and enqueue nothing."""
+
+    dedup_key = models.CharField(max_length=160, unique=True)
+    msg_type = models.CharField(max_length=32)
+    event = models.CharField(max_length=48, blank=True)
+    openid = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(help_text="WeChat's CreateTime")
+    received_at = models.DateTimeField()
+    payload = models.JSONField(default=dict)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=48, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "received_at"])]
+
+
+class WechatQrCode(models.Model):
+    """A parametric QR code (带参数二维码) for one of our touchpoints. Its WeChat scene string is
+    the touchpoint's scene, so a scan resolves through the same `scene_resolve` as `/s/<scene>`."""
+
+    touchpoint = models.ForeignKey(
+        "touchpoints.Touchpoint", on_delete=models.PROTECT, related_name="wechat_codes"
+    )
+    permanent = models.BooleanField()
+    scene = models.CharField(max_length=64)
+    ticket = models.CharField(max_length=255, unique=True)
+    url = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    scans = models.PositiveIntegerField(default=0)
+    last_scanned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["touchpoint"], condition=Q(permanent=True), name="one_permanent_qr_per_tp"
+            ),
+            models.CheckConstraint(
+                name="temporary_qr_expires",
+                condition=Q(permanent=True) | Q(expires_at__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["scene", "created_at"])]
+
+
+class WechatQrQuota(models.Model):
+    """Permanent codes allocated for one account, taken by a conditional UPDATE below the cap
+    (WeChat allows 100,000 per account, ever), so parallel requests never pass it."""
+
+    app_id = models.CharField(max_length=64, unique=True)
+    permanent_used = models.PositiveIntegerField(default=0)

@@ -1,0 +1,130 @@
+"""A local fake of WeChat's API (http.server in a thread): token, qrcode/create,
+message/template/send, message/custom/send and user/info (with the unionids it is given).
+Tokens expire when told (`expire_token`) and any endpoint can be told to answer error codes
+(`fail`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class Call:
+    path: str
+    query: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeWechat:
+    app_id: str
+    secret: str
+    calls: list[Call] = field(default_factory=list)
+    tokens_issued: int = 0
+    unionids: dict[str, str] = field(default_factory=dict)  # openid -> unionid (user/info)
+    _errors: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _n: int = 0
+    _previous: str = ""
+    url: str = ""
+    server: ThreadingHTTPServer | None = None
+
+    # --- steering -------------------------------------------------------------------------
+    def fail(self, path: str, errcode: int, times: int = 1) -> None:
+        """The next `times` calls to `path` (e.g. "message/custom/send") answer `errcode`."""
+        self._errors[path].extend([errcode] * times)
+
+    def expire_token(self) -> None:
+        """WeChat forgets the current token (and the previous): the next call gets 40001."""
+        with self._lock:
+            self.tokens_issued += 1000
+            self._previous = ""
+
+    def calls_to(self, path: str) -> list[Call]:
+        return [c for c in self.calls if c.path == f"/cgi-bin/{path}"]
+
+    @property
+    def current_token(self) -> str:
+        return f"TOKEN-{self.tokens_issued}"
+
+    # --- answers --------------------------------------------------------------------------
+    def answer(self, path: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.calls.append(Call(path, query, body))
+            self._n += 1
+            n = self._n
+            if path == "/cgi-bin/token":
+                if query.get("appid") != self.app_id or query.get("secret") != self.secret:
+                    return {"errcode": 40125, "errmsg": "invalid appsecret"}
+                # As WeChat does, the token just replaced stays valid a while (5 minutes
+                # there; here until the next one).
+                self._previous = self.current_token
+                self.tokens_issued += 1
+                return {"access_token": self.current_token, "expires_in": 7200}
+            if query.get("access_token") not in (self.current_token, self._previous or None):
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+            endpoint = path.removeprefix("/cgi-bin/")
+            if self._errors[endpoint]:
+                code = self._errors[endpoint].popleft()
+                return {"errcode": code, "errmsg": f"fake error {code}"}
+        if endpoint == "qrcode/create":
+            scene = body["action_info"]["scene"]["scene_str"]
+            out: dict[str, Any] = {
+                "ticket": f"gQ{n:06d}{scene}",
+                "url": f"http://weixin.qq.com/q/{n}",
+            }
+            if body["action_name"] in ("QR_SCENE", "QR_STR_SCENE"):
+                out["expire_seconds"] = body.get("expire_seconds", 60)
+            return out
+        if endpoint == "message/template/send":
+            return {"errcode": 0, "errmsg": "ok", "msgid": 200000 + n}
+        if endpoint == "user/info":
+            info: dict[str, Any] = {"subscribe": 1, "openid": query.get("openid", "")}
+            if query.get("openid") in self.unionids:
+                info["unionid"] = self.unionids[query["openid"]]
+            return info
+        if endpoint == "message/custom/send":
+            return {"errcode": 0, "errmsg": "ok"}
+        return {"errcode": 40004, "errmsg": f"unknown endpoint {endpoint}"}
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> FakeWechat:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _reply(self) -> None:
+                parsed = urlparse(self.path)
+                query = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else {}
+                data = json.dumps(fake.answer(parsed.path, query, body)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _reply
+            do_POST = _reply
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
