@@ -105,10 +105,12 @@ def commission_rate(order: Order, lines: list[LineBasis], book: RuleBook, at: da
     if denominator <= 0:
         return Fraction(0)
     weighted = sum(
-        Fraction(cents(line.amount)) * book.commission_rate(order.flow, line.category_id, at)
+        cents(line.amount) * book.commission_rate(order.flow, line.category_id, at)
         for line in lines
     )
-    return Fraction(weighted) / (cents(denominator) * 10_000)
+    if not weighted:
+        return Fraction(0)
+    return Fraction(weighted, cents(denominator) * 10_000)
 
 
 def plan(order: Order, lines: list[LineBasis], book: RuleBook) -> OrderPlan:

@@ -118,6 +118,8 @@ class RuleBook:
     def commission_rate(self, flow: str, category_id: int | None, at: datetime) -> int:
         """Basis points for a line: flow and category (nearest category up the tree first),
         then any flow with the category, then the flow's default, then the overall default."""
+        if not self.commission:
+            return 0
         chain = list(self._chain(category_id))
         keys = [(flow, c) for c in chain] + [("", c) for c in chain] + [(flow, None), ("", None)]
         for key in keys:
