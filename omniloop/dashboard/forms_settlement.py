@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from omniloop.catalog.models import Category
 from omniloop.dashboard.labels import choices
 
-PERCENT = {"min_value": Decimal("0"), "max_value": Decimal("100"), "decimal_places": 2}
+
+def percent_field(label: object, **kwargs: object) -> forms.DecimalField:
+    """A percentage, 0-100 with at most 2 decimals (a basis point)."""
+    return forms.DecimalField(
+        label=label,  # type: ignore[arg-type]
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        decimal_places=2,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def percent_to_bp(value: Decimal) -> int:
@@ -21,27 +30,27 @@ def percent_to_bp(value: Decimal) -> int:
 class SplitForm(forms.Form):
     form = forms.CharField(widget=forms.HiddenInput, initial="split")
     flow = forms.ChoiceField(label=_("Order flow"), choices=choices("settlement_flow"))
-    credited = forms.DecimalField(
-        label=_("Credited (bound) store %"),
-        help_text=_("With the credited assistant."),
-        initial=0,
-        **PERCENT,
+    credited = percent_field(
+        _("Credited (bound) store %"), help_text=_("With the credited assistant."), initial=0
     )
-    ordering = forms.DecimalField(
-        label=_("Ordering store %"),
+    ordering = percent_field(
+        _("Ordering store %"),
         help_text=_("The store of the scanned tag, card or tablet."),
         initial=0,
-        **PERCENT,
     )
-    fulfilling = forms.DecimalField(label=_("Fulfilling store %"), initial=0, **PERCENT)
-    enabled = forms.BooleanField(label=_("Settle orders of this flow"), required=False, initial=True)
+    fulfilling = percent_field(_("Fulfilling store %"), initial=0)
+    enabled = forms.BooleanField(
+        label=_("Settle orders of this flow"), required=False, initial=True
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class CommissionForm(forms.Form):
     form = forms.CharField(widget=forms.HiddenInput, initial="commission")
     flow = forms.ChoiceField(
-        label=_("Order flow"), choices=[("", _("Any flow")), *choices("settlement_flow")], required=False
+        label=_("Order flow"),
+        choices=[("", _("Any flow")), *choices("settlement_flow")],
+        required=False,
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
@@ -49,7 +58,7 @@ class CommissionForm(forms.Form):
         required=False,
         empty_label=_("Any category"),
     )
-    rate = forms.DecimalField(label=_("Commission %"), **PERCENT)
+    rate = percent_field(_("Commission %"))
     active = forms.BooleanField(
         label=_("In force"),
         required=False,

@@ -70,9 +70,7 @@ def test_store_staff_see_only_their_store(brand: Brand):
     # An assistant sees their store's total and only their own row.
     assistant = _client(brand.a2)
     assert [r["store_code"] for r in _csv(assistant, brand, "stores")] == ["sa"]
-    assert [r["staff_code"] for r in _csv(assistant, brand, "assistants")] == [
-        brand.a2.staff_code
-    ]
+    assert [r["staff_code"] for r in _csv(assistant, brand, "assistants")] == [brand.a2.staff_code]
     perf = assistant.get(reverse("dashboard:o2o_performance"), {"period": f"{brand.period:%Y-%m}"})
     assert f'data-assistant="{brand.a2.username}"' in perf.content.decode()
     assert f'data-assistant="{brand.a1.username}"' not in perf.content.decode()
@@ -97,20 +95,30 @@ def test_rules_page_saves_a_split_and_refuses_a_bad_one(brand: Brand):
     url = reverse("dashboard:settlement_rules")
     assert client.get(url).status_code == 200
     bad = client.post(
-        url, {"form": "split", "flow": "pickup", "credited": "60", "fulfilling": "30", "ordering": "0"}
+        url,
+        {"form": "split", "flow": "pickup", "credited": "60", "fulfilling": "30", "ordering": "0"},
     )
     assert bad.status_code == 422
     assert b"settlement_shares_sum" in bad.content
     assert not SettlementRule.objects.exists()
     ok = client.post(
         url,
-        {"form": "split", "flow": "pickup", "credited": "60", "fulfilling": "40", "ordering": "0", "enabled": "on"},
+        {
+            "form": "split",
+            "flow": "pickup",
+            "credited": "60",
+            "fulfilling": "40",
+            "ordering": "0",
+            "enabled": "on",
+        },
     )
     assert ok.status_code == 302
     rule = SettlementRule.objects.get()
     assert (rule.credited_bp, rule.fulfilling_bp, rule.created_by_id) == (6000, 4000, brand.hq.pk)
     assert AuditEvent.objects.filter(action="settlement.rule_set").count() == 1
-    ok = client.post(url, {"form": "commission", "flow": "", "category": "", "rate": "2.5", "active": "on"})
+    ok = client.post(
+        url, {"form": "commission", "flow": "", "category": "", "rate": "2.5", "active": "on"}
+    )
     assert ok.status_code == 302
     assert CommissionRule.objects.filter(rate_bp=250, flow="", category=None).count() == 1
     ok = client.post(url, {"form": "close", "period": f"{brand.period:%Y-%m}"})

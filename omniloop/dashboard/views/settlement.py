@@ -96,7 +96,17 @@ def settlement_export(request: HttpRequest, actor: Actor) -> HttpResponse:
             )
     else:
         out.writerow(
-            ["period", "staff_code", "assistant", "store_code", "orders", "sales", "refunds", "net", "commission"]
+            [
+                "period",
+                "staff_code",
+                "assistant",
+                "store_code",
+                "orders",
+                "sales",
+                "refunds",
+                "net",
+                "commission",
+            ]
         )
         for a in settlement_by_assistant(actor=actor, period=period):
             out.writerow(
