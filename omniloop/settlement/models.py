@@ -1,6 +1,6 @@
 """Settlement (结算): who is credited with an order's money and how much (分成), per period, and
 the assistants' commission (佣金). Rules are versioned (a new row per edit, never changed);
-ledger rows are append-only (PostgreSQL refuses UPDATE and DELETE by trigger, ADR 15)."""
+ledger rows are append-only (PostgreSQL refuses UPDATE and DELETE by trigger, ADR 17)."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ class SettlementRefund(models.Model):
     refund_ref = models.CharField(max_length=64)
     requested = models.DecimalField(max_digits=12, decimal_places=2)
     reversed = models.DecimalField(
-        max_digits=12, decimal_places=2, help_text="What the ledger took back (see ADR 15)"
+        max_digits=12, decimal_places=2, help_text="What the ledger took back (see ADR 17)"
     )
     period = models.DateField()
     created_at = models.DateTimeField()

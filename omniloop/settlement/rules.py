@@ -23,7 +23,7 @@ from omniloop.settlement.values import Shares
 
 Flow = Order.Flow
 
-# The defaults (ADR 15): a store sale pays the till's store; online orders pay the member's
+# The defaults (ADR 17): a store sale pays the till's store; online orders pay the member's
 # bound store (seed 003: stores gain from online sales); pickup pays the bound store most and
 # the pickup store for the hand-over; scan-to-buy and endless aisle pay the store the order came
 # through; ship from store halves between the bound store and the shipping store. Imported

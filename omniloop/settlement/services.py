@@ -2,7 +2,7 @@
 reference, and a backfill so nothing paid is ever left unsettled.
 
 Lock order: an order's `OrderSettlement` row (refunds lock it; recording claims it by its
-unique order). Entries and commission are only ever added, never changed (ADR 15)."""
+unique order). Entries and commission are only ever added, never changed (ADR 17)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ HQ = None  # no store could be credited
 
 
 def _parties(order: Order) -> list[tuple[int | None, int | None, Fraction]]:
-    """Who the default rules credit, written out flow by flow (ADR 15's table)."""
+    """Who the default rules credit, written out flow by flow (ADR 17's table)."""
     F = Order.Flow
     credited = (order.credited_store_id, order.credited_assistant_id)
     if order.flow == F.STORE_SALE:

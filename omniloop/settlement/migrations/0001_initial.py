@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('refund_ref', models.CharField(max_length=64)),
                 ('requested', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('reversed', models.DecimalField(decimal_places=2, help_text='What the ledger took back (see ADR 15)', max_digits=12)),
+                ('reversed', models.DecimalField(decimal_places=2, help_text='What the ledger took back (see ADR 17)', max_digits=12)),
                 ('period', models.DateField()),
                 ('created_at', models.DateTimeField()),
                 ('settlement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='settlement.ordersettlement')),

@@ -1,5 +1,5 @@
 """On PostgreSQL the database itself refuses UPDATE and DELETE of settlement ledger rows and rule
-versions (ADR 15). The one way through is `purge.settlement_purge` (demo reset), which sets
+versions (ADR 17). The one way through is `purge.settlement_purge` (demo reset), which sets
 `omniloop.settlement_purge` for its own transaction."""
 
 from django.db import migrations
