@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "omniloop.orders",
     "omniloop.listings",
     "omniloop.clv",
+    "omniloop.settlement",
     "omniloop.onboarding",
     "omniloop.wechat",
     "omniloop.api",

@@ -25,6 +25,10 @@ PROMO_WRITERS = frozenset({HQ_ADMIN, MARKETER})
 # Collections (商品合集) are merchandising and offer scopes: HQ admins and marketers keep them.
 COLLECTION_EDITORS = frozenset({HQ_ADMIN, MARKETER})
 
+# Settlement: store staff see their own store (an assistant their own row), HQ every store;
+# customer service has no business with the brand's money. Only HQ admins change the rules.
+SETTLEMENT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
+
 PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
 
 VIEW_ROLES: dict[str, frozenset[str]] = {
@@ -83,6 +87,11 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:flash_sale_end": PROMO_WRITERS,
     # Catalog consistency across channels (listings check): HQ runs the catalog and the prices
     "dashboard:consistency": frozenset({HQ_ADMIN, MARKETER}),
+    # Settlement (结算), commission (佣金) and O2O performance (业绩)
+    "dashboard:settlement": SETTLEMENT_READERS,
+    "dashboard:settlement_export": SETTLEMENT_READERS,
+    "dashboard:o2o_performance": SETTLEMENT_READERS,
+    "dashboard:settlement_rules": frozenset({HQ_ADMIN}),
     # Brand rules
     "dashboard:brand_settings": frozenset({HQ_ADMIN}),
     # Points: HQ sets the policy, marketers add earn rules, approvers decide adjustments,

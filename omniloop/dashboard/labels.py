@@ -105,6 +105,16 @@ LABELS: dict[str, dict[str, Promise]] = {
         "crawl": _("Crawl"),
         "internal": _("Our own page"),
     },
+    "settlement_flow": {
+        "store_sale": _("Store sale"),
+        "online": _("Online, shipped from the warehouse"),
+        "pickup": _("Buy online, pick up in store"),
+        "scan_to_buy": _("Scan a tag in store, buy online"),
+        "endless_aisle": _("Endless aisle"),
+        "ship_from_store": _("Ship from store"),
+        "marketplace": _("Marketplace"),
+        "imported": _("Imported history"),
+    },
     "order_status": {
         "completed": _("Completed"),
         "cancelled": _("Cancelled"),
@@ -149,6 +159,13 @@ SERVICE_MESSAGES = [
     gettext_noop("Integration tokens take an HQ role."),
     gettext_noop("A token is bound to either a store or a role."),
     gettext_noop("Your role cannot do this."),
+    gettext_noop("A period can be closed once it is over."),
+    gettext_noop("This period is already closed."),
+    gettext_noop("A rule takes effect now or later, never in the past."),
+    gettext_noop("A share is 0-10,000 basis points."),
+    gettext_noop("A rate is 0-100%."),
+    gettext_noop("Unknown category."),
+    gettext_noop("Unknown order flow."),
 ]
 
 

@@ -15,6 +15,7 @@ from omniloop.dashboard.views import (
     points,
     products,
     promotions,
+    settlement,
     staff,
     stores,
     tokens,
@@ -40,6 +41,14 @@ urlpatterns = [
         "stores/<slug:code>/tags/create/", touchpoints.store_tags_create, name="store_tags_create"
     ),
     path("staff/", staff.staff, name="staff"),
+    path("settlement/", settlement.settlement, name="settlement"),
+    path("settlement/export.csv", settlement.settlement_export, name="settlement_export"),
+    path(
+        "settlement/performance/",
+        settlement.settlement_performance,
+        name="o2o_performance",
+    ),
+    path("settlement/rules/", settlement.settlement_rules, name="settlement_rules"),
     path("staff/new/", staff.staff_create_view, name="staff_create"),
     path("products/", products.products, name="products"),
     path("products/<slug:style_code>/", products.product_detail, name="product_detail"),

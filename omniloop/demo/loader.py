@@ -29,6 +29,7 @@ from omniloop.demo.rand import DemoRandom
 from omniloop.demo.reset import demo_reset
 from omniloop.demo.sales import build_sales
 from omniloop.demo.scans import build_scans
+from omniloop.demo.settlement import build_settlement
 from omniloop.demo.touchpoints import build_touchpoints
 from omniloop.members.models import Member
 from omniloop.stores.models import Store
@@ -52,6 +53,7 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("bindings", build_bindings),
     ("scans", build_scans),
     ("orders", build_sales),
+    ("settlement", build_settlement),
     ("promotions", build_promotions),
     ("channel listings", build_listings),
 )

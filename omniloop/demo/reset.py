@@ -33,6 +33,7 @@ from omniloop.promotions.models import (
     Offer,
     Redemption,
 )
+from omniloop.settlement.purge import settlement_purge
 from omniloop.stores.models import SalesChannel, Store
 from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
 
@@ -83,6 +84,7 @@ def demo_reset() -> dict[str, int]:
         if photo.image:
             photo.image.delete(save=False)
     deleted.update(ledger_purge())  # before members, which the ledger points at
+    deleted.update(settlement_purge())  # before orders and staff, which settlement points at
     for model in ORDER:
         deleted[model.__name__] = model._default_manager.all().delete()[0]
     deleted["User"] = User.objects.filter(is_superuser=False).delete()[0]

@@ -269,6 +269,8 @@ class SalesGenerator:
             credit_rule="online_bound_member" if bound else "",
             status=Order.Status.CANCELLED if rng.random() < 0.02 else Order.Status.COMPLETED,
             ordered_at=at,
+            flow=Order.Flow.MARKETPLACE if marketplace else Order.Flow.ONLINE,
+            fulfilment=Order.Fulfilment.WAREHOUSE,
         )
         self._add_order(order, code, day, pct)
 

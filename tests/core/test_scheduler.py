@@ -24,6 +24,7 @@ from omniloop.promotions.flash import flash_release_expired_task, flash_sale_cla
 from omniloop.promotions.group_buy import group_buy_settle_task
 from omniloop.promotions.models import FlashSaleClaim
 from omniloop.wechat.tasks import wechat_inbound_sweep_task
+from omniloop.settlement.tasks import settlement_backfill_task
 from tests.core import scheduled_tasks
 from tests.core.scheduled_tasks import other_probe, probe
 from tests.factories import make_member
@@ -150,6 +151,7 @@ def test_the_apps_register_their_periodic_jobs():
         "coupons_release_expired": (5 * MINUTE, coupons_release_expired_task),
         "core_housekeeping": (timedelta(hours=1), housekeeping),
         "points_expire": (timedelta(hours=1), points_expire_task),
+        "settlement_backfill": (15 * MINUTE, settlement_backfill_task),
         "tiers_review": (timedelta(days=1), tiers_review_task),
         "wechat_inbound_sweep": (5 * MINUTE, wechat_inbound_sweep_task),
     }

@@ -53,6 +53,16 @@ NAV = [
     ),
     ("dashboard:flash_sales", _("Flash sales"), "M13 2L4 14h7l-1 8 9-12h-7z"),
     (
+        "dashboard:settlement",
+        _("Settlement"),
+        "M12 2v20M17 5H9.5a3.5 3.5 0 0 0 0 7h5a3.5 3.5 0 0 1 0 7H6",
+    ),
+    (
+        "dashboard:o2o_performance",
+        _("O2O performance"),
+        "M3 3v18h18M7 15l4-4 3 3 6-6",
+    ),
+    (
         "dashboard:consistency",
         _("Consistency"),
         "M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9",
@@ -117,6 +127,15 @@ def money_signed(value: Decimal | None) -> str:
     amount = Decimal(value)
     sign = "+" if amount > 0 else "−" if amount < 0 else ""
     return f"{sign}¥{abs(amount):,.2f}"
+
+
+@register.filter
+def bp_percent(value: int | None) -> str:
+    """7000 -> 70%, 250 -> 2.5%: basis points as a percentage."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value) / 100:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
 
 
 @register.filter
