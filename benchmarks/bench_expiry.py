@@ -146,10 +146,16 @@ def seed(args: argparse.Namespace, at: datetime) -> dict[str, Any]:
     from omniloop.members.models import Member
 
     t0 = time.perf_counter()
+    codes: set[str] = set()
+    while len(codes) < args.members:  # random codes: 200k of 10^10 would collide
+        codes.add(new_member_code())
+    ordered = sorted(codes)
     for start in range(0, args.members, 20_000):
-        n = min(20_000, args.members - start)
         Member.objects.bulk_create(
-            [Member(code=new_member_code(), joined_at=at - timedelta(days=800)) for _ in range(n)],
+            [
+                Member(code=code, joined_at=at - timedelta(days=800))
+                for code in ordered[start : start + 20_000]
+            ],
             batch_size=5000,
         )
     issuance = brand_account(AccountKind.ISSUANCE).pk

@@ -55,7 +55,7 @@ def _sweep(account_ids: Sequence[int], due: QuerySet[PointsLot], at: datetime) -
     if not lots:
         return 0
     wanted = {f"expire:{pk}": fingerprint("expire", lot=pk) for pk, _, _ in lots}
-    taken = LedgerTransaction.objects.filter(reference__in=wanted).values_list(
+    taken = LedgerTransaction.objects.filter(reference__in=list(wanted)).values_list(
         "reference", "fingerprint"
     )
     for reference, fp in taken:
