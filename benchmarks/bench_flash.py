@@ -206,7 +206,7 @@ def requests_for(kind: str, prepared: dict[str, Any]) -> tuple[loadgen.MakeReque
     def make(c: int, i: int) -> tuple[str, str, bytes, dict[str, str]]:
         return "POST", path, bodies[rng.randrange(len(bodies))], headers
 
-    return make, lambda status, h: status == expected
+    return make, lambda status, h, _body: status == expected
 
 
 def api_run(
@@ -382,7 +382,7 @@ def floor_run(
             return measure_api(
                 server=server,
                 make=bare,
-                check=lambda status, h: status == 405,
+                check=lambda status, h, _body: status == 405,
                 clients=args.clients,
                 seconds=secs,
                 max_requests=args.max_requests,

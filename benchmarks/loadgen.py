@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 # (method, path, body, headers) of the i-th request of connection c
 MakeRequest = Callable[[int, int], tuple[str, str, bytes, dict[str, str]]]
-# Whether a response (status, lower-cased headers) is the expected one
-Check = Callable[[int, dict[str, str]], bool]
+# Whether a response (status, lower-cased headers, body) is the expected one
+Check = Callable[[int, dict[str, str], bytes], bool]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 TIMEOUT_S = 30
@@ -50,7 +50,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def _exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> tuple[int, dict[str, str]]:
+) -> tuple[int, dict[str, str], bytes]:
     writer.write(request)
     status_line = await reader.readline()
     if not status_line:
@@ -61,11 +61,11 @@ async def _exchange(
         name, _, value = line.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
     if "content-length" in headers:
-        await reader.readexactly(int(headers["content-length"]))
+        body = await reader.readexactly(int(headers["content-length"]))
     else:
-        await reader.read()
+        body = await reader.read()
         headers["connection"] = "close"
-    return status, headers
+    return status, headers, body
 
 
 async def _connection(
@@ -88,7 +88,7 @@ async def _connection(
                 if writer is None:
                     reader, writer = await asyncio.open_connection(host, port)
                 assert reader is not None
-                status, response_headers = await _exchange(reader, writer, request)
+                status, response_headers, body = await _exchange(reader, writer, request)
         except (OSError, ValueError, IndexError, TimeoutError, asyncio.IncompleteReadError) as e:
             result.failed[type(e).__name__] += 1
             if writer is not None:
@@ -96,7 +96,7 @@ async def _connection(
             reader = writer = None
             continue
         result.latencies_ms.append((time.perf_counter() - t0) * 1000)
-        if check(status, response_headers):
+        if check(status, response_headers, body):
             result.ok += 1
         else:
             result.failed[f"HTTP {status}"] += 1

@@ -8,7 +8,9 @@ trips. What must differ per transaction is replaced by pgbench variables:
 - ids returned by an INSERT and used by a later statement (the order's id in its lines, the
   idempotency record's id in its final UPDATE) are read back with `\\gset`, as the app does;
 - the member: one script per member of the pool, so pgbench spreads its transactions over the
-  same members as the HTTP load (row locks on the member's binding included).
+  same members as the HTTP load (row locks on the member's binding included); for `sale_points`
+  also the member's points account and seeded lot (the conditional balance and lot UPDATEs hit
+  those rows) and the fingerprints of the burn and the earn, which hash the member's id.
 
 Scripts run with `-M simple`: pgbench then substitutes variables inside string literals too,
 and psycopg sends Django's statements over the simple protocol as well.
@@ -33,20 +35,24 @@ def _sub_id(sql: str, old: int, new: str) -> str:
 
 def _gset_generated(statements: list[str], generated: dict[str, list[int]]) -> list[str]:
     out = list(statements)
+    inserts: dict[str, list[int]] = {}
     for n, sql in enumerate(out):
-        match = _INSERT.match(sql)
-        if not match or match["table"] not in generated:
-            continue
-        ids = generated[match["table"]]
-        later = "\n".join(out[n + 1 :])
-        used = [i for i in ids if re.search(rf"(?<![\w.:]){i}(?![\w.])", later)]
-        if not used:
-            continue
-        if len(ids) != 1:
-            raise ValueError(f"{match['table']}: a multi-row INSERT whose ids are used later")
-        var = f"g{n}_"
-        out[n] = f"{sql} \\gset {var}"
-        out[n + 1 :] = [_sub_id(s, ids[0], f":{var}id") for s in out[n + 1 :]]
+        if (match := _INSERT.match(sql)) and match["table"] in generated:
+            inserts.setdefault(match["table"], []).append(n)
+    for table, positions in inserts.items():
+        ids = generated[table]
+        # As many INSERTs as new ids: one row each, in order (one connection, one sequence).
+        one_each = len(positions) == len(ids)
+        for k, n in enumerate(positions):
+            later = "\n".join(out[n + 1 :])
+            mine = [ids[k]] if one_each else ids
+            if not any(re.search(rf"(?<![\w.:]){i}(?![\w.])", later) for i in mine):
+                continue
+            if not one_each:
+                raise ValueError(f"{table}: a multi-row INSERT whose ids are used later")
+            var = f"g{n}_"
+            out[n] = f"{out[n]} \\gset {var}"
+            out[n + 1 :] = [_sub_id(s, ids[k], f":{var}id") for s in out[n + 1 :]]
     for table, ids in generated.items():
         for i in ids:
             if any(re.search(rf"(?<![\w.:]){i}(?![\w.])", s) for s in out if "\\gset" not in s):
@@ -56,10 +62,12 @@ def _gset_generated(statements: list[str], generated: dict[str, list[int]]) -> l
 
 def _for_member(statements: list[str], first: dict[str, Any], member: dict[str, Any]) -> str:
     lines = []
+    texts = [f for f in ("code", "phone_index", "fp_burn", "fp_earn") if f in first]
+    ids = [f for f in ("id", "identity_id", "binding_id", "account_id", "lot_id") if f in first]
     for sql in statements:
-        for field in ("code", "phone_index"):
+        for field in texts:
             sql = sql.replace(str(first[field]), str(member[field]))
-        for field in ("id", "identity_id", "binding_id"):
+        for field in ids:
             sql = _sub_id(sql, int(first[field]), str(member[field]))
         lines.append(sql if "\\gset " in sql else f"{sql};")
     return "\n".join(lines) + "\n"
@@ -70,7 +78,7 @@ def build(kind: str, prepared: dict[str, Any]) -> list[str]:
     capture = prepared["captures"][kind]
     statements: list[str] = list(capture["sql"])
     header: list[str] = []
-    if kind == "sale":
+    if kind in ("sale", "sale_points"):
         for field, prefix in (("key", "pk"), ("receipt", "pr"), ("number", "pn")):
             fresh = f"{prefix}-:client_id-:uniq"
             statements = [s.replace(capture[field], fresh) for s in statements]
@@ -89,7 +97,7 @@ def build(kind: str, prepared: dict[str, Any]) -> list[str]:
                 _sub_id(s.replace(capture["coupon_code"], "P:cpn"), capture["coupon_id"], ":cpnid")
                 for s in statements
             ]
-    members = prepared["members"]
+    members = prepared["points_members" if kind == "sale_points" else "members"]
     scripts = {
         "\n".join(header) + ("\n" if header else "") + _for_member(statements, members[0], m)
         for m in members

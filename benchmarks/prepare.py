@@ -55,6 +55,10 @@ PG_COUPON_ID_OFFSET = 500_000_000
 COUPON_OFF = "50.00"
 CAPTURE_KEY = "capture-key-0000000001"
 CAPTURE_RECEIPT = "capture-receipt-0000000001"
+# The `sale_points` benchmark: members of their own pool (never in `members`), each holding one
+# seeded lot large enough for a million sales, pay POINTS_PAID of each sale with points.
+SEED_POINTS = 1_000_000_000
+POINTS_PAID = 1000
 
 
 def pool_phone(i: int) -> str:
@@ -63,6 +67,10 @@ def pool_phone(i: int) -> str:
 
 def background_phone(i: int) -> str:
     return f"1370137{i:04d}"
+
+
+def points_phone(i: int) -> str:
+    return f"1380138{i:04d}"
 
 
 def distinctive_sequences() -> dict[str, int]:
@@ -87,7 +95,7 @@ def distinctive_sequences() -> dict[str, int]:
     return bases
 
 
-def seed(members: int, background: int) -> dict[str, Any]:
+def seed(members: int, background: int, points_members: int) -> dict[str, Any]:
     brand_settings()
     store = Store.objects.create(
         code="bench01", name="基准店", name_en="Bench store", city="上海", timezone="Asia/Shanghai"
@@ -136,24 +144,25 @@ def seed(members: int, background: int) -> dict[str, Any]:
             for p in [parse_phone(background_phone(i))]
         ]
     )
-    pool = []
-    for i in range(members):
+
+    def bound_member(number: str) -> dict[str, Any]:
         member = member_create(join_source="bench")
-        phone = parse_phone(pool_phone(i))
+        phone = parse_phone(number)
         ident = phone_attach(member=member, phone=phone, source="bench")
         # Bound to this store and assistant: a sale then takes the steady-state path.
         binding_touch(member=member, store_id=store.pk, assistant_id=assistant.pk, source="bench")
         binding = MemberBinding.objects.get(member=member)
-        pool.append(
-            {
-                "id": member.pk,
-                "code": member.code,
-                "phone": pool_phone(i),
-                "phone_index": phone.index,
-                "identity_id": ident.pk,
-                "binding_id": binding.pk,
-            }
-        )
+        return {
+            "id": member.pk,
+            "code": member.code,
+            "phone": number,
+            "phone_index": phone.index,
+            "identity_id": ident.pk,
+            "binding_id": binding.pk,
+        }
+
+    pool = [bound_member(pool_phone(i)) for i in range(members)]
+    points_pool = seed_points([bound_member(points_phone(i)) for i in range(points_members)])
     till = token_create(name="bench till", store=store)
     return {
         "token": till.secret,
@@ -162,7 +171,30 @@ def seed(members: int, background: int) -> dict[str, Any]:
         "sku": SKU,
         "price": "399.00",
         "members": pool,
+        "points_members": points_pool,
     }
+
+
+def seed_points(pool: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each member of `pool` one lot of SEED_POINTS (the demo's bulk path, the same rows as
+    `points_earn`), and record what the `sale_points` scripts substitute per member: the account
+    and lot ids and the fingerprints of the sale's burn and earn (they hash the member's id)."""
+    from omniloop.core import clock
+    from omniloop.loyalty.bulk import NewMemberEarn, points_earn_for_new_members
+    from omniloop.loyalty.ledger import fingerprint
+    from omniloop.loyalty.models import PointsLot
+
+    now = clock.now()
+    points_earn_for_new_members(
+        [NewMemberEarn(m["id"], SEED_POINTS, f"bench-seed:{m['id']}", now) for m in pool]
+    )
+    lots = PointsLot.objects.filter(account__member_id__in=[m["id"] for m in pool])
+    rows = lots.values_list("account__member_id", "account_id", "pk")
+    by_member = {row[0]: row[1:] for row in rows}
+    for m in pool:
+        m["account_id"], m["lot_id"] = by_member[m["id"]]
+        m["fp_burn"] = fingerprint("burn", member=m["id"], points=POINTS_PAID)
+    return pool
 
 
 def seed_coupons(api: int, pg_clients: int, pg_per_client: int, base: int) -> dict[str, Any]:
@@ -209,10 +241,12 @@ def seed_coupons(api: int, pg_clients: int, pg_per_client: int, base: int) -> di
 
 
 def sale_body(
-    receipt: str, member_code: str, assistant: str, coupon: str | None = None
+    receipt: str, member_code: str, assistant: str, coupon: str | None = None, points: int = 0
 ) -> dict[str, Any]:
     price, off = Decimal("399.00"), Decimal(COUPON_OFF if coupon else "0.00")
+    extra = {"points": points} if points else {}
     return {
+        **extra,
         "receipt_no": receipt,
         "member_code": member_code,
         "assistant": assistant,
@@ -309,6 +343,7 @@ def capture_requests(seeded: dict[str, Any], bases: dict[str, int]) -> dict[str,
     with capture() as replay_sql:
         r = request(client, sale_url, body, HTTP_IDEMPOTENCY_KEY=CAPTURE_KEY, **auth)
     assert r.status_code == 201 and r["Idempotent-Replayed"] == "true", r.content
+    points_sale = capture_points_sale(client, seeded, bases, coupons, auth)
     with capture() as identify_sql:
         r = request(client, identify_url, {"phone": first["phone"]}, **auth)
     assert r.status_code == 200 and r.json()["member_code"] == first["code"], r.content
@@ -323,8 +358,59 @@ def capture_requests(seeded: dict[str, Any], bases: dict[str, int]) -> dict[str,
             "coupon_code": code,
             "coupon_id": Coupon.objects.get(code=code).pk,
         },
+        "sale_points": points_sale,
         "replay": {"sql": replay_sql, "key": CAPTURE_KEY, "body": body},
         "identify": {"sql": identify_sql, "body": {"phone": first["phone"]}},
+    }
+
+
+def capture_points_sale(
+    client: Client,
+    seeded: dict[str, Any],
+    bases: dict[str, int],
+    coupons: list[str],
+    auth: dict[str, str],
+) -> dict[str, Any]:
+    """A sale by a points member that redeems a coupon, pays POINTS_PAID with points and earns
+    points: captured like the plain sale (after a warm-up one by another points member)."""
+    from omniloop.loyalty.ledger import fingerprint
+
+    url = "/api/v1/pos/sales"
+    pool = seeded["points_members"]
+    warm = sale_body(
+        "warmup-points", pool[1]["code"], seeded["assistant"], coupons.pop(), POINTS_PAID
+    )
+    r = request(client, url, warm, HTTP_IDEMPOTENCY_KEY="warmup-points-key", **auth)
+    assert r.status_code == 201, r.content
+    code = coupons.pop()
+    key, receipt = "capture-points-key-0000000001", "capture-points-receipt-0000001"
+    body = sale_body(receipt, pool[0]["code"], seeded["assistant"], code, POINTS_PAID)
+    before = max_ids(bases)
+    with capture() as sql:
+        r = request(client, url, body, HTTP_IDEMPOTENCY_KEY=key, **auth)
+    assert r.status_code == 201, r.content
+    answer = r.json()
+    assert answer["points_redeemed"] == POINTS_PAID and answer["points_earned"] > 0, answer
+    # Every points member's sale earns the same points: its earn fingerprint is theirs.
+    for m in pool:
+        m["fp_earn"] = fingerprint(
+            "earn", member=m["id"], points=answer["points_earned"], expires_at=None
+        )
+    return {
+        "sql": sql,
+        "key": key,
+        "receipt": receipt,
+        "number": answer["number"],
+        "body": body,
+        "to_pay": answer["to_pay"],
+        "points_earned": answer["points_earned"],
+        "generated_ids": {
+            table: list(range(before[table] + 1, top + 1))
+            for table, top in max_ids(bases).items()
+            if top > before[table]
+        },
+        "coupon_code": code,
+        "coupon_id": Coupon.objects.get(code=code).pk,
     }
 
 
@@ -333,6 +419,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--background", type=int, default=2000)
+    parser.add_argument("--points-members", type=int, default=50)
     parser.add_argument("--api-coupons", type=int, default=60_000)
     parser.add_argument("--pg-clients", type=int, default=4)
     parser.add_argument("--pg-coupons", type=int, default=30_000, help="per pgbench client")
@@ -340,7 +427,7 @@ def main(argv: list[str]) -> None:
     if connections["default"].vendor != "postgresql":
         sys.exit("prepare.py needs DATABASE_URL=postgres://...")
     bases = distinctive_sequences()
-    seeded = seed(args.members, args.background)
+    seeded = seed(args.members, args.background, args.points_members)
     seeded.update(
         seed_coupons(args.api_coupons, args.pg_clients, args.pg_coupons, bases["promotions_coupon"])
     )

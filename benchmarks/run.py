@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,12 @@ import system
 from measure import measure_api
 
 HERE = Path(__file__).resolve().parent
+COUPON_KINDS = ("sale", "sale_points")
 SALES = "/api/v1/pos/sales"
 IDENTIFY = "/api/v1/pos/members/identify"
 TITLES = {
     "sale": f"POST {SALES} (new sale, one coupon)",
+    "sale_points": f"POST {SALES} (coupon, burn + earn)",
     "replay": f"POST {SALES} (replay)",
     "identify": f"POST {IDENTIFY} (phone)",
 }
@@ -44,13 +47,16 @@ TITLES = {
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--only", default="sale,replay,identify", help="benchmarks to run")
+    p.add_argument("--only", default=",".join(TITLES), help="benchmarks to run")
     p.add_argument("--clients", type=int, default=4, help="HTTP and pgbench connections")
     p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: clients)")
     p.add_argument("--duration", type=int, default=12, help="seconds per measurement")
     p.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per side")
     p.add_argument("--rounds", type=int, default=2, help="reference/subject pairs (ABBA order)")
     p.add_argument("--members", type=int, default=50, help="members the load spreads over")
+    p.add_argument(
+        "--points-members", type=int, default=50, help="sale_points' own pool (1-120, with points)"
+    )
     p.add_argument("--max-requests", type=int, default=500_000)
     p.add_argument("--profile", action="store_true", help="py-spy one extra API run each")
     p.add_argument("--pg-host", default=os.environ.get("PGHOST", "127.0.0.1"))
@@ -61,6 +67,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=HERE / "results.json")
     args = p.parse_args()
     args.workers = args.workers or args.clients
+    if not 1 <= args.points_members <= 120:
+        p.error("--points-members must be 1-120 (pgbench takes at most 128 scripts)")
     args.only = [b for b in args.only.split(",") if b]
     if unknown := set(args.only) - TITLES.keys():
         p.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
@@ -75,8 +83,10 @@ def requests_for(
     capture = prepared["captures"][kind]
     base = {"Content-Type": "application/json", "Authorization": f"Bearer {prepared['token']}"}
     rng = random.Random(tag)
-    if kind == "sale":
+    if kind in ("sale", "sale_points"):
         coupons = prepared.setdefault("_coupons", iter(prepared["api_coupons"]))
+        if kind == "sale_points":
+            members = prepared["points_members"]
 
         def make(c: int, i: int) -> tuple[str, str, bytes, dict[str, str]]:
             body = dict(capture["body"], receipt_no=f"r-{tag}-{c}-{i}")
@@ -85,20 +95,62 @@ def requests_for(
             headers = dict(base, **{"Idempotency-Key": f"k-{tag}-{c}-{i}"})
             return "POST", SALES, json.dumps(body).encode(), headers
 
-        return make, lambda status, h: status == 201 and "idempotent-replayed" not in h
+        if kind == "sale":
+            return make, lambda status, h, _body: status == 201 and "idempotent-replayed" not in h
+        return (
+            make,
+            lambda status, h, body: (
+                status == 201 and "idempotent-replayed" not in h and points_sale_ok(body, capture)
+            ),
+        )
     if kind == "replay":
         replay = json.dumps(capture["body"]).encode()
         headers = dict(base, **{"Idempotency-Key": capture["key"]})
         return (
             lambda c, i: ("POST", SALES, replay, headers),
-            lambda status, h: status == 201 and h.get("idempotent-replayed") == "true",
+            lambda status, h, _body: status == 201 and h.get("idempotent-replayed") == "true",
         )
 
     def identify(c: int, i: int) -> tuple[str, str, bytes, dict[str, str]]:
         phone = members[rng.randrange(len(members))]["phone"]
         return "POST", IDENTIFY, json.dumps({"phone": phone}).encode(), base
 
-    return identify, lambda status, h: status == 200
+    return identify, lambda status, h, _body: status == 200
+
+
+AUDIT = (
+    "import django; django.setup()\n"
+    "from omniloop.loyalty.selectors import ledger_audit\n"
+    "problems = ledger_audit()\n"
+    "print(len(problems)); print('\\n'.join(problems[:20]))\n"
+)
+
+
+def ledger_audit(env: dict[str, str]) -> list[str]:
+    """`selectors.ledger_audit` on the bench database after both sides wrote to the ledger: every
+    sale's burn and earn (the app's and pgbench's) must leave it balanced."""
+    out = subprocess.run(
+        [procs.python(), "-c", AUDIT],
+        cwd=procs.REPO,
+        env=dict(env, DJANGO_SETTINGS_MODULE="omniloop.settings"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    count, *problems = out.stdout.strip().splitlines()
+    return problems if int(count) else []
+
+
+def points_sale_ok(body: bytes, capture: dict[str, Any]) -> bool:
+    """The answer of a fresh points sale: the coupon, the points paid and the points earned as
+    in the captured one (the same basket, coupon value and points)."""
+    out = json.loads(body)
+    return bool(
+        Decimal(out["to_pay"]) == Decimal(capture["to_pay"])
+        and out["points_redeemed"] == capture["body"]["points"]
+        and out["points_earned"] == capture["points_earned"]
+        and len(out["discounts"]) == 1
+    )
 
 
 def api_run(
@@ -156,12 +208,14 @@ def bench(
         f"{len(scripts)} pgbench script(s)",
         flush=True,
     )
-    runs = itertools.count()
-    # pgbench's sale scripts redeem coupons: each run starts its clients on unused ones.
-    block = prepared["pg_coupons"] // (args.rounds + 1)
+    # pgbench's sale scripts redeem coupons: each run (of every coupon benchmark) starts its
+    # clients on unused ones.
+    runs = prepared.setdefault("_pg_runs", itertools.count())
+    coupon_kinds = [k for k in args.only if k in COUPON_KINDS]
+    block = prepared["pg_coupons"] // (len(coupon_kinds) * (args.rounds + 1))
 
     def defines() -> dict[str, int]:
-        return {"cnt": next(runs) * block} if kind == "sale" else {}
+        return {"cnt": next(runs) * block} if kind in COUPON_KINDS else {}
 
     ref_run(args, pg, scripts, workdir, args.warmup, f"{kind}-warm", defines())
     api_run(args, server, prepared, kind, args.warmup)
@@ -225,6 +279,7 @@ def main() -> None:
         )
         prep = workdir / "prepared.json"
         prepare_args = ["--members", str(args.members), "--pg-clients", str(args.clients)]
+        prepare_args += ["--points-members", str(args.points_members)]
         subprocess.run(
             [procs.python(), str(HERE / "prepare.py"), str(prep), *prepare_args],
             cwd=procs.REPO,
@@ -237,6 +292,10 @@ def main() -> None:
             env, port=procs.free_port(), workers=args.workers, log=workdir / "gunicorn.log"
         )
         results = {kind: bench(args, pg, server, prepared, kind, workdir) for kind in args.only}
+        if "sale_points" in results:
+            problems = ledger_audit(env)
+            results["sale_points"]["ledger_audit_problems"] = problems
+            print(f"ledger_audit after the runs: {'; '.join(problems) or 'clean'}", flush=True)
     finally:
         if server is not None:
             server.stop()
