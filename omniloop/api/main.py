@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from omniloop.api import coupons, errors, flash, hq, listings, pos, returns
+from omniloop.api import coupons, errors, flash, hq, listings, pos, privacy, returns
 
 api = NinjaAPI(
     title="Omniloop API",
@@ -20,3 +20,4 @@ api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)
 api.add_router("/v1/", listings.router)
+api.add_router("/v1/", privacy.router)

@@ -23,6 +23,7 @@ from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
 from omniloop.promotions.group_buy import group_buy_settle_task
 from omniloop.promotions.models import FlashSaleClaim
+from omniloop.touchpoints.privacy import scans_retention_task
 from tests.core import scheduled_tasks
 from tests.core.scheduled_tasks import other_probe, probe
 from tests.factories import make_member
@@ -150,6 +151,7 @@ def test_the_apps_register_their_periodic_jobs():
         "core_housekeeping": (timedelta(hours=1), housekeeping),
         "points_expire": (timedelta(hours=1), points_expire_task),
         "tiers_review": (timedelta(days=1), tiers_review_task),
+        "scans_retention": (timedelta(days=1), scans_retention_task),
     }
 
 
