@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from omniloop.api import coupons, errors, flash, hq, listings, pos, returns, wechat
+from omniloop.api import coupons, errors, flash, hq, listings, pos, privacy, returns
 
 api = NinjaAPI(
     title="Omniloop API",
@@ -21,3 +22,4 @@ api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)
 api.add_router("/v1/", listings.router)
 api.add_router("/v1/", wechat.router)
+api.add_router("/v1/", privacy.router)

@@ -40,6 +40,9 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:member_phone": PHONE_READERS,
     "dashboard:member_rebind": frozenset({HQ_ADMIN, STORE_MANAGER}),
     "dashboard:member_merge": frozenset({HQ_ADMIN}),
+    # Data-subject requests: customer service answers access requests; only HQ erases.
+    "dashboard:member_export": PHONE_READERS,
+    "dashboard:member_erase": frozenset({HQ_ADMIN}),
     # Stores and staff
     "dashboard:stores": ALL_ROLES,
     "dashboard:store_detail": ALL_ROLES,

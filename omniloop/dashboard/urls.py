@@ -13,6 +13,7 @@ from omniloop.dashboard.views import (
     member_actions,
     members,
     points,
+    privacy,
     products,
     promotions,
     settlement,
@@ -159,6 +160,8 @@ urlpatterns = [
         points.points_adjustment_decide,
         name="points_adjustment_decide",
     ),
+    path("members/<int:member_id>/export/", privacy.member_export_view, name="member_export"),
+    path("members/<int:member_id>/erase/", privacy.member_erase_view, name="member_erase"),
     path(
         "members/<int:member_id>/points-adjust/",
         points.member_points_adjust,

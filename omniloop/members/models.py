@@ -127,3 +127,19 @@ class OtpChallenge(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     consumed_at = models.DateTimeField(null=True, blank=True)
+
+
+class Suppression(models.Model):
+    """An erased member's identifier, kept only as a keyed digest: an import, a marketplace
+    sync or a scan that brings it back is refused instead of silently recreating the person
+    (`identity_suppressed`). Only the person's own explicit re-join lifts it."""
+
+    kind = models.CharField(max_length=24)
+    digest = models.CharField(max_length=64)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "digest"], name="suppression_unique")
+        ]

@@ -21,6 +21,7 @@ from omniloop.members.models import (
     MemberMerge,
     OtpChallenge,
 )
+from omniloop.members.privacy import identity_suppressed, suppression_check, suppression_lift
 from omniloop.members.values import MergeOutcome
 
 
@@ -48,15 +49,31 @@ def member_create(
     raise RuntimeError("could not allocate a member code")
 
 
+def _unsuppress(kind: str, value: str, namespace: str, explicit: bool) -> None:
+    if not identity_suppressed(kind=kind, value=value, namespace=namespace):
+        return
+    if not explicit:
+        suppression_check(kind=kind, value=value, namespace=namespace)  # raises
+    suppression_lift(kind=kind, value=value, namespace=namespace)
+
+
 def identity_attach(
-    *, member: Member, kind: str, value: str, namespace: str = "", source: str = ""
+    *,
+    member: Member,
+    kind: str,
+    value: str,
+    namespace: str = "",
+    source: str = "",
+    explicit: bool = False,
 ) -> MemberIdentity:
-    """Attach an identity. If it already belongs to another member the caller must merge."""
+    """Attach an identity. If it already belongs to another member the caller must merge. An
+    erased member's identifier is refused unless `explicit` (see `phone_attach`)."""
     if kind == IdentityKind.PHONE:
         raise ValueError("use phone_attach for phone numbers")
     value = value.strip()
     if not value or len(value) > 128:
         raise ValidationFailed(f"Invalid {kind}.", code="identity_invalid")
+    _unsuppress(kind, value, namespace, explicit)
     existing = MemberIdentity.objects.filter(kind=kind, namespace=namespace, value=value).first()
     if existing:
         if existing.member_id != member.pk:
@@ -68,7 +85,12 @@ def identity_attach(
     )
 
 
-def phone_attach(*, member: Member, phone: Phone, source: str = "") -> MemberIdentity:
+def phone_attach(
+    *, member: Member, phone: Phone, source: str = "", explicit: bool = False
+) -> MemberIdentity:
+    """Attach a phone. The phone of an erased member is refused (`identity_suppressed`) unless
+    `explicit`: the person proved the number with a one-time code and joined themselves."""
+    _unsuppress(IdentityKind.PHONE, phone.index, "", explicit)
     existing = MemberIdentity.objects.filter(kind=IdentityKind.PHONE, value=phone.index).first()
     if existing:
         if existing.member_id != member.pk:

@@ -119,7 +119,9 @@ def member_join(
         created = member is None
         if member is None:
             member = member_create(join_source="scan" if ctx else "h5", name=name[:50])
-            phone_attach(member=member, phone=phone, source="join")
+            # The number was just proved by its one-time code: an explicit re-join after an
+            # erasure lifts the suppression.
+            phone_attach(member=member, phone=phone, source="join", explicit=True)
         for channel in ConsentChannel.values:
             if channel in consents:
                 consent_record(

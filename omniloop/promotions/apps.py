@@ -11,12 +11,14 @@ class PromotionsConfig(AppConfig):
     def ready(self) -> None:
         from omniloop.core.periodic import register_periodic_job
         from omniloop.members.merge import register_merge_handler
+        from omniloop.members.privacy import register_privacy_handler
         from omniloop.promotions import offer_index  # noqa: F401 (connects its signal receivers)
         from omniloop.promotions.coupon_tasks import coupons_release_expired_task
         from omniloop.promotions.coupons import coupons_merge
         from omniloop.promotions.flash import flash_release_expired_task
         from omniloop.promotions.flash_merge import flash_merge
         from omniloop.promotions.group_buy import group_buy_merge, group_buy_settle_task
+        from omniloop.promotions.privacy import coupons_export
 
         register_merge_handler("coupons", coupons_merge)
         register_merge_handler("flash_sales", flash_merge)
@@ -31,3 +33,4 @@ class PromotionsConfig(AppConfig):
         register_periodic_job(
             "coupons_release_expired", every=5 * minute, task=coupons_release_expired_task
         )
+        register_privacy_handler("coupons", export=coupons_export)

@@ -35,6 +35,8 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/pos/returns"): frozenset({TILL}),
     ("POST", "/api/v1/pos/quote"): frozenset({TILL}),
     ("GET", "/api/v1/stores"): frozenset(HQ_ROLES),
+    ("GET", "/api/v1/members/{member_code}/export"): frozenset({Role.HQ_ADMIN, Role.CS_AGENT}),
+    ("POST", "/api/v1/members/{member_code}/erase"): frozenset({Role.HQ_ADMIN}),
     ("GET", "/api/v1/members/{member_code}"): frozenset({Role.HQ_ADMIN, Role.CS_AGENT}),
     ("POST", "/api/v1/flash-sales/{flash_sale_id}/claims"): frozenset(CALLERS),
     ("GET", "/api/v1/flash-sales/{flash_sale_id}"): frozenset(CALLERS),
@@ -111,6 +113,8 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     body = {}
     if path.endswith("/sales"):
         body = sale_body(f"R-{n}")
+    elif path.endswith("/erase"):
+        body = {"reason": "data-subject request"}
     elif path.endswith("/returns"):
         body = {
             "order_number": world["order"].number,

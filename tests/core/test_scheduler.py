@@ -25,6 +25,7 @@ from omniloop.promotions.group_buy import group_buy_settle_task
 from omniloop.promotions.models import FlashSaleClaim
 from omniloop.wechat.tasks import wechat_inbound_sweep_task
 from omniloop.settlement.tasks import settlement_backfill_task
+from omniloop.touchpoints.privacy import scans_retention_task
 from tests.core import scheduled_tasks
 from tests.core.scheduled_tasks import other_probe, probe
 from tests.factories import make_member
@@ -154,6 +155,7 @@ def test_the_apps_register_their_periodic_jobs():
         "settlement_backfill": (15 * MINUTE, settlement_backfill_task),
         "tiers_review": (timedelta(days=1), tiers_review_task),
         "wechat_inbound_sweep": (5 * MINUTE, wechat_inbound_sweep_task),
+        "scans_retention": (timedelta(days=1), scans_retention_task),
     }
 
 

@@ -73,6 +73,8 @@ def member_detail(request: HttpRequest, actor: Actor, member_id: int) -> HttpRes
             "points": points_balance(member_id=member.pk),
             "points_debt": points_debt(member_id=member.pk),
             "can_adjust": role_may_open(actor.role, "dashboard:member_points_adjust"),
+            "can_export": role_may_open(actor.role, "dashboard:member_export"),
+            "can_erase": role_may_open(actor.role, "dashboard:member_erase"),
             "adjust_form": AdjustmentRequestForm(),
             "phone_masked": member_phone_masked(member=member),
             "can_reveal": sees_unmasked_phone(actor),
