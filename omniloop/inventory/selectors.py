@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from omniloop.accounts.access import Actor, access_store
+from omniloop.catalog.models import Sku
+from omniloop.core.errors import ValidationFailed
 from omniloop.inventory.models import StockLevel, StockReservation
 from omniloop.stores.models import Store
+
+MAX_LOOKUP = 100
 
 
 @dataclass(frozen=True)
@@ -151,3 +155,33 @@ def stock_summary(*, stores: Iterable[Store]) -> list[StoreStockSummary]:
             )
         )
     return out
+
+
+def availability_for(
+    *, sku_refs: Iterable[str], store_codes: Iterable[str] | None = None, city: str | None = None
+) -> list[Availability]:
+    """`availability` for SKUs named by code or barcode (an unknown one: sku_unknown, 422) at
+    stores named by code (unknown ones have nothing), optionally in one city."""
+    refs = sorted({r for r in sku_refs if r})
+    if not refs or len(refs) > MAX_LOOKUP:
+        raise ValidationFailed(
+            f"Ask for 1 to {MAX_LOOKUP} SKUs (sku=CODE, repeated).", code="sku_required"
+        )
+    found = dict(Sku.objects.filter(sku_code__in=refs).values_list("sku_code", "pk")) | {
+        barcode: pk
+        for barcode, pk in Sku.objects.filter(barcode__in=refs).values_list("barcode", "pk")
+    }
+    unknown = [r for r in refs if r not in found]
+    if unknown:
+        raise ValidationFailed(
+            "No SKU has this code or barcode.", code="sku_unknown", extra={"skus": unknown}
+        )
+    stores = Store.objects.all()
+    if store_codes is not None:
+        stores = stores.filter(code__in=list(store_codes))
+    if city:
+        stores = stores.filter(city=city)
+    store_ids = (
+        None if store_codes is None and not city else list(stores.values_list("pk", flat=True))
+    )
+    return availability(sku_ids=set(found.values()), store_ids=store_ids)
