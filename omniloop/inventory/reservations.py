@@ -306,7 +306,8 @@ def _give_back(rows: list[StockReservation], now: datetime, *, consume: bool) ->
 
 def stock_release_expired(*, now: datetime | None = None, batch: int = 500) -> int:
     """Release every held reservation whose expiry has passed (no-shows, unpaid holds); returns
-    how many reservation rows (one per reference and SKU) were released. Safe to run from several workers at once (SKIP LOCKED) and again."""
+    how many reservation rows (one per reference and SKU) were released. Safe to run from
+    several workers at once (SKIP LOCKED) and to run again."""
     now = now or clock.now()
     released = 0
     while True:

@@ -97,7 +97,7 @@ def stores_with_stock(
     return [StoreWithStock(store=s, available=per_store[s.pk]) for s in stores]
 
 
-def store_stock(
+def stock_for_store(
     *, actor: Actor, store_id: int, search: str = "", only_reserved: bool = False
 ) -> QuerySet[StockLevel]:
     """One store's stock rows with their SKU and product, for staff who may see that store

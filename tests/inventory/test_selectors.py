@@ -9,8 +9,8 @@ from omniloop.inventory.models import StockLevel
 from omniloop.inventory.selectors import (
     availability,
     held_reservations,
+    stock_for_store,
     stock_summary,
-    store_stock,
     stores_with_stock,
 )
 from omniloop.inventory.services import ReserveLine, stock_reserve
@@ -70,16 +70,16 @@ def test_store_pages_are_scoped_to_the_actor(shop):
     load(shop.a, {"JK1-S": 5, "JK1-M": 1})
     _hold(shop, shop.a, "JK1-S", 2, "O-1")
     staff = Actor(role="assistant", store_id=shop.a.pk, user_id=1)
-    assert [r.sku.sku_code for r in store_stock(actor=staff, store_id=shop.a.pk)] == [
+    assert [r.sku.sku_code for r in stock_for_store(actor=staff, store_id=shop.a.pk)] == [
         "JK1-M",
         "JK1-S",
     ]
-    assert [r.sku.sku_code for r in store_stock(actor=staff, store_id=shop.a.pk, search="-s")] == [
-        "JK1-S"
-    ]
+    assert [
+        r.sku.sku_code for r in stock_for_store(actor=staff, store_id=shop.a.pk, search="-s")
+    ] == ["JK1-S"]
     assert [r.reference for r in held_reservations(actor=staff, store_id=shop.a.pk)] == ["O-1"]
     with pytest.raises(NotFound):
-        store_stock(actor=staff, store_id=shop.b.pk)
+        stock_for_store(actor=staff, store_id=shop.b.pk)
     with pytest.raises(NotFound):
         held_reservations(actor=staff, store_id=shop.b.pk)
     summary = {x.store.code: x for x in stock_summary(stores=[shop.a, shop.b])}
