@@ -4,13 +4,14 @@ counts) or deltas (`delta`: add these changes). All rows or none.
 Invariants:
 - Every row is validated before anything is written; a bad row refuses the whole load with
   every problem by index (`stock_rows_invalid`).
-- On hand never drops below what is reserved: each row is one conditional UPDATE
-  (`WHERE reserved <= new on_hand`), so a reservation taken while the load runs is either
+- On hand never drops below what is reserved: rows are written by conditional UPDATEs
+  (`WHERE reserved <= new on_hand`, 150 rows a statement), so a reservation taken while the load runs is either
   counted or makes the load refuse (`stock_below_reserved`, naming the SKU); a refused load
   rolls back every row it had written.
 
 Lock order (shared with `reservations`): stock rows in (store, sku) order. A load locks its
-rows first (SELECT ... FOR UPDATE) only to log exact changes; the UPDATE's WHERE decides.
+rows first (SELECT ... FOR UPDATE) only to log exact changes and to name short rows; the
+batched conditional UPDATE's WHERE decides.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Q
 
 from omniloop.catalog.models import Sku
 from omniloop.core import clock
-from omniloop.core.errors import ValidationFailed
+from omniloop.core.errors import Conflict, ValidationFailed
 from omniloop.inventory.models import MovementKind, StockLevel, StockMovement, StockSource
 from omniloop.inventory.values import (
     LOAD_MODES,
@@ -39,6 +40,7 @@ from omniloop.inventory.values import (
 from omniloop.stores.models import Store
 
 _CHUNK = 1000
+_WRITE_BATCH = 150  # rows per UPDATE: ~5 parameters a row, under SQLite's old 999 limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +191,6 @@ def _resolve(
 def _apply(resolved: list[_Resolved], source: str, mode: str, now: datetime) -> LoadResult:
     resolved.sort(key=lambda r: r.key)
     keys = [r.key for r in resolved]
-    created = changed = unchanged = 0
-    shortfalls: list[RowProblem] = []
-    movements: list[StockMovement] = []
     with transaction.atomic():
         before = _levels(keys)
         missing = [k for k in keys if k not in before]
@@ -200,53 +199,95 @@ def _apply(resolved: list[_Resolved], source: str, mode: str, now: datetime) -> 
             ignore_conflicts=True,  # a concurrent load may create the same row: it is ours too
             batch_size=_CHUNK,
         )
-        created = len(missing)
         if missing:
             before = _levels(keys)  # locked, in key order, now that every row exists
-        for r in resolved:
-            level_pk, old_on_hand, reserved = before[r.key]
-            stamp = {"source": source, "loaded_at": now, "updated_at": now}
-            if mode == "replace":
-                new_on_hand = r.quantity
-                done = StockLevel.objects.filter(pk=level_pk, reserved__lte=new_on_hand).update(
-                    on_hand=new_on_hand, **stamp
-                )
-            else:
-                new_on_hand = old_on_hand + r.quantity
-                done = StockLevel.objects.filter(
-                    pk=level_pk, on_hand__gte=F("reserved") - r.quantity
-                ).update(on_hand=F("on_hand") + r.quantity, **stamp)
-            if not done:
-                shortfalls.append(
-                    RowProblem(
-                        r.index,
-                        "stock_below_reserved",
-                        "on_hand",
-                        "On hand would be below the units reserved.",
-                        r.sku_code,
-                        r.store_code,
-                        {"on_hand": new_on_hand, "reserved": reserved},
-                    )
-                )
-                continue
-            if new_on_hand == old_on_hand:
-                unchanged += 1
-                continue
-            changed += 1
-            movements.append(
-                StockMovement(
-                    store_id=r.store_id,
-                    sku_id=r.sku_id,
-                    at=now,
-                    source=source,
-                    kind=MovementKind.LOAD if mode == "replace" else MovementKind.ADJUST,
-                    on_hand_change=new_on_hand - old_on_hand,
+        refused = False
+        for start in range(0, len(resolved), _WRITE_BATCH):
+            batch = resolved[start : start + _WRITE_BATCH]
+            refused |= _write(batch, before, source, mode, now) != len(batch)
+        if refused:  # raising rolls back every row written above
+            problems = _shortfalls(resolved, before, mode)
+            if not problems:  # pragma: no cover - the locked read and the UPDATE agree
+                raise Conflict("Stock changed during the load; retry.", code="stock_changed")
+            raise below_reserved(problems)
+        movements = [
+            StockMovement(
+                store_id=r.store_id,
+                sku_id=r.sku_id,
+                at=now,
+                source=source,
+                kind=MovementKind.LOAD if mode == "replace" else MovementKind.ADJUST,
+                on_hand_change=change,
+            )
+            for r in resolved
+            if (change := _change(r, before[r.key][1], mode))
+        ]
+        StockMovement.objects.bulk_create(movements, batch_size=_CHUNK)
+    return LoadResult(
+        rows=len(resolved),
+        created=len(missing),
+        changed=len(movements),
+        unchanged=len(resolved) - len(movements),
+    )
+
+
+def _change(r: _Resolved, old_on_hand: int, mode: str) -> int:
+    return r.quantity - old_on_hand if mode == "replace" else r.quantity
+
+
+_T = StockLevel._meta.db_table
+_ON_HAND = {"replace": "{case}", "delta": "on_hand + {case}"}
+_FITS = {"replace": "reserved <= {case}", "delta": "on_hand + {case} >= reserved"}
+
+
+def _write(
+    batch: list[_Resolved],
+    before: dict[tuple[int, int], tuple[int, int, int]],
+    source: str,
+    mode: str,
+    now: datetime,
+) -> int:
+    """One conditional UPDATE for a batch of rows; returns how many matched. A row is written
+    only if it stays at or above its reserved units as the newest row version has them:
+    `SET on_hand = CASE id WHEN ... END WHERE id IN (...) AND reserved <= CASE id ... END`.
+    Fixed SQL (ADR 12; measured: the ORM's Case/When took 13 s of CPU for 5,000 rows)."""
+    case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(batch)) + " END"
+    pairs = [v for r in batch for v in (before[r.key][0], r.quantity)]
+    pks = [before[r.key][0] for r in batch]
+    sql = (
+        f"UPDATE {_T} SET on_hand = {_ON_HAND[mode].format(case=case)},"  # noqa: S608
+        " source = %s, loaded_at = %s, updated_at = %s"
+        f" WHERE id IN ({', '.join(['%s'] * len(pks))}) AND {_FITS[mode].format(case=case)}"
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*pairs, source, at, at, *pks, *pairs])
+        return int(cursor.rowcount)
+
+
+def _shortfalls(
+    resolved: list[_Resolved], before: dict[tuple[int, int], tuple[int, int, int]], mode: str
+) -> list[RowProblem]:
+    """The rows that would go below their reserved units. `before` was read under the rows'
+    locks (PostgreSQL) or the write lock SQLite's IMMEDIATE transactions take, so it is what
+    the refused UPDATE saw."""
+    out = []
+    for r in resolved:
+        _, on_hand, reserved = before[r.key]
+        new = r.quantity if mode == "replace" else on_hand + r.quantity
+        if new < reserved:
+            out.append(
+                RowProblem(
+                    r.index,
+                    "stock_below_reserved",
+                    "on_hand",
+                    "On hand would be below the units reserved.",
+                    r.sku_code,
+                    r.store_code,
+                    {"on_hand": new, "reserved": reserved},
                 )
             )
-        if shortfalls:
-            raise below_reserved(shortfalls)  # rolls back every row written above
-        StockMovement.objects.bulk_create(movements, batch_size=_CHUNK)
-    return LoadResult(rows=len(resolved), created=created, changed=changed, unchanged=unchanged)
+    return out
 
 
 def _levels(keys: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int, int]]:

@@ -122,3 +122,33 @@ def test_many_stores_in_one_load(shop):
         )
     codes = [p["code"] for p in exc.value.extra["problems"]]
     assert codes == ["store_unknown", "store_required"]
+
+
+def test_a_large_load_is_written_in_batches_and_rolled_back_as_one(shop):
+    from omniloop.catalog.models import Sku
+
+    Sku.objects.bulk_create(
+        [
+            Sku(product=shop.product, sku_code=f"BIG-{i:03d}", barcode=f"B{i:07d}", size="F")
+            for i in range(320)
+        ]
+    )
+    result = load(shop.a, {f"BIG-{i:03d}": i % 5 + 1 for i in range(320)})
+    assert (result.created, result.changed) == (320, 320)
+    got = dict(StockLevel.objects.filter(store=shop.a).values_list("sku__sku_code", "on_hand"))
+    assert got == {f"BIG-{i:03d}": i % 5 + 1 for i in range(320)}
+    last = Sku.objects.get(sku_code="BIG-319")
+    stock_reserve(
+        store_id=shop.a.pk,
+        lines=[ReserveLine(last.pk, 2)],
+        kind="pickup",
+        reference="O-BIG",
+        expires_at=LATER,
+        at=T0,
+    )
+    before = snapshot()
+    with pytest.raises(ApplicationError) as exc:
+        load(shop.a, {f"BIG-{i:03d}": 1 for i in range(320)}, mode="replace")
+    assert (exc.value.code, exc.value.extra["sku"]) == ("stock_below_reserved", "BIG-319")
+    assert [p["index"] for p in exc.value.extra["problems"]] == [319]
+    assert snapshot() == before  # the first two batches were written, then rolled back
