@@ -47,8 +47,8 @@ def test_store_staff_see_their_own_store(stocked):
     a, _, _ = stocked
     client = _client(Role.ASSISTANT, a)
     r = client.get(reverse("dashboard:stock"))
-    assert r.status_code == 302 and r["Location"] == reverse("dashboard:store_stock", args=["sta"])
-    page = client.get(reverse("dashboard:store_stock", args=["sta"]))
+    assert r.status_code == 302 and r["Location"] == reverse("dashboard:stock_store", args=["sta"])
+    page = client.get(reverse("dashboard:stock_store", args=["sta"]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "JK9-M" in html and "PU-0042" in html
@@ -56,7 +56,7 @@ def test_store_staff_see_their_own_store(stocked):
     m_row = html[html.index("JK9-M") : html.index("</tr>", html.index("JK9-M"))]
     assert '<td class="num">4</td><td class="num">3</td>' in m_row
     assert "<strong>1</strong>" in m_row
-    assert client.get(reverse("dashboard:store_stock", args=["stb"])).status_code == 404
+    assert client.get(reverse("dashboard:stock_store", args=["stb"])).status_code == 404
 
 
 def test_hq_sees_every_store_and_filters(stocked):
@@ -64,14 +64,14 @@ def test_hq_sees_every_store_and_filters(stocked):
     r = client.get(reverse("dashboard:stock"))
     html = r.content.decode()
     assert r.status_code == 200 and "sta" in html and "stb" in html
-    r = client.get(reverse("dashboard:store_stock", args=["stb"]))
+    r = client.get(reverse("dashboard:stock_store", args=["stb"]))
     assert "Nothing is reserved at this store." in r.content.decode()
-    r = client.get(reverse("dashboard:store_stock", args=["sta"]) + "?reserved=1")
+    r = client.get(reverse("dashboard:stock_store", args=["sta"]) + "?reserved=1")
     html = r.content.decode()
     assert "JK9-M" in html and "JK9-S" not in html
 
 
 def test_the_page_speaks_chinese(stocked):
     client = _client(Role.HQ_ADMIN, language="zh-hans")
-    html = client.get(reverse("dashboard:store_stock", args=["sta"])).content.decode()
+    html = client.get(reverse("dashboard:stock_store", args=["sta"])).content.decode()
     assert "库存" in html and "已预留" in html and "可用" in html and "到店自提" in html

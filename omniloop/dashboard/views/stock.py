@@ -19,7 +19,7 @@ PAGE_SIZE = 50
 @staff_view("dashboard:stock")
 def stock(request: HttpRequest, actor: Actor) -> HttpResponse:
     if not actor.is_hq:
-        return redirect("dashboard:store_stock", code=store_get_own(actor))
+        return redirect("dashboard:stock_store", code=store_get_own(actor))
     summary = stock_summary(stores=stores_for_actor(actor=actor))
     return render(request, "dashboard/stock/index.html", {"summary": summary})
 
@@ -28,7 +28,7 @@ def store_get_own(actor: Actor) -> str:
     return stores_for_actor(actor=actor).values_list("code", flat=True).get()
 
 
-@staff_view("dashboard:store_stock")
+@staff_view("dashboard:stock_store")
 def store_stock(request: HttpRequest, actor: Actor, code: str) -> HttpResponse:
     store = store_get(code=code)
     q = request.GET.get("q", "").strip()[:64]
