@@ -5,9 +5,9 @@ Invariants:
 - Every row is validated before anything is written; a bad row refuses the whole load with
   every problem by index (`stock_rows_invalid`).
 - On hand never drops below what is reserved: rows are written by conditional UPDATEs
-  (`WHERE reserved <= new on_hand`, 150 rows a statement), so a reservation taken while the load runs is either
-  counted or makes the load refuse (`stock_below_reserved`, naming the SKU); a refused load
-  rolls back every row it had written.
+  (`WHERE reserved <= new on_hand`, 150 rows a statement), so a reservation taken while the
+  load runs is either counted or makes the load refuse (`stock_below_reserved`, naming the
+  SKU); a refused load rolls back every row it had written.
 
 Lock order (shared with `reservations`): stock rows in (store, sku) order. A load locks its
 rows first (SELECT ... FOR UPDATE) only to log exact changes and to name short rows; the

@@ -158,10 +158,7 @@ def _validate(
         raise ValidationFailed(
             "The reference is 1-64 characters without outer spaces.", code="reference_invalid"
         )
-    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
-        raise ValidationFailed(
-            "The expiry must be an aware time in the future.", code="expires_at_invalid"
-        )
+    _check_expiry(expires_at, now)
     if not lines or len(lines) > MAX_RESERVE_LINES:
         raise ValidationFailed(f"Reserve 1 to {MAX_RESERVE_LINES} lines.", code="lines_invalid")
     wanted: Counter[int] = Counter()
@@ -178,6 +175,13 @@ def _validate(
             f"Reserve between 1 and {MAX_QUANTITY} units a SKU.", code="quantity_invalid"
         )
     return dict(wanted)
+
+
+def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
+        raise ValidationFailed(
+            "The expiry must be an aware time in the future.", code="expires_at_invalid"
+        )
 
 
 def _replay(
@@ -251,10 +255,7 @@ def stock_reservation_extend(
     """Move a held reservation's expiry (e.g. from checkout to N days after ready-for-pickup).
     reservation_not_found (404), reservation_closed (409), expires_at_invalid (422)."""
     now = at or clock.now()
-    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
-        raise ValidationFailed(
-            "The expiry must be an aware time in the future.", code="expires_at_invalid"
-        )
+    _check_expiry(expires_at, now)
     rows = _rows_or_404(kind, reference)
     moved = (
         StockReservation.objects.filter(pk__in=[r.pk for r in rows], status=HELD)
