@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "omniloop.touchpoints",
     "omniloop.attribution",
     "omniloop.loyalty",
+    "omniloop.inventory",
     "omniloop.promotions",
     "omniloop.orders",
     "omniloop.listings",

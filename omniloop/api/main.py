@@ -2,8 +2,18 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from omniloop.api import coupons, errors, flash, hq, listings, pos, returns, wechat
-from omniloop.api import coupons, errors, flash, hq, listings, pos, privacy, returns
+from omniloop.api import (
+    coupons,
+    errors,
+    flash,
+    hq,
+    listings,
+    pos,
+    privacy,
+    returns,
+    stock,
+    wechat,
+)
 
 api = NinjaAPI(
     title="Omniloop API",
@@ -17,9 +27,11 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/v1/pos/", pos.router)
 api.add_router("/v1/pos/", returns.router)
+api.add_router("/v1/pos/", stock.till_router)
 api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)
 api.add_router("/v1/", listings.router)
 api.add_router("/v1/", wechat.router)
 api.add_router("/v1/", privacy.router)
+api.add_router("/v1/", stock.router)

@@ -48,6 +48,9 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:store_detail": ALL_ROLES,
     "dashboard:store_create": frozenset({HQ_ADMIN}),
     "dashboard:store_edit": frozenset({HQ_ADMIN}),
+    # Stock (门店库存): every role reads; store staff their own store only (the selectors scope)
+    "dashboard:stock": ALL_ROLES,
+    "dashboard:stock_store": ALL_ROLES,
     "dashboard:staff": frozenset({HQ_ADMIN, STORE_MANAGER}),
     "dashboard:staff_create": frozenset({HQ_ADMIN, STORE_MANAGER}),
     # Catalog

@@ -115,6 +115,18 @@ LABELS: dict[str, dict[str, Promise]] = {
         "marketplace": _("Marketplace"),
         "imported": _("Imported history"),
     },
+    "reservation_kind": {
+        "pickup": _("Pick up in store"),
+        "flash_sale": _("Flash sale"),
+        "endless_aisle": _("Endless aisle"),
+        "ship_from_store": _("Ship from store"),
+    },
+    "stock_source": {
+        "till": _("Store till"),
+        "erp": _("ERP / HQ integration"),
+        "csv": _("CSV import"),
+        "demo": _("Demo"),
+    },
     "order_status": {
         "completed": _("Completed"),
         "cancelled": _("Cancelled"),

@@ -18,6 +18,7 @@ from omniloop.dashboard.views import (
     promotions,
     settlement,
     staff,
+    stock,
     stores,
     tokens,
     touchpoints,
@@ -37,6 +38,8 @@ urlpatterns = [
     path("stores/new/", stores.store_create, name="store_create"),
     path("stores/<slug:code>/", stores.store_detail, name="store_detail"),
     path("stores/<slug:code>/edit/", stores.store_edit, name="store_edit"),
+    path("stores/<slug:code>/stock/", stock.store_stock, name="stock_store"),
+    path("stock/", stock.stock, name="stock"),
     path("stores/<slug:code>/tags/", touchpoints.store_tag_sheet, name="store_tag_sheet"),
     path(
         "stores/<slug:code>/tags/create/", touchpoints.store_tags_create, name="store_tags_create"

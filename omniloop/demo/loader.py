@@ -30,6 +30,7 @@ from omniloop.demo.reset import demo_reset
 from omniloop.demo.sales import build_sales
 from omniloop.demo.scans import build_scans
 from omniloop.demo.settlement import build_settlement
+from omniloop.demo.stock import build_stock
 from omniloop.demo.touchpoints import build_touchpoints
 from omniloop.members.models import Member
 from omniloop.stores.models import Store
@@ -56,6 +57,7 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("settlement", build_settlement),
     ("promotions", build_promotions),
     ("channel listings", build_listings),
+    ("stock", build_stock),
 )
 
 

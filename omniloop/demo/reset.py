@@ -18,6 +18,7 @@ from omniloop.catalog.models import (
     ProductPhoto,
     Sku,
 )
+from omniloop.inventory.models import StockLevel, StockMovement, StockReservation
 from omniloop.listings.models import ChannelListing
 from omniloop.loyalty.bulk import ledger_purge
 from omniloop.members.models import ConsentRecord, Member, MemberIdentity, MemberMerge
@@ -39,6 +40,9 @@ from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
 
 # FK-safe order: every model comes after everything that points at it.
 ORDER: tuple[type[Model], ...] = (
+    StockMovement,
+    StockReservation,
+    StockLevel,
     Redemption,
     FlashSaleClaim,
     FlashSaleTally,
@@ -74,7 +78,7 @@ ORDER: tuple[type[Model], ...] = (
 
 @transaction.atomic
 def demo_reset() -> dict[str, int]:
-    """Delete orders, points, bindings, scans, visitors, touchpoints, members, channel
+    """Delete stock, orders, points, bindings, scans, visitors, touchpoints, members, channel
     listings, the catalogue (with its collections), tokens, staff (except superusers), stores
     and channels. Returns rows deleted per model."""
     deleted: dict[str, int] = {}

@@ -9,6 +9,7 @@ import pytest
 from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.api.main import api
+from omniloop.inventory.models import StockLevel
 from omniloop.listings.models import ChannelListing
 from omniloop.orders.models import Order
 from omniloop.promotions.models import Coupon, FlashSaleClaim
@@ -49,6 +50,9 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/listings/drift"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
     ("POST", "/api/v1/wechat/qrcodes"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
     ("GET", "/api/v1/wechat/qrcodes/{qrcode_id}"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/pos/stock"): frozenset({TILL}),
+    ("POST", "/api/v1/inventory"): frozenset({Role.HQ_ADMIN}),
+    ("GET", "/api/v1/inventory/availability"): frozenset(CALLERS),
 }
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -136,6 +140,12 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     elif path.endswith("/listings"):
         listing = {"external_id": "1", "style_code": "JK100", "title": "x", "price": "1.00"}
         body = {"channel": "tmall", "listings": [{**listing, "observed_at": "2026-01-01T00:00Z"}]}
+    elif path.endswith("/pos/stock"):
+        body = {"rows": [{"sku": "JK100-M", "on_hand": 3}]}
+    elif path.endswith("/inventory"):
+        body = {"rows": [{"store": "sh01", "sku": "JK100-M", "on_hand": 3}]}
+    elif path.endswith("/availability"):
+        path += "?sku=JK100-M"
     return client.generic(
         method,
         path,
@@ -170,6 +180,7 @@ def test_switching_the_http_method_reaches_nothing(client, world, method, templa
     assert not FlashSaleClaim.objects.exists()
     assert not Coupon.objects.exists()
     assert not ChannelListing.objects.exists()
+    assert not StockLevel.objects.exists()
 
 
 def test_tills_identify_members_of_any_store_but_see_phones_masked(client, world):

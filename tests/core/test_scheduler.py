@@ -18,14 +18,15 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping
+from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
 from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
 from omniloop.promotions.group_buy import group_buy_settle_task
 from omniloop.promotions.models import FlashSaleClaim
-from omniloop.wechat.tasks import wechat_inbound_sweep_task
 from omniloop.settlement.tasks import settlement_backfill_task
 from omniloop.touchpoints.privacy import scans_retention_task
+from omniloop.wechat.tasks import wechat_inbound_sweep_task
 from tests.core import scheduled_tasks
 from tests.core.scheduled_tasks import other_probe, probe
 from tests.factories import make_member
@@ -156,6 +157,7 @@ def test_the_apps_register_their_periodic_jobs():
         "tiers_review": (timedelta(days=1), tiers_review_task),
         "wechat_inbound_sweep": (5 * MINUTE, wechat_inbound_sweep_task),
         "scans_retention": (timedelta(days=1), scans_retention_task),
+        "stock_release_expired": (MINUTE, stock_release_expired_task),
     }
 
 

@@ -30,6 +30,7 @@ NAV = [
         "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8M4 21v-1a6 6 0 0 1 6-6h4a6 6 0 0 1 6 6v1",
     ),
     ("dashboard:products", _("Products"), "M20 7l-8-4-8 4v10l8 4 8-4zM4 7l8 4 8-4M12 11v10"),
+    ("dashboard:stock", _("Stock"), "M3 21V8l9-5 9 5v13M7 21v-8h10v8M7 17h10"),
     (
         "dashboard:collections",
         _("Collections"),
