@@ -10,6 +10,10 @@ OMNILOOP_BASE_URL public base URL printed on QR codes (default http://127.0.0.1:
 OMNILOOP_LISTING_STALE_DAYS  days after which an observed channel listing is stale (default 7)
 OMNILOOP_LOGIN_MAX_PER_USERNAME / OMNILOOP_LOGIN_MAX_PER_IP   dashboard sign-in attempts allowed
                   per 15 minutes for one username (default 5) and one address (default 30)
+OMNILOOP_PAYMENT_PROVIDERS  comma-separated enabled payment providers (default: test, refused in
+                  production unless named); OMNILOOP_PAYMENT_TEST_SECRET signs the test provider's
+                  notifications (derived from SECRET_KEY otherwise)
+OMNILOOP_PAYMENT_TIMEOUT_MINUTES  an unpaid online order is cancelled after this (default 30)
 """
 
 from __future__ import annotations
@@ -210,6 +214,19 @@ OMNILOOP_LOGIN_RATE_PER_USERNAME = [
 ]
 # A channel listing observed longer ago than this is reported as stale by the consistency check.
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
+# Payments (orders.payments, ADR 15): the providers enabled, by their registered names.
+OMNILOOP_PAYMENT_PROVIDERS = [
+    p
+    for p in os.environ.get("OMNILOOP_PAYMENT_PROVIDERS", "" if PRODUCTION else "test").split(",")
+    if p
+]
+OMNILOOP_PAYMENT_DEFAULT_PROVIDER = os.environ.get("OMNILOOP_PAYMENT_DEFAULT_PROVIDER", "test")
+OMNILOOP_PAYMENT_TEST_SECRET = os.environ.get(
+    "OMNILOOP_PAYMENT_TEST_SECRET", f"test-provider:{SECRET_KEY}"
+)
+OMNILOOP_PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("OMNILOOP_PAYMENT_TIMEOUT_MINUTES", "30"))
+# Flat shipping fee for orders shipped home, unless a free-shipping offer applies (yuan).
+OMNILOOP_SHIPPING_FEE = os.environ.get("OMNILOOP_SHIPPING_FEE", "10.00")
 
 LOGGING = {
     "version": 1,

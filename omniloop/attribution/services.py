@@ -261,3 +261,18 @@ def merge_bindings(survivor: Member, merged: Member) -> int:
         reason="kept the earlier binding of the merged member",
     )
     return moved + 1
+
+
+def credit_for_scan_to_buy(
+    *, member: Member | None, store_id: int, assistant_id: int | None
+) -> SaleCredit:
+    """Scan-to-buy (扫码购): the shopper scanned a product tag in a store and bought online. The
+    sale pays the tag's store and assistant; a tag naming no assistant pays the member's
+    assistant if bound to that store (as at the till)."""
+    if assistant_id is not None:
+        return SaleCredit(store_id, assistant_id, "scan_to_buy_tag")
+    if member is not None:
+        binding = MemberBinding.objects.filter(member=member).first()
+        if binding and binding.store_id == store_id and binding.assistant_id:
+            return SaleCredit(store_id, binding.assistant_id, "scan_to_buy_bound_assistant")
+    return SaleCredit(store_id, None, "scan_to_buy_store_only")

@@ -11,11 +11,13 @@ from omniloop.catalog.selectors import product_get
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.errors import error_page
+from omniloop.h5.mall import mall_channel_code
 from omniloop.h5.prices import h5_prices
 from omniloop.h5.selectors import (
     featured_products,
     outfit_items,
     product_variants,
+    sku_choices,
     scene_assistant,
     scene_destination,
 )
@@ -60,7 +62,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "brand": brand_settings(),
             "products": products,
-            "prices": h5_prices(products=products, member=member),
+            "prices": h5_prices(
+                products=products, member=member, channel_code=mall_channel_code(request)
+            ),
             "member": member,
         },
     )
@@ -81,7 +85,9 @@ def store(request: HttpRequest, code: str) -> HttpResponse:
             "store": shop,
             "assistant": scene_assistant(scene=request.session.get(SCENE_KEY), store_id=shop.pk),
             "products": products,
-            "prices": h5_prices(products=products, member=member),
+            "prices": h5_prices(
+                products=products, member=member, channel_code=mall_channel_code(request)
+            ),
             "member": member,
         },
     )
@@ -104,7 +110,10 @@ def product(request: HttpRequest, style_code: str) -> HttpResponse:
             "variants": product_variants(product=item),
             "outfit": outfit,
             # The product and its outfit in one pass over the engine, for this shopper.
-            "prices": h5_prices(products=[item, *outfit], member=member),
+            "prices": h5_prices(
+                products=[item, *outfit], member=member, channel_code=mall_channel_code(request)
+            ),
+            "skus": sku_choices(product=item),
             "member": member,
         },
     )

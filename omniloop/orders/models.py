@@ -199,3 +199,18 @@ class PaymentNotification(models.Model):
                 fields=["provider", "notification_id"], name="payment_notification_unique"
             )
         ]
+
+
+# The online mall's tables live in their own module (kept small); imported so Django sees them.
+from omniloop.orders.models_online import CartLine, OrderAddress, OrderCoupon  # noqa: E402
+
+__all__ = [
+    "CartLine",
+    "Order",
+    "OrderAddress",
+    "OrderCoupon",
+    "OrderLine",
+    "OrderStatusChange",
+    "Payment",
+    "PaymentNotification",
+]

@@ -1,0 +1,208 @@
+"""Checkout (下单), payment hand-off (支付) and the member's orders, in either mall."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from omniloop.core import clock
+from omniloop.core.errors import ApplicationError
+from omniloop.h5.cart_session import shopper_items
+from omniloop.h5.codes import scalable_svg
+from omniloop.h5.errors import error_context, error_page
+from omniloop.h5.mall import mall_of, mall_redirect, mall_url
+from omniloop.h5.order_labels import CHECKOUT_ERRORS, FULFILMENT, STATUS
+from omniloop.h5.quote_view import cart_view
+from omniloop.h5.session import AFTER_JOIN_KEY, SCENE_KEY, session_member
+from omniloop.members.models import Member
+from omniloop.orders.online import (
+    checkout_quote,
+    online_order_place,
+    pickup_code_for,
+    pickup_stores_for,
+)
+from omniloop.orders.online_selectors import member_order_get, member_order_list
+from omniloop.orders.online_values import AddressInput, CheckoutInput, FulfilmentChoice
+from omniloop.orders.payments.registry import default_provider_name
+from omniloop.orders.payments.services import payment_start
+from omniloop.promotions.selectors import member_wallet
+from omniloop.touchpoints.qr import qr_svg
+
+ADDRESS_FIELDS = ("recipient", "phone", "region", "line", "postcode")
+
+
+def _checkout_error(exc: ApplicationError) -> dict[str, object]:
+    ctx = error_context(exc)
+    message = CHECKOUT_ERRORS.get(exc.code)
+    if message is not None:
+        ctx["message"] = str(message)
+    return ctx
+
+
+def _form(request: HttpRequest) -> dict[str, Any]:
+    data = request.POST if request.method == "POST" else request.GET
+    fulfilment = data.get("fulfilment", FulfilmentChoice.SHIP)
+    return {
+        "fulfilment": FulfilmentChoice(fulfilment)
+        if fulfilment in FulfilmentChoice._value2member_map_
+        else FulfilmentChoice.SHIP,
+        "coupons": [c.strip()[:32] for c in data.getlist("coupon") if c.strip()][:5],
+        "pickup_store": data.get("pickup_store", "")[:32],
+        "address": {f: data.get(f, "").strip()[:200] for f in ADDRESS_FIELDS},
+        "token": data.get("token") or secrets.token_urlsafe(18),
+        "expected_total": data.get("expected_total", ""),
+    }
+
+
+def _join_first(request: HttpRequest) -> HttpResponse:
+    request.session[AFTER_JOIN_KEY] = mall_url(request, "checkout")
+    return mall_redirect(request, "join")
+
+
+def _render(
+    request: HttpRequest,
+    member: Member,
+    items: list[tuple[str, int]],
+    form: dict[str, Any],
+    error: dict[str, object] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    priced = checkout_quote(
+        items=items,
+        mall=mall_of(request),
+        member=member,
+        coupon_codes=form["coupons"],
+        fulfilment=form["fulfilment"],
+    )
+    problems = {p.code: p.reason for p in priced.coupon_problems}
+    problems.update(dict(priced.coupons_not_applied))
+    return render(
+        request,
+        "h5/checkout.html",
+        {
+            "member": member,
+            "cart": cart_view(priced),
+            "form": form,
+            "wallet": member_wallet(member_id=member.pk, at=clock.now()).usable,
+            "coupon_problems": problems,
+            "stores": pickup_stores_for(items=items),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _expected(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw) if raw else None
+    except InvalidOperation:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    member = session_member(request)
+    if member is None:
+        return _join_first(request)
+    items = shopper_items(request, member)
+    if not items:
+        return mall_redirect(request, "cart")
+    form = _form(request)
+    if request.method == "GET" or request.POST.get("action") != "place":
+        try:
+            return _render(request, member, items, form)
+        except ApplicationError as exc:
+            return error_page(request, exc)
+    data = CheckoutInput(
+        items=tuple(items),
+        fulfilment=form["fulfilment"],
+        mall=mall_of(request),
+        address=AddressInput(**form["address"]),
+        pickup_store=form["pickup_store"],
+        coupon_codes=tuple(form["coupons"]),
+        scene=request.session.get(SCENE_KEY),
+        expected_total=_expected(form["expected_total"]),
+    )
+    try:
+        placed = online_order_place(
+            member=member,
+            data=data,
+            form_token=form["token"],
+            client_key=request.META.get("REMOTE_ADDR", ""),
+        )
+    except ApplicationError as exc:
+        form["token"] = secrets.token_urlsafe(18) if exc.code == "idempotency_key_reused" else form["token"]
+        try:
+            return _render(request, member, items, form, _checkout_error(exc), exc.status)
+        except ApplicationError as again:
+            return error_page(request, again)
+    return _start_payment(request, member, placed.order_number)
+
+
+def _start_payment(request: HttpRequest, member: Member, number: str) -> HttpResponse:
+    order = member_order_get(member_id=member.pk, number=number)
+    if order.status != "pending":
+        return mall_redirect(request, "order", number)
+    start = payment_start(
+        order=order,
+        provider_name=default_provider_name(),
+        return_url=mall_url(request, "order", number),
+    )
+    return HttpResponseRedirect(start.redirect_url)
+
+
+@require_POST
+def pay(request: HttpRequest, number: str) -> HttpResponse:
+    member = session_member(request)
+    if member is None:
+        return mall_redirect(request, "join")
+    try:
+        return _start_payment(request, member, number)
+    except ApplicationError as exc:
+        return error_page(request, exc)
+
+
+@require_safe
+def orders(request: HttpRequest) -> HttpResponse:
+    member = session_member(request)
+    if member is None:
+        return mall_redirect(request, "join")
+    return render(
+        request,
+        "h5/orders.html",
+        {"member": member, "orders": member_order_list(member_id=member.pk), "labels": STATUS},
+    )
+
+
+@require_safe
+def order(request: HttpRequest, number: str) -> HttpResponse:
+    member = session_member(request)
+    if member is None:
+        return mall_redirect(request, "join")
+    try:
+        found = member_order_get(member_id=member.pk, number=number[:32])
+    except ApplicationError as exc:
+        return error_page(request, exc)
+    code = qr = None
+    if found.fulfilment == "pickup" and found.status in ("paid", "ready"):
+        code = pickup_code_for(order_number=found.number)
+        qr = scalable_svg(qr_svg(code, scale=5))
+    address = getattr(found, "address", None) if found.fulfilment != "pickup" else None
+    return render(
+        request,
+        "h5/order.html",
+        {
+            "member": member,
+            "order": found,
+            "labels": STATUS,
+            "fulfilment": FULFILMENT.get(found.fulfilment, found.fulfilment),
+            "pickup_code": code,
+            "pickup_qr": qr,
+            "address": address,
+        },
+    )
