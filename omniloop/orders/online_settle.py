@@ -53,12 +53,10 @@ def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
 
 
 def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
-    """pending -> cancelled (caller holds the lock): the held coupons are free again and any
-    payment still pending is marked failed."""
+    """pending -> cancelled (caller holds the lock): the held coupons are free again. Its
+    payments are left as the provider last told us: one that succeeds after all settles as
+    `late` (to be refunded), never reviving the order."""
     coupons_release(ref=order.number)
-    Payment.objects.filter(order=order, status=Payment.Status.PENDING).update(
-        status=Payment.Status.FAILED, settled_at=at
-    )
     return order_transition(order=order, to=Order.Status.CANCELLED, at=at, note=note)
 
 
