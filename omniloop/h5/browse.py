@@ -13,9 +13,7 @@ MAX_QUERY = 50
 def mall_categories() -> QuerySet[Category]:
     """Categories with at least one product on sale."""
     return (
-        Category.objects.filter(products__status=Product.Status.ACTIVE)
-        .distinct()
-        .order_by("code")
+        Category.objects.filter(products__status=Product.Status.ACTIVE).distinct().order_by("code")
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from omniloop.core.errors import ValidationFailed
 from omniloop.members.models import Member
 from omniloop.orders.cart import (
     MAX_LINES,
@@ -16,7 +17,6 @@ from omniloop.orders.cart import (
     cart_set,
     sku_for_cart,
 )
-from omniloop.core.errors import ValidationFailed
 
 CART_KEY = "h5_cart"
 

@@ -66,9 +66,9 @@ def cart_view(priced: PricedQuote) -> CartView:
     q = priced.quote
     skus = {
         s.pk: s
-        for s in Sku.objects.select_related("product").prefetch_related("product__photos").filter(
-            pk__in=[line.sku_id for line in q.lines]
-        )
+        for s in Sku.objects.select_related("product")
+        .prefetch_related("product__photos")
+        .filter(pk__in=[line.sku_id for line in q.lines])
     }
     rows = [
         CartRow(
@@ -80,9 +80,7 @@ def cart_view(priced: PricedQuote) -> CartView:
         )
         for line in q.lines
     ]
-    applied = [
-        OfferRow(name=a.name, amount=priced.yuan(a.amount + a.shipping)) for a in q.applied
-    ]
+    applied = [OfferRow(name=a.name, amount=priced.yuan(a.amount + a.shipping)) for a in q.applied]
     seen: set[int] = set()
     not_applied = []
     for r in q.rejected:

@@ -93,7 +93,6 @@ def outfit_items(*, product: Product) -> list[Product]:
     ]
 
 
-
 def sku_choices(*, product: Product) -> list[Sku]:
     """The product's active SKUs a shopper can put in the cart, in wearing order (S before M);
     the product's SKUs are prefetched by `product_get`."""

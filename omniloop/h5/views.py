@@ -17,9 +17,9 @@ from omniloop.h5.selectors import (
     featured_products,
     outfit_items,
     product_variants,
-    sku_choices,
     scene_assistant,
     scene_destination,
+    sku_choices,
 )
 from omniloop.h5.session import (
     SCENE_KEY,

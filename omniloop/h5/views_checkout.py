@@ -136,7 +136,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
             client_key=request.META.get("REMOTE_ADDR", ""),
         )
     except ApplicationError as exc:
-        form["token"] = secrets.token_urlsafe(18) if exc.code == "idempotency_key_reused" else form["token"]
+        form["token"] = (
+            secrets.token_urlsafe(18) if exc.code == "idempotency_key_reused" else form["token"]
+        )
         try:
             return _render(request, member, items, form, _checkout_error(exc), exc.status)
         except ApplicationError as again:

@@ -7,8 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from omniloop.attribution.selectors import binding_for
@@ -16,8 +15,8 @@ from omniloop.core import clock
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.codes import scalable_svg
 from omniloop.h5.coupon_terms import offer_scope, offer_terms
-from omniloop.h5.mall import mall_redirect, mall_url
 from omniloop.h5.errors import error_context, error_page
+from omniloop.h5.mall import mall_redirect, mall_url
 from omniloop.h5.session import AFTER_JOIN_KEY, session_member
 from omniloop.members.models import Member
 from omniloop.promotions.codes import display_code

@@ -13,8 +13,8 @@ from omniloop.core import clock
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.codes import barcode_svg, scalable_svg
-from omniloop.h5.mall import mall_path_ok, mall_redirect
 from omniloop.h5.errors import TermsRequired, error_context, with_retry_after
+from omniloop.h5.mall import mall_path_ok, mall_redirect
 from omniloop.h5.session import (
     AFTER_JOIN_KEY,
     SCENE_KEY,

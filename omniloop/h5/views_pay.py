@@ -19,8 +19,8 @@ from omniloop.h5.errors import error_page
 from omniloop.h5.mall import mall_path_ok
 from omniloop.orders.payments import test_provider
 from omniloop.orders.payments.registry import provider_get
-from omniloop.orders.payments.services import payment_notification_receive
 from omniloop.orders.payments.selectors import payment_for_ref
+from omniloop.orders.payments.services import payment_notification_receive
 
 
 @csrf_exempt
@@ -50,9 +50,7 @@ def test_pay(request: HttpRequest, ref: str) -> HttpResponse:
             {"payment": payment, "back": back if mall_path_ok(back) else ""},
         )
     status = "succeeded" if request.POST.get("outcome") == "pay" else "failed"
-    body = test_provider.notification_body(
-        provider_ref=ref, status=status, amount=payment.amount
-    )
+    body = test_provider.notification_body(provider_ref=ref, status=status, amount=payment.amount)
     headers = {test_provider.SIGNATURE_HEADER: test_provider.sign(body)}
     try:
         payment_notification_receive(provider_name="test", body=body, headers=headers)

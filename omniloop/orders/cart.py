@@ -21,9 +21,7 @@ MAX_LINES = 50
 
 def _check_quantity(quantity: int) -> int:
     if not 0 <= quantity <= MAX_QUANTITY:
-        raise ValidationFailed(
-            f"A quantity is 1 to {MAX_QUANTITY}.", code="cart_quantity_invalid"
-        )
+        raise ValidationFailed(f"A quantity is 1 to {MAX_QUANTITY}.", code="cart_quantity_invalid")
     return quantity
 
 
@@ -65,9 +63,7 @@ def cart_add(*, member_id: int, sku_code: str, quantity: int = 1) -> None:
             return
     except IntegrityError:
         pass
-    CartLine.objects.filter(member_id=member_id, sku=sku).update(
-        quantity=F("quantity") + quantity
-    )
+    CartLine.objects.filter(member_id=member_id, sku=sku).update(quantity=F("quantity") + quantity)
     CartLine.objects.filter(member_id=member_id, sku=sku, quantity__gt=MAX_QUANTITY).update(
         quantity=MAX_QUANTITY
     )

@@ -56,9 +56,7 @@ _DEFAULT_CHANNELS = {
 def mall_channel(*, mall: Mall) -> SalesChannel:
     """The mall's sales channel: the first active one of its kind by code, created on first
     use with the default code (`wechat-mall`, `web-mall`) when the brand has none."""
-    found = (
-        SalesChannel.objects.filter(kind=mall.value, active=True).order_by("code").first()
-    )
+    found = SalesChannel.objects.filter(kind=mall.value, active=True).order_by("code").first()
     if found is not None:
         return found
     code, name, name_en = _DEFAULT_CHANNELS[mall]
@@ -139,9 +137,7 @@ def _address(data: AddressInput) -> tuple[AddressInput, str, bytes]:
     return clean, phone.masked, phone.encrypt()
 
 
-def _scan_credit(
-    scene: str | None, member: Member
-) -> tuple[SaleCredit, int] | None:
+def _scan_credit(scene: str | None, member: Member) -> tuple[SaleCredit, int] | None:
     """Credit by the product tag this browser scanned in a store, if that is how it came."""
     if not scene:
         return None
@@ -157,9 +153,7 @@ def _scan_credit(
     return credit, ctx.touchpoint_id
 
 
-def _flow(
-    data: CheckoutInput, member: Member
-) -> tuple[str, SaleCredit | None, int | None]:
+def _flow(data: CheckoutInput, member: Member) -> tuple[str, SaleCredit | None, int | None]:
     scanned = _scan_credit(data.scene, member)
     if scanned is not None:
         credit, touchpoint_id = scanned
@@ -174,9 +168,7 @@ def _pickup_store(data: CheckoutInput) -> Store | None:
     for option in pickup_stores_for(items=list(data.items)):
         if option.store.code == data.pickup_store and option.available:
             return option.store
-    raise ValidationFailed(
-        "Choose a store to pick up from.", code="pickup_store_unavailable"
-    )
+    raise ValidationFailed("Choose a store to pick up from.", code="pickup_store_unavailable")
 
 
 def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order:
@@ -238,7 +230,10 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
     used = priced.coupons_used
     OrderCoupon.objects.bulk_create(
         OrderCoupon(
-            order=order, code=c.code or "", coupon_id=c.coupon_id, offer_id=c.rule.id,
+            order=order,
+            code=c.code or "",
+            coupon_id=c.coupon_id,
+            offer_id=c.rule.id,
             discount_fen=fen,
         )
         for c, fen in used

@@ -24,9 +24,7 @@ log = logging.getLogger(__name__)
 
 def _coupon_uses(order: Order) -> list[tuple[Candidate, int]]:
     uses = OrderCoupon.objects.filter(order=order).select_related("offer").order_by("pk")
-    return [
-        (Candidate(offer_rule(u.offer), u.coupon_id, u.code), u.discount_fen) for u in uses
-    ]
+    return [(Candidate(offer_rule(u.offer), u.coupon_id, u.code), u.discount_fen) for u in uses]
 
 
 def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
@@ -48,7 +46,11 @@ def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
             problem = f" coupon not redeemed: {exc.code}"
             log.warning("order %s paid, coupon not redeemed: %s", order.number, exc.code)
     return order_transition(
-        order=order, to=Order.Status.PAID, at=at, note=(note + problem).strip(), extra={"paid_at": at}
+        order=order,
+        to=Order.Status.PAID,
+        at=at,
+        note=(note + problem).strip(),
+        extra={"paid_at": at},
     )
 
 

@@ -87,9 +87,9 @@ def test_the_session_cart_joins_the_members_cart(client):
     member = make_member()
     as_member(client, member)
     client.get("/m/cart")
-    assert list(CartLine.objects.filter(member=member).values_list("sku__sku_code", "quantity")) == [
-        ("JK100-M", 2)
-    ]
+    assert list(
+        CartLine.objects.filter(member=member).values_list("sku__sku_code", "quantity")
+    ) == [("JK100-M", 2)]
 
 
 def test_checkout_needs_a_member(client):
@@ -111,8 +111,14 @@ def test_checkout_places_one_order_and_sends_the_shopper_to_pay(client):
         "/m/checkout", {"token": form_token, "coupon": coupon.code, "action": "update", **ADDRESS}
     )
     total = re.search(r'name="expected_total" value="([^"]+)"', preview.content.decode()).group(1)
-    data = {"token": form_token, "coupon": coupon.code, "action": "place", "expected_total": total,
-            "fulfilment": "ship", **ADDRESS}
+    data = {
+        "token": form_token,
+        "coupon": coupon.code,
+        "action": "place",
+        "expected_total": total,
+        "fulfilment": "ship",
+        **ADDRESS,
+    }
     first = client.post("/m/checkout", data)
     assert first.status_code == 302
     assert first["Location"].startswith("/payments/test/pay/")
@@ -120,8 +126,9 @@ def test_checkout_places_one_order_and_sends_the_shopper_to_pay(client):
     assert str(order.total) == total
     assert order.channel.kind == "wechat_mall"
     # The double submit (the cart is empty now, the token is the same): still one order.
-    CartLine.objects.create(member=member, sku_id=order.lines.get().sku_id, quantity=1,
-                            added_at=order.ordered_at)
+    CartLine.objects.create(
+        member=member, sku_id=order.lines.get().sku_id, quantity=1, added_at=order.ordered_at
+    )
     client.post("/m/checkout", data)
     assert Order.objects.count() == 1
     pay_page = client.get(first["Location"])
@@ -160,8 +167,13 @@ def test_pickup_order_page_shows_the_code_once_paid(client):
     total = re.search(r'name="expected_total" value="([^"]+)"', picker.content.decode()).group(1)
     pay = client.post(
         "/m/checkout",
-        {"token": form_token, "action": "place", "fulfilment": "pickup",
-         "pickup_store": shop.store.code, "expected_total": total},
+        {
+            "token": form_token,
+            "action": "place",
+            "fulfilment": "pickup",
+            "pickup_store": shop.store.code,
+            "expected_total": total,
+        },
     )
     order = Order.objects.get()
     assert order.flow == "pickup"
@@ -180,8 +192,9 @@ def test_another_members_order_is_not_found(client):
     as_member(client, owner)
     client.post("/m/cart/add", {"sku": "JK100-M", "quantity": "1"})
     form_token, total = _checkout_form(client)
-    client.post("/m/checkout", {"token": form_token, "action": "place", "expected_total": total,
-                                **ADDRESS})
+    client.post(
+        "/m/checkout", {"token": form_token, "action": "place", "expected_total": total, **ADDRESS}
+    )
     number = Order.objects.get().number
     as_member(client, make_member())
     assert client.get(f"/m/orders/{number}").status_code == 404
@@ -197,8 +210,10 @@ def test_the_web_mall_serves_the_same_pages_and_records_the_web_channel(client):
     added = client.post("/shop/cart/add", {"sku": "JK100-M", "quantity": "1"})
     assert added["Location"] == "/shop/cart"
     form_token, total = _checkout_form(client, "/shop")
-    pay = client.post("/shop/checkout", {"token": form_token, "action": "place",
-                                         "expected_total": total, **ADDRESS})
+    pay = client.post(
+        "/shop/checkout",
+        {"token": form_token, "action": "place", "expected_total": total, **ADDRESS},
+    )
     order = Order.objects.get()
     assert order.channel.kind == "web_mall"
     assert "return=%2Fshop%2Forders%2F" in pay["Location"]

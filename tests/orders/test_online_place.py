@@ -198,11 +198,16 @@ def test_web_mall_orders_record_the_web_channel_and_its_offers():
     member = make_member()
     wechat_code = mall_channel(mall=Mall.WECHAT).code
     live_offer(
-        name="微商城专享 9折", kind="percent_off", params={"pay_percent": 90}, channels=[wechat_code]
+        name="微商城专享 9折",
+        kind="percent_off",
+        params={"pay_percent": 90},
+        channels=[wechat_code],
     )
     wechat = place(member, checkout(ITEMS, mall=Mall.WECHAT))
     web = place(member, checkout(ITEMS, mall=Mall.WEB))
     assert (wechat.channel.kind, web.channel.kind) == ("wechat_mall", "web_mall")
     assert web.discount_total == 0
     assert wechat.discount_total > 0
-    assert web.total == _independent(member, shipping=web.shipping_fee, channel=web.channel.code).total
+    assert (
+        web.total == _independent(member, shipping=web.shipping_fee, channel=web.channel.code).total
+    )

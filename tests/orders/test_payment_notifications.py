@@ -12,8 +12,8 @@ from django.conf import settings
 from omniloop.core import clock
 from omniloop.orders.models import Order, OrderStatusChange, Payment, PaymentNotification
 from omniloop.orders.online_settle import online_orders_expire
-from omniloop.orders.payments.test_provider import SIGNATURE_HEADER, sign
 from omniloop.orders.payments.services import NotificationOutcome, payment_notification_receive
+from omniloop.orders.payments.test_provider import SIGNATURE_HEADER, sign
 from omniloop.promotions.models import Coupon, Redemption
 from tests.factories import make_member
 from tests.orders.helpers import checkout, payload, place, post_notification, signed, start
@@ -110,7 +110,7 @@ def test_an_amount_mismatch_is_refused_and_writes_nothing(client, pending):
 
 def test_unknown_payment_and_provider_are_refused(client, pending):
     _, payment, _ = pending
-    body, headers = signed(payment)
+    body, _ = signed(payment)
     unknown = body.replace(payment.provider_ref.encode(), b"TPX")
     response = post_notification(client, unknown, {SIGNATURE_HEADER: sign(unknown)})
     assert response.status_code == 404
@@ -135,7 +135,7 @@ def test_a_failed_payment_cancels_the_order_and_releases_its_coupon(client, pend
 
 
 def test_an_unpaid_order_expires_and_releases_its_coupon(pending):
-    order, payment, coupon = pending
+    order, _, coupon = pending
     minutes = settings.OMNILOOP_PAYMENT_TIMEOUT_MINUTES
     assert online_orders_expire(at=clock.now() + timedelta(minutes=minutes - 1)) == 0
     assert online_orders_expire(at=clock.now() + timedelta(minutes=minutes + 1)) == 1

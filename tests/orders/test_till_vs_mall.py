@@ -29,8 +29,9 @@ BASKETS = [
 def test_till_and_h5_checkout_give_identical_totals(items, tier):
     shop = make_shop()
     site_offers()
-    live_offer(name="全场95折", kind="percent_off", params={"pay_percent": 95}, priority=300,
-               compound=True)
+    live_offer(
+        name="全场95折", kind="percent_off", params={"pay_percent": 95}, priority=300, compound=True
+    )
     member = tiered(make_member(), tier)
     at_till = till_quote(
         store_id=shop.store.pk,
@@ -63,7 +64,5 @@ def test_till_and_h5_checkout_give_identical_totals(items, tier):
     )
     assert sale.total == order.total
     # The independent reference: list prices minus what the quote says it took off.
-    listed = sum(
-        (Decimal(ln.unit_price) * ln.quantity for ln in order.lines.all()), Decimal("0")
-    )
+    listed = sum((Decimal(ln.unit_price) * ln.quantity for ln in order.lines.all()), Decimal("0"))
     assert listed - order.discount_total == order.total
