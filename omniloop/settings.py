@@ -225,6 +225,8 @@ OMNILOOP_PAYMENT_TEST_SECRET = os.environ.get(
     "OMNILOOP_PAYMENT_TEST_SECRET", f"test-provider:{SECRET_KEY}"
 )
 OMNILOOP_PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("OMNILOOP_PAYMENT_TIMEOUT_MINUTES", "30"))
+# A product-tag scan in a store makes the browser's orders scan-to-buy for this long.
+OMNILOOP_SCAN_TO_BUY_HOURS = int(os.environ.get("OMNILOOP_SCAN_TO_BUY_HOURS", "24"))
 # Flat shipping fee for orders shipped home, unless a free-shipping offer applies (yuan).
 OMNILOOP_SHIPPING_FEE = os.environ.get("OMNILOOP_SHIPPING_FEE", "10.00")
 

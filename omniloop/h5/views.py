@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
 from omniloop.catalog.selectors import product_get
+from omniloop.core import clock
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.errors import error_page
@@ -22,6 +23,7 @@ from omniloop.h5.selectors import (
     sku_choices,
 )
 from omniloop.h5.session import (
+    SCENE_AT_KEY,
     SCENE_KEY,
     session_member,
     set_visitor_cookie,
@@ -47,6 +49,7 @@ def scan(request: HttpRequest, scene: str) -> HttpResponse:
     except ApplicationError as exc:
         return error_page(request, exc)
     request.session[SCENE_KEY] = ctx.scene
+    request.session[SCENE_AT_KEY] = clock.now().isoformat()
     response = redirect(scene_destination(ctx=ctx))
     set_visitor_cookie(response, visitor)
     return response

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,7 +20,7 @@ from omniloop.h5.errors import error_context, error_page
 from omniloop.h5.mall import mall_of, mall_redirect, mall_url
 from omniloop.h5.order_labels import CHECKOUT_ERRORS, FULFILMENT, STATUS
 from omniloop.h5.quote_view import cart_view
-from omniloop.h5.session import AFTER_JOIN_KEY, SCENE_KEY, session_member
+from omniloop.h5.session import AFTER_JOIN_KEY, SCENE_AT_KEY, SCENE_KEY, session_member
 from omniloop.members.models import Member
 from omniloop.orders.online import (
     checkout_quote,
@@ -97,6 +99,20 @@ def _render(
     )
 
 
+def _recent_scene(request: HttpRequest) -> str | None:
+    """The scene this browser last scanned, if within the scan-to-buy window: a tag scanned
+    in a store last month does not make today's order a scan-to-buy."""
+    scene, at = request.session.get(SCENE_KEY), request.session.get(SCENE_AT_KEY)
+    if not scene or not isinstance(at, str):
+        return None
+    try:
+        scanned = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    window = timedelta(hours=settings.OMNILOOP_SCAN_TO_BUY_HOURS)
+    return str(scene) if clock.now() - scanned <= window else None
+
+
 def _expected(raw: str) -> Decimal | None:
     try:
         return Decimal(raw) if raw else None
@@ -125,7 +141,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         address=AddressInput(**form["address"]),
         pickup_store=form["pickup_store"],
         coupon_codes=tuple(form["coupons"]),
-        scene=request.session.get(SCENE_KEY),
+        scene=_recent_scene(request),
         expected_total=_expected(form["expected_total"]),
     )
     try:

@@ -217,3 +217,56 @@ def test_the_web_mall_serves_the_same_pages_and_records_the_web_channel(client):
     order = Order.objects.get()
     assert order.channel.kind == "web_mall"
     assert "return=%2Fshop%2Forders%2F" in pay["Location"]
+
+
+def _scan_and_order(client, scene: str) -> Order:
+    client.get(f"/s/{scene}")
+    client.post("/m/cart/add", {"sku": "JK100-M", "quantity": "1"})
+    form_token, total = _checkout_form(client)
+    client.post(
+        "/m/checkout",
+        {"token": form_token, "action": "place", "expected_total": total, **ADDRESS},
+    )
+    return Order.objects.latest("pk")
+
+
+def test_ordering_after_scanning_a_tag_in_store_is_scan_to_buy(client):
+    from omniloop.accounts.models import Role
+    from tests.factories import make_touchpoint, make_user
+
+    shop = make_shop()
+    assistant = make_user(Role.ASSISTANT, shop.store)
+    tag = make_touchpoint("product_tag", store=shop.store, assistant=assistant, product=shop.jacket)
+    as_member(client, make_member())
+    order = _scan_and_order(client, tag.scene)
+    assert order.flow == "scan_to_buy"
+    assert (order.touchpoint_id, order.credited_store_id, order.credited_assistant_id) == (
+        tag.pk,
+        shop.store.pk,
+        assistant.pk,
+    )
+
+
+def test_a_tag_scanned_long_ago_does_not_make_a_scan_to_buy(client, settings):
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from omniloop.core import clock
+    from tests.factories import make_touchpoint
+
+    shop = make_shop()
+    tag = make_touchpoint("product_tag", store=shop.store, product=shop.jacket)
+    as_member(client, make_member())
+    client.get(f"/s/{tag.scene}")
+    later = clock.now() + timedelta(hours=settings.OMNILOOP_SCAN_TO_BUY_HOURS + 1)
+    with freeze_time(later):
+        client.post("/m/cart/add", {"sku": "JK100-M", "quantity": "1"})
+        form_token, total = _checkout_form(client)
+        client.post(
+            "/m/checkout",
+            {"token": form_token, "action": "place", "expected_total": total, **ADDRESS},
+        )
+    order = Order.objects.get()
+    assert order.flow == "online"
+    assert order.touchpoint_id is None
