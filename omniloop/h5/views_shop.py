@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
@@ -14,7 +16,10 @@ from omniloop.h5.mall import mall_channel_code, mall_of, mall_redirect
 from omniloop.h5.prices import h5_prices
 from omniloop.h5.quote_view import cart_view
 from omniloop.h5.session import session_member
+from omniloop.members.models import Member
 from omniloop.orders.online import checkout_quote
+
+CartChange = Callable[[HttpRequest, Member | None, str, int], None]
 
 
 def _quantity(raw: str) -> int:
@@ -67,31 +72,24 @@ def cart(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-def cart_add(request: HttpRequest) -> HttpResponse:
-    member = session_member(request)
+def _cart_change(request: HttpRequest, change: CartChange, default: str) -> HttpResponse:
     try:
-        shopper_add(
+        change(
             request,
-            member,
+            session_member(request),
             request.POST.get("sku", "")[:48],
-            _quantity(request.POST.get("quantity", "1")),
+            _quantity(request.POST.get("quantity", default)),
         )
     except ApplicationError as exc:
         return error_page(request, exc)
     return mall_redirect(request, "cart")
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    return _cart_change(request, shopper_add, "1")
 
 
 @require_POST
 def cart_update(request: HttpRequest) -> HttpResponse:
-    member = session_member(request)
-    try:
-        shopper_set(
-            request,
-            member,
-            request.POST.get("sku", "")[:48],
-            _quantity(request.POST.get("quantity", "")),
-        )
-    except ApplicationError as exc:
-        return error_page(request, exc)
-    return mall_redirect(request, "cart")
+    return _cart_change(request, shopper_set, "")
