@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -32,6 +33,7 @@ from omniloop.orders.online_selectors import member_order_get, member_order_list
 from omniloop.orders.online_values import AddressInput, CheckoutInput, FulfilmentChoice
 from omniloop.orders.payments.registry import default_provider_name
 from omniloop.orders.payments.services import payment_start
+from omniloop.promotions.models import Coupon
 from omniloop.promotions.selectors import member_wallet
 from omniloop.touchpoints.qr import qr_svg
 
@@ -83,6 +85,7 @@ def _render(
     )
     problems = {p.code: p.reason for p in priced.coupon_problems}
     problems.update(dict(priced.coupons_not_applied))
+    wallet = member_wallet(member_id=member.pk, at=clock.now()).usable
     return render(
         request,
         "h5/checkout.html",
@@ -90,8 +93,7 @@ def _render(
             "member": member,
             "cart": cart_view(priced),
             "form": form,
-            "wallet": member_wallet(member_id=member.pk, at=clock.now()).usable,
-            "coupon_problems": problems,
+            "wallet": _wallet_options(request, member, items, form, wallet, problems),
             "stores": pickup_stores_for(items=items),
             "error": error,
         },
@@ -111,6 +113,50 @@ def _recent_scene(request: HttpRequest) -> str | None:
         return None
     window = timedelta(hours=settings.OMNILOOP_SCAN_TO_BUY_HOURS)
     return str(scene) if clock.now() - scanned <= window else None
+
+
+@dataclass(frozen=True)
+class WalletOption:
+    code: str
+    name: str
+    saving: Decimal | None  # what it alone takes off this order; None when it does not apply
+    reason: str  # why not, when it does not
+
+
+WALLET_PREVIEW = 8  # coupons priced one by one for the picker
+
+
+def _wallet_options(
+    request: HttpRequest,
+    member: Member,
+    items: list[tuple[str, int]],
+    form: dict[str, Any],
+    wallet: list[Coupon],
+    problems: dict[str, str],
+) -> list[WalletOption]:
+    """The wallet's usable coupons with what each alone would save on this order (the engine's
+    quote with that one code), so the member sees which apply before choosing."""
+    mall = mall_of(request)
+    base = checkout_quote(
+        items=items, mall=mall, member=member, coupon_codes=[], fulfilment=form["fulfilment"]
+    ).total
+    out = []
+    for coupon in wallet[:WALLET_PREVIEW]:
+        alone = checkout_quote(
+            items=items,
+            mall=mall,
+            member=member,
+            coupon_codes=[coupon.code],
+            fulfilment=form["fulfilment"],
+        )
+        reason = (
+            problems.get(coupon.code)
+            or next((p.reason for p in alone.coupon_problems), "")
+            or next((r for _, r in alone.coupons_not_applied), "")
+        )
+        saving = base - alone.total if not reason and alone.coupons_used else None
+        out.append(WalletOption(coupon.code, coupon.template.name, saving, reason))
+    return out
 
 
 def _expected(raw: str) -> Decimal | None:

@@ -12,7 +12,7 @@ from omniloop.orders.online import pickup_code_for
 from omniloop.promotions.pricing import quote
 from tests.factories import make_member, make_product
 from tests.h5.helpers import all_by_testid, as_member, by_testid, in_english
-from tests.promotions.pricing_helpers import issued_coupon, make_shop, site_offers
+from tests.promotions.pricing_helpers import coupon_offer, issued_coupon, make_shop, site_offers
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +270,23 @@ def test_a_tag_scanned_long_ago_does_not_make_a_scan_to_buy(client, settings):
     order = Order.objects.get()
     assert order.flow == "online"
     assert order.touchpoint_id is None
+
+
+def test_the_coupon_picker_shows_what_each_coupon_saves_or_why_not(client):
+    make_shop()
+    member = make_member()
+    as_member(client, member)
+    fits = issued_coupon(member)  # ¥50 off from ¥300
+    too_big = issued_coupon(
+        member,
+        coupon_offer(
+            name="满1000减200", kind="amount_off", params={"amount": 20000, "min_spend": 100000}
+        ),
+    )
+    client.post("/m/cart/add", {"sku": "JK100-M", "quantity": "1"})
+    page = client.get("/m/checkout").content.decode()
+    assert by_testid(page, "coupon-saving").endswith("50.00")
+    assert "offer_threshold_not_met" in by_testid(page, "coupon-problem")
+    assert (
+        page.index(fits.code) < page.index('data-testid="coupon-saving"') < page.index(too_big.code)
+    )
