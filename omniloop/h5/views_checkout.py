@@ -171,10 +171,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
     member = session_member(request)
     if member is None:
         return _join_first(request)
+    form = _form(request)
+    placed_before = _placed(request).get(form["token"])
+    if request.method == "POST" and placed_before:
+        # The same form again (a double tap after the first placed the order and emptied the
+        # cart): on to that order's payment, as the first answer did.
+        return _start_payment(request, member, placed_before)
     items = shopper_items(request, member)
     if not items:
         return mall_redirect(request, "cart")
-    form = _form(request)
     if request.method == "GET" or request.POST.get("action") != "place":
         try:
             return _render(request, member, items, form)
@@ -205,18 +210,34 @@ def checkout(request: HttpRequest) -> HttpResponse:
             return _render(request, member, items, form, _checkout_error(exc), exc.status)
         except ApplicationError as again:
             return error_page(request, again)
+    placed_tokens = _placed(request)
+    placed_tokens[form["token"]] = placed.order_number
+    request.session[PLACED_KEY] = dict(list(placed_tokens.items())[-PLACED_KEEP:])
     return _start_payment(request, member, placed.order_number)
 
 
+PLACED_KEY = "h5_placed"  # form token -> order number, for the last few checkouts
+PLACED_KEEP = 5
+
+
+def _placed(request: HttpRequest) -> dict[str, str]:
+    raw = request.session.get(PLACED_KEY)
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
 def _start_payment(request: HttpRequest, member: Member, number: str) -> HttpResponse:
-    order = member_order_get(member_id=member.pk, number=number)
-    if order.status != "pending":
-        return mall_redirect(request, "order", number)
-    start = payment_start(
-        order=order,
-        provider_name=default_provider_name(),
-        return_url=mall_url(request, "order", number),
-    )
+    """On to the provider for a pending order (the order page for any other)."""
+    try:
+        order = member_order_get(member_id=member.pk, number=number)
+        if order.status != "pending":
+            return mall_redirect(request, "order", number)
+        start = payment_start(
+            order=order,
+            provider_name=default_provider_name(),
+            return_url=mall_url(request, "order", number),
+        )
+    except ApplicationError as exc:
+        return error_page(request, exc)
     return HttpResponseRedirect(start.redirect_url)
 
 
@@ -225,10 +246,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     member = session_member(request)
     if member is None:
         return mall_redirect(request, "join")
-    try:
-        return _start_payment(request, member, number)
-    except ApplicationError as exc:
-        return error_page(request, exc)
+    return _start_payment(request, member, number[:32])
 
 
 @require_safe

@@ -125,11 +125,10 @@ def test_checkout_places_one_order_and_sends_the_shopper_to_pay(client):
     order = Order.objects.get()
     assert str(order.total) == total
     assert order.channel.kind == "wechat_mall"
-    # The double submit (the cart is empty now, the token is the same): still one order.
-    CartLine.objects.create(
-        member=member, sku_id=order.lines.get().sku_id, quantity=1, added_at=order.ordered_at
-    )
-    client.post("/m/checkout", data)
+    # The double tap (the cart is empty now, the token is the same): still one order, and
+    # the second answer goes on to pay for it too.
+    again = client.post("/m/checkout", data)
+    assert again.status_code == 302 and again["Location"].startswith("/payments/test/pay/")
     assert Order.objects.count() == 1
     pay_page = client.get(first["Location"])
     assert _yuan(by_testid(pay_page.content, "pay-amount")) == total
@@ -290,3 +289,18 @@ def test_the_coupon_picker_shows_what_each_coupon_saves_or_why_not(client):
     assert (
         page.index(fits.code) < page.index('data-testid="coupon-saving"') < page.index(too_big.code)
     )
+
+
+def test_without_an_enabled_provider_the_shopper_gets_a_clear_page(client, settings):
+    settings.OMNILOOP_PAYMENT_PROVIDERS = []
+    make_shop()
+    as_member(client, make_member())
+    client.post("/m/cart/add", {"sku": "JK100-M", "quantity": "1"})
+    form_token, total = _checkout_form(client)
+    response = client.post(
+        "/m/checkout",
+        {"token": form_token, "action": "place", "expected_total": total, **ADDRESS},
+    )
+    assert response.status_code == 404
+    assert "payment_provider_unknown" in response.content.decode()
+    assert Order.objects.get().status == Order.Status.PENDING  # the expiry job cancels it
