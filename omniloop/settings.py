@@ -214,7 +214,7 @@ OMNILOOP_LOGIN_RATE_PER_USERNAME = [
 ]
 # A channel listing observed longer ago than this is reported as stale by the consistency check.
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
-# Payments (orders.payments, ADR 15): the providers enabled, by their registered names.
+# Payments (orders.payments, ADR 16): the providers enabled, by their registered names.
 OMNILOOP_PAYMENT_PROVIDERS = [
     p
     for p in os.environ.get("OMNILOOP_PAYMENT_PROVIDERS", "" if PRODUCTION else "test").split(",")

@@ -1,8 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 
 from omniloop.core.sms import LocmemSmsBackend
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After every test that touched the database, the points ledger must be sound: every
+    transaction balances, all accounts sum to zero, cached balances equal their entries, no
+    member balance is negative (`loyalty.selectors.ledger_audit`)."""
+    yield  # a failing test raises here and is reported as it is
+    if item.get_closest_marker("django_db") is not None:
+        from omniloop.loyalty.selectors import ledger_audit
+
+        assert ledger_audit() == [], "the points ledger is unsound after this test"
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from omniloop.api import coupons, errors, flash, hq, listings, pos
+from omniloop.api import coupons, errors, flash, hq, listings, pos, returns
 
 api = NinjaAPI(
     title="Omniloop API",
@@ -15,6 +15,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/v1/pos/", pos.router)
+api.add_router("/v1/pos/", returns.router)
 api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)

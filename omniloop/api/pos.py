@@ -159,6 +159,7 @@ def create_sale(
             card_number=body.card_number,
             assistant=body.assistant,
             total=body.total,
+            points=body.points,
             lines=tuple(
                 SaleLineInput(
                     sku=li.sku,
@@ -184,6 +185,10 @@ def create_sale(
             binding_decision=outcome.decision.value if outcome else None,
             total=order.total,
             discount_total=order.discount_total,
+            points_redeemed=order.points_redeemed,
+            points_value=order.points_value,
+            to_pay=order.total - order.points_value,
+            points_earned=order.points_earned,
             lines=[PricedLineOut.model_validate(x) for x in priced_lines(priced)],
             discounts=[DiscountOut.model_validate(x) for x in priced_discounts(priced)],
             ordered_at=order.ordered_at,

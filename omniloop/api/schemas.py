@@ -89,7 +89,13 @@ class SaleIn(Strict):
         ge=0,
         max_digits=12,
         decimal_places=2,
-        description="What the till charged; must equal the server's total (total_mismatch)",
+        description="The sale's total (before points); must equal the server's (total_mismatch)",
+    )
+    points: int = Field(
+        0,
+        ge=0,
+        le=10_000_000,
+        description="Points the member pays with: part of `total`, at most the policy's share",
     )
 
 
@@ -127,6 +133,10 @@ class SaleOut(Schema):
     binding_decision: str | None
     total: Decimal
     discount_total: Decimal
+    points_redeemed: int
+    points_value: Decimal
+    to_pay: Decimal = Field(..., description="What is paid in money: total less the points")
+    points_earned: int
     lines: list[PricedLineOut]
     discounts: list[DiscountOut]
     ordered_at: datetime

@@ -85,6 +85,14 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:consistency": frozenset({HQ_ADMIN, MARKETER}),
     # Brand rules
     "dashboard:brand_settings": frozenset({HQ_ADMIN}),
+    # Points: HQ sets the policy, marketers add earn rules, approvers decide adjustments,
+    # and whoever may see a member may ask for an adjustment (the service checks the member).
+    "dashboard:points": frozenset({HQ_ADMIN, MARKETER, CS_AGENT}),
+    "dashboard:points_policy": frozenset({HQ_ADMIN}),
+    "dashboard:earn_rule_create": frozenset({HQ_ADMIN, MARKETER}),
+    "dashboard:earn_rule_toggle": frozenset({HQ_ADMIN, MARKETER}),
+    "dashboard:points_adjustment_decide": frozenset({HQ_ADMIN, CS_AGENT}),
+    "dashboard:member_points_adjust": frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER}),
     # API tokens
     "dashboard:tokens": frozenset({HQ_ADMIN}),
     "dashboard:token_create": frozenset({HQ_ADMIN}),

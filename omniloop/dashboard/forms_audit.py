@@ -18,6 +18,9 @@ TARGET_TYPES = [
     ("api_token", _("API token")),
     ("user", _("Staff account")),
     ("brand_settings", _("Brand settings")),
+    ("points_policy", _("Points policy")),
+    ("earn_rule", _("Earn rule")),
+    ("points_adjustment", _("Points adjustment")),
     ("dashboard_view", _("Dashboard page")),
     ("api_operation", _("API operation")),
 ]

@@ -44,6 +44,12 @@ def member_account(member_id: int) -> LedgerAccount:
     return account
 
 
+def debt_account(member_id: int) -> LedgerAccount:
+    """The member's debt account: negative by the points a reversal could not take back."""
+    account, _ = LedgerAccount.objects.get_or_create(kind=AccountKind.DEBT, member_id=member_id)
+    return account
+
+
 def brand_account(kind: AccountKind) -> LedgerAccount:
     account, _ = LedgerAccount.objects.get_or_create(kind=kind, member=None)
     return account
@@ -116,6 +122,8 @@ def entries_write(txn: LedgerTransaction, drafts: Sequence[EntryDraft]) -> None:
             raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": lot_id})
     for account_id, delta in sorted(brands.items()):
         brand = LedgerAccount.objects.filter(pk=account_id).exclude(kind=AccountKind.MEMBER)
+        if delta > 0:  # a debt is paid back at most to zero
+            brand = brand.exclude(kind=AccountKind.DEBT, balance__gt=-delta)
         if brand.update(balance=F("balance") + delta) != 1:
             raise ValueError(f"Brand leg on a member account in {txn.reference}")
 

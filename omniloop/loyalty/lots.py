@@ -37,3 +37,9 @@ def lots_take(*, account_id: int, points: int, at: datetime) -> list[EntryDraft]
         f"Only {available} points can be spent; {points} were asked for.",
         extra={"available": available},
     )
+
+
+def lots_spendable(*, account_id: int, at: datetime) -> int:
+    """Points the account's unexpired lots hold at `at` (call with the account locked)."""
+    live = PointsLot.objects.filter(account_id=account_id, remaining__gt=0, expires_at__gt=at)
+    return int(live.aggregate(s=Sum("remaining"))["s"] or 0)

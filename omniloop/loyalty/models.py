@@ -16,13 +16,15 @@ from django.db.models import Q
 
 class AccountKind(models.TextChoices):
     MEMBER = "member", "Member"
+    DEBT = "debt", "Member: points owed back (a reversal of points already spent)"
     ISSUANCE = "issuance", "Brand: issued"
     REDEMPTION = "redemption", "Brand: redeemed"
     EXPIRY = "expiry", "Brand: expired (breakage)"
     ADJUSTMENT = "adjustment", "Brand: manual adjustments"
 
 
-BRAND_KINDS = tuple(k for k in AccountKind if k != AccountKind.MEMBER)
+MEMBER_KINDS = (AccountKind.MEMBER, AccountKind.DEBT)
+BRAND_KINDS = tuple(k for k in AccountKind if k not in MEMBER_KINDS)
 
 
 class TransactionKind(models.TextChoices):
@@ -31,16 +33,18 @@ class TransactionKind(models.TextChoices):
     EXPIRE = "expire", "Expire"
     ADJUST = "adjust", "Manual adjustment"
     TRANSFER = "transfer", "Transfer (merge)"
+    REVERSE = "reverse", "Reversal (a return)"
+    RESTORE = "restore", "Points paid back (a return)"
 
 
 class LedgerAccount(models.Model):
     kind = models.CharField(max_length=16, choices=AccountKind.choices)
-    member = models.OneToOneField(
+    member = models.ForeignKey(
         "members.Member",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="points_account",
+        related_name="points_accounts",
     )
     balance = models.BigIntegerField(
         default=0, help_text="Cache: the sum of this account's entries"
@@ -51,13 +55,22 @@ class LedgerAccount(models.Model):
             models.CheckConstraint(
                 name="ledger_account_member_iff_member_kind",
                 condition=(
-                    Q(kind="member", member__isnull=False)
-                    | (~Q(kind="member") & Q(member__isnull=True))
+                    Q(kind__in=["member", "debt"], member__isnull=False)
+                    | (~Q(kind__in=["member", "debt"]) & Q(member__isnull=True))
                 ),
             ),
             models.CheckConstraint(
                 name="ledger_member_balance_not_negative",
                 condition=~Q(kind="member") | Q(balance__gte=0),
+            ),
+            models.CheckConstraint(
+                name="ledger_debt_balance_not_positive",
+                condition=~Q(kind="debt") | Q(balance__lte=0),
+            ),
+            models.UniqueConstraint(
+                fields=["member", "kind"],
+                condition=Q(member__isnull=False),
+                name="ledger_one_account_per_member_kind",
             ),
             models.UniqueConstraint(
                 fields=["kind"],
@@ -169,3 +182,86 @@ class PointsAdjustment(models.Model):
         constraints = [
             models.CheckConstraint(name="points_adjustment_not_zero", condition=~Q(points=0)),
         ]
+
+
+class PointsPolicy(models.Model):
+    """How points are earned, spent and kept (one row, pk=1): the base earn rate, what points
+    are worth at checkout, and the tier ladder."""
+
+    earn_per_yuan = models.DecimalField(
+        max_digits=6, decimal_places=2, default=1, help_text="Points per yuan paid in money"
+    )
+    redeem_points_per_yuan = models.PositiveIntegerField(
+        default=100, help_text="Points that pay one yuan at checkout"
+    )
+    redeem_max_share_pct = models.PositiveSmallIntegerField(
+        default=50, help_text="At most this share of an order may be paid with points"
+    )
+    tier_metric = models.CharField(
+        max_length=16,
+        default="points_earned",
+        help_text="points_earned or spend, over the rolling window",
+    )
+    tier_window_days = models.PositiveIntegerField(default=365)
+    tier_thresholds = models.JSONField(
+        default=dict, help_text='{"silver": 1000, "gold": 5000, "platinum": 20000}'
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "points policy"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="points_policy_singleton"),
+            models.CheckConstraint(
+                condition=Q(redeem_max_share_pct__lte=100), name="points_redeem_share_range"
+            ),
+        ]
+
+
+class EarnRule(models.Model):
+    """A multiplier or a bonus on top of the base earn rate, scoped by tier, channel, category
+    and a time window (a campaign). Of the multipliers that apply to a line the highest wins
+    (they never compound); every bonus that applies to an order is added once."""
+
+    class Kind(models.TextChoices):
+        MULTIPLIER = "multiplier", "Multiplier"
+        BONUS = "bonus", "Bonus points per order"
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    tier = models.CharField(max_length=16, blank=True, help_text="Blank: every tier")
+    channel_code = models.CharField(max_length=32, blank=True, help_text="Blank: every channel")
+    category_code = models.CharField(max_length=32, blank=True, help_text="Blank: every category")
+    campaign = models.CharField(max_length=64, blank=True)
+    multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+    bonus_points = models.PositiveIntegerField(default=0)
+    min_spend = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(multiplier__gte=0) & Q(multiplier__lte=100), name="earn_rule_multiplier"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierChange(models.Model):
+    """Every tier change: from, to, the metric's value, when and why (upgrade, downgrade)."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="tier_changes"
+    )
+    from_tier = models.CharField(max_length=16)
+    to_tier = models.CharField(max_length=16)
+    metric_value = models.DecimalField(max_digits=14, decimal_places=2)
+    reason = models.CharField(max_length=16)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["member", "-at", "-pk"]

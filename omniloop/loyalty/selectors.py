@@ -6,9 +6,11 @@ from django.db.models import Count, F, Q, Sum
 
 from omniloop.loyalty.models import (
     AccountKind,
+    EarnRule,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
+    PointsAdjustment,
     PointsLot,
 )
 from omniloop.loyalty.values import LotView
@@ -16,8 +18,19 @@ from omniloop.loyalty.values import LotView
 
 def points_balance(*, member_id: int) -> int:
     """The member's points: their account's cached balance (0 before they earn any)."""
-    balance = LedgerAccount.objects.filter(member_id=member_id).values_list("balance", flat=True)
+    balance = LedgerAccount.objects.filter(
+        member_id=member_id, kind=AccountKind.MEMBER
+    ).values_list("balance", flat=True)
     return int(balance.first() or 0)
+
+
+def points_debt(*, member_id: int) -> int:
+    """Points the member owes back (a return reversed points already spent): paid first from
+    what they earn next."""
+    owed = LedgerAccount.objects.filter(member_id=member_id, kind=AccountKind.DEBT).values_list(
+        "balance", flat=True
+    )
+    return -int(owed.first() or 0)
 
 
 def points_lots(*, member_id: int) -> list[LotView]:
@@ -50,6 +63,8 @@ def ledger_audit() -> list[str]:
             problems.append(f"account {pk} caches {balance}, its entries sum to {entries}")
         if kind == AccountKind.MEMBER and balance < 0:
             problems.append(f"account {pk} is negative")
+        if kind == AccountKind.DEBT and balance > 0:
+            problems.append(f"debt account {pk} is positive")
     members = LedgerAccount.objects.filter(kind=AccountKind.MEMBER)
     in_lots = members.annotate(held=Sum("lots__remaining"))
     for pk, balance, held in in_lots.values_list("pk", "balance", "held"):
@@ -68,3 +83,12 @@ def ledger_audit() -> list[str]:
     if misplaced.exists():
         problems.append(f"{misplaced.count()} entries on the wrong kind of account or lot")
     return problems
+
+
+def earn_rules() -> list[EarnRule]:
+    return list(EarnRule.objects.order_by("-active", "name", "pk"))
+
+
+def pending_adjustments() -> list[PointsAdjustment]:
+    pending = PointsAdjustment.objects.filter(state=PointsAdjustment.State.PENDING)
+    return list(pending.select_related("member", "requested_by").order_by("requested_at")[:200])

@@ -6,25 +6,34 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Sum
 
 from omniloop.core import clock
 from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.ledger import (
     accounts_lock,
     brand_account,
+    debt_account,
     entries_write,
     fingerprint,
     member_account,
     posted,
     transaction_open,
 )
-from omniloop.loyalty.lots import lot_open, lots_take
-from omniloop.loyalty.models import AccountKind, LedgerAccount, TransactionKind
+from omniloop.loyalty.lots import lot_open, lots_spendable, lots_take
+from omniloop.loyalty.models import (
+    AccountKind,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    TransactionKind,
+)
 from omniloop.loyalty.values import (
     DEFAULT_LOT_DAYS,
     EntryDraft,
     PointsInsufficient,
     PostedTransaction,
+    ReversalResult,
 )
 from omniloop.members.models import Member
 
@@ -41,7 +50,8 @@ def points_earn(
     at: datetime | None = None,
 ) -> PostedTransaction:
     """Credit `points` to the member as one new lot (issuance -> member), expiring at
-    `expires_at` (default: DEFAULT_LOT_DAYS after `at`)."""
+    `expires_at` (default: DEFAULT_LOT_DAYS after `at`). Points the member owes back (a debt
+    from a return) are paid first; only the rest reaches their balance."""
     _check_points(points)
     at = at or clock.now()
     fp = fingerprint("earn", member=member.pk, points=points, expires_at=expires_at)
@@ -51,20 +61,107 @@ def points_earn(
         )
         if isinstance(txn, PostedTransaction):
             return txn
-        account = member_account(member.pk)
-        lot = lot_open(
-            account=account,
-            txn=txn,
+        _credit(
+            txn,
+            member_id=member.pk,
             points=points,
+            source=AccountKind.ISSUANCE,
             expires_at=expires_at or at + timedelta(days=DEFAULT_LOT_DAYS),
         )
-        issuance = brand_account(AccountKind.ISSUANCE)
-        entries_write(
+        return posted(txn, points=points)
+
+
+def _credit(
+    txn: LedgerTransaction,
+    *,
+    member_id: int,
+    points: int,
+    source: AccountKind,
+    expires_at: datetime,
+) -> None:
+    """Post `points` from the brand's `source` account to the member: their debt first, the
+    rest as a new lot."""
+    account = member_account(member_id)
+    drafts = [EntryDraft(account_id=brand_account(source).pk, amount=-points)]
+    debt = LedgerAccount.objects.filter(
+        member_id=member_id, kind=AccountKind.DEBT, balance__lt=0
+    ).first()
+    repay = 0
+    if debt is not None:
+        accounts_lock([account.pk, debt.pk])
+        debt.refresh_from_db(fields=["balance"])
+        repay = min(points, -debt.balance)
+        if repay:
+            drafts.append(EntryDraft(account_id=debt.pk, amount=repay))
+    if points - repay:
+        lot = lot_open(account=account, txn=txn, points=points - repay, expires_at=expires_at)
+        drafts.append(EntryDraft(account_id=account.pk, amount=points - repay, lot_id=lot.pk))
+    entries_write(txn, drafts)
+
+
+def points_reverse(
+    *, member: Member, points: int, reference: str, note: str = "", at: datetime | None = None
+) -> ReversalResult:
+    """Take back points a sale earned (a return): from the member's balance, soonest-expiring
+    lots first; what they already spent becomes a debt (the member's debt account), paid
+    first from what they earn next. Never refused for want of points."""
+    _check_points(points)
+    at = at or clock.now()
+    fp = fingerprint("reverse", member=member.pk, points=points)
+    with transaction.atomic():
+        txn = transaction_open(
+            reference=reference, kind=TransactionKind.REVERSE, fingerprint=fp, at=at, note=note
+        )
+        if isinstance(txn, PostedTransaction):
+            owed = -int(
+                LedgerEntry.objects.filter(
+                    transaction_id=txn.transaction_id, account__kind=AccountKind.DEBT
+                ).aggregate(s=Sum("amount"))["s"]
+                or 0
+            )
+            return ReversalResult(posted=txn, taken=points - owed, owed=owed)
+        account = member_account(member.pk)
+        accounts_lock([account.pk])
+        account.refresh_from_db(fields=["balance"])
+        spendable = lots_spendable(account_id=account.pk, at=at)
+        taken = min(points, spendable)
+        drafts = lots_take(account_id=account.pk, points=taken, at=at) if taken else []
+        owed = points - taken
+        if owed:
+            debt = debt_account(member.pk)
+            accounts_lock([debt.pk])
+            drafts.append(EntryDraft(account_id=debt.pk, amount=-owed))
+        drafts.append(EntryDraft(account_id=brand_account(AccountKind.ISSUANCE).pk, amount=points))
+        entries_write(txn, drafts)
+        return ReversalResult(posted=posted(txn, points=points), taken=taken, owed=owed)
+
+
+def points_restore(
+    *,
+    member: Member,
+    points: int,
+    reference: str,
+    expires_at: datetime,
+    note: str = "",
+    at: datetime | None = None,
+) -> PostedTransaction:
+    """Give back points that paid for returned goods (redemption -> member), as a new lot
+    expiring when the spent points would have (`expires_at`); a debt is paid first."""
+    _check_points(points)
+    at = at or clock.now()
+    fp = fingerprint("restore", member=member.pk, points=points, expires_at=expires_at)
+    with transaction.atomic():
+        txn = transaction_open(
+            reference=reference, kind=TransactionKind.RESTORE, fingerprint=fp, at=at, note=note
+        )
+        if isinstance(txn, PostedTransaction):
+            return txn
+        _credit(
             txn,
-            [
-                EntryDraft(account_id=account.pk, amount=points, lot_id=lot.pk),
-                EntryDraft(account_id=issuance.pk, amount=-points),
-            ],
+            member_id=member.pk,
+            points=points,
+            source=AccountKind.REDEMPTION,
+            expires_at=expires_at,
         )
         return posted(txn, points=points)
 
@@ -83,7 +180,7 @@ def points_burn(
         )
         if isinstance(txn, PostedTransaction):
             return txn
-        account = LedgerAccount.objects.filter(member_id=member.pk).first()
+        account = LedgerAccount.objects.filter(member_id=member.pk, kind=AccountKind.MEMBER).first()
         if account is None:
             raise PointsInsufficient("This member has no points.", extra={"available": 0})
         accounts_lock([account.pk])

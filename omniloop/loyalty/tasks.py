@@ -10,3 +10,10 @@ from omniloop.loyalty.expiry import points_expire
 @task(queue_name="default")
 def points_expire_task() -> int:
     return points_expire()
+
+
+@task(queue_name="default")
+def tiers_review_task() -> int:
+    from omniloop.loyalty.tiers import tiers_review
+
+    return tiers_review()

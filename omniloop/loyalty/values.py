@@ -31,6 +31,15 @@ class PostedTransaction:
 
 
 @dataclass(frozen=True)
+class ReversalResult:
+    """A reversal: `taken` from the member's balance, `owed` recorded as their debt."""
+
+    posted: PostedTransaction
+    taken: int
+    owed: int
+
+
+@dataclass(frozen=True)
 class LotView:
     lot_id: int
     points: int

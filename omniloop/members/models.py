@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+MEMBER_TIERS = ("standard", "silver", "gold", "platinum")  # lowest first
+
 
 class Member(models.Model):
     """One shopper across every store, mall and marketplace. Identities hang off it."""

@@ -12,6 +12,7 @@ from omniloop.core.phones import Phone
 from omniloop.members.codes import new_member_code, new_otp
 from omniloop.members.merge import merge_handlers
 from omniloop.members.models import (
+    MEMBER_TIERS,
     ConsentChannel,
     ConsentRecord,
     IdentityKind,
@@ -190,3 +191,10 @@ def otp_verify(*, phone: Phone, code: str, purpose: str = "join") -> None:
     )
     if consumed != 1:
         raise ValidationFailed("The code has already been used.", code="otp_expired")
+
+
+def member_tier_set(*, member_id: int, tier: str) -> None:
+    """Set a member's tier (the loyalty tier rules decide which; they keep the history)."""
+    if tier not in MEMBER_TIERS:
+        raise ValidationFailed(f"Unknown tier {tier!r}.", code="tier_unknown")
+    Member.objects.filter(pk=member_id).update(tier=tier)

@@ -82,6 +82,7 @@ class Order(models.Model):
     discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     shipping_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     points_redeemed = models.PositiveIntegerField(default=0)
+    points_earned = models.PositiveIntegerField(default=0)
     points_value = models.DecimalField(
         max_digits=10, decimal_places=2, default=0, help_text="What the redeemed points paid"
     )
@@ -201,6 +202,52 @@ class PaymentNotification(models.Model):
         ]
 
 
+class OrderReturn(models.Model):
+    """A full or partial return (退货退款), in any channel and at any store: what came back, the
+    money and points given back, and the points taken back. `reference` makes it idempotent."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    reference = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    store = models.ForeignKey(
+        "stores.Store",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the goods came back (none: returned by post)",
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Refunded in all")
+    money_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    points_restored = models.PositiveIntegerField(default=0, help_text="Points that paid, back")
+    points_reversed = models.PositiveIntegerField(default=0, help_text="Earned points taken back")
+    points_owed = models.PositiveIntegerField(default=0, help_text="Of those, owed as a debt")
+    coupons_restored = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="return_amount_not_negative"),
+        ]
+
+
+class OrderReturnLine(models.Model):
+    order_return = models.ForeignKey(OrderReturn, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_quantity"),
+        ]
+
+
 # The online mall's tables live in their own module (kept small); imported so Django sees them.
 from omniloop.orders.models_online import CartLine, OrderAddress, OrderCoupon  # noqa: E402
 
@@ -210,6 +257,8 @@ __all__ = [
     "OrderAddress",
     "OrderCoupon",
     "OrderLine",
+    "OrderReturn",
+    "OrderReturnLine",
     "OrderStatusChange",
     "Payment",
     "PaymentNotification",

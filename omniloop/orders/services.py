@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
@@ -12,9 +13,11 @@ from omniloop.attribution.services import binding_touch, credit_for_till_sale
 from omniloop.attribution.values import BindingOutcome
 from omniloop.core import clock, rows
 from omniloop.core.errors import Conflict, ValidationFailed
+from omniloop.loyalty.tiers import tier_evaluate
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
 from omniloop.orders.models import Order, OrderLine
+from omniloop.orders.points import order_points_burn, order_points_earn, points_payment_check
 from omniloop.orders.values import TillSaleInput
 from omniloop.promotions.coupon_values import MESSAGES, CouponReason
 from omniloop.promotions.coupons import coupons_redeem
@@ -162,6 +165,18 @@ def _order_lines(order: Order, priced: PricedQuote) -> list[OrderLine]:
     return lines
 
 
+@dataclass(frozen=True)
+class _EarningLine:
+    category_ids: frozenset[int]
+    total: int  # fen
+
+
+def _earning_lines(priced: PricedQuote) -> list[_EarningLine]:
+    """The sale's priced lines with their categories (gifts, at zero, earn nothing)."""
+    by_sku = {line.sku_id: line.category_ids for line in priced.basket.lines}
+    return [_EarningLine(by_sku.get(q.sku_id, frozenset()), q.total) for q in priced.quote.lines]
+
+
 @transaction.atomic  # a savepoint when nested: a refused sale leaves the caller's work intact
 def till_sale_record(
     *, store: Store, sale: TillSaleInput, client_key: str | None = None
@@ -203,6 +218,7 @@ def till_sale_record(
     )
     _refuse_coupons(priced)
     _check_client_figures(sale, priced)
+    paid_by_points = points_payment_check(points=sale.points, member=member, total=priced.total)
     credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
     try:
         with transaction.atomic():
@@ -217,7 +233,10 @@ def till_sale_record(
                 credit_rule=credit.rule,
                 total=priced.total,
                 discount_total=priced.discount_total,
+                points_redeemed=sale.points,
+                points_value=paid_by_points,
                 ordered_at=ordered_at,
+                paid_at=ordered_at,
             )
     except IntegrityError as exc:
         raise Conflict("This receipt was already recorded.", code="receipt_duplicate") from exc
@@ -234,6 +253,20 @@ def till_sale_record(
             order_id=order.pk,
             at=ordered_at,
         )
+    if member is not None and sale.points:
+        order_points_burn(number=order.number, member=member, points=sale.points, at=ordered_at)
+    if member is not None:
+        order.points_earned = order_points_earn(
+            number=order.number,
+            member=member,
+            lines=[(q.category_ids, to_yuan(q.total)) for q in _earning_lines(priced)],
+            paid_by_points=paid_by_points,
+            channel_code=channel.code,
+            at=ordered_at,
+        )
+        if order.points_earned:
+            Order.objects.filter(pk=order.pk).update(points_earned=order.points_earned)
+            tier_evaluate(member=member, at=ordered_at)  # upgrades at once; downgrades nightly
     outcome = None
     if member is not None:
         outcome = binding_touch(

@@ -28,3 +28,4 @@ class TillSaleInput:
     card_number: str | None = None
     assistant: str | None = None
     coupon_codes: tuple[str, ...] = ()
+    points: int = 0  # points the member pays with (part of `total`)

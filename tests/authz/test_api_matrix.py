@@ -15,6 +15,7 @@ from omniloop.promotions.models import Coupon, FlashSaleClaim
 from tests.api.helpers import sale_body
 from tests.factories import make_member, make_product, make_store
 from tests.listings.helpers import make_channel
+from tests.orders.helpers import sell
 from tests.promotions.coupon_helpers import make_template
 from tests.promotions.flash_helpers import make_flash_sale
 
@@ -28,6 +29,7 @@ CALLERS = (TILL, *HQ_ROLES)
 API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/pos/members/identify"): frozenset({TILL}),
     ("POST", "/api/v1/pos/sales"): frozenset({TILL}),
+    ("POST", "/api/v1/pos/returns"): frozenset({TILL}),
     ("POST", "/api/v1/pos/quote"): frozenset({TILL}),
     ("GET", "/api/v1/stores"): frozenset(HQ_ROLES),
     ("GET", "/api/v1/members/{member_code}"): frozenset({Role.HQ_ADMIN, Role.CS_AGENT}),
@@ -67,7 +69,10 @@ def world(db):
     # Room for one claim by each allowed caller, so an allowed claim gets its 201.
     flash_sale = make_flash_sale(stock=100, per_member_limit=len(CALLERS) * 2)
     coupons = make_template(per_member_limit=len(CALLERS))
+    # Room for a return by each caller.
+    order = sell(store, [("JK100-M", 5)], total="1995.00", receipt="WORLD-1")
     return {
+        "order": order,
         "member": member,
         "secrets": secrets,
         "flash_sale": flash_sale,
@@ -85,6 +90,12 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     body = {}
     if path.endswith("/sales"):
         body = sale_body(f"R-{n}")
+    elif path.endswith("/returns"):
+        body = {
+            "order_number": world["order"].number,
+            "reference": f"RT-{n}",
+            "lines": [{"sku": "JK100-M", "quantity": 1}],
+        }
     elif path.endswith("/quote"):
         body = {"lines": [{"sku": "JK100-M", "quantity": 1}]}
     elif path.endswith("/identify"):

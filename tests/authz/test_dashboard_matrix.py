@@ -20,6 +20,7 @@ from omniloop.catalog.collection_services import collection_create
 from omniloop.core import clock
 from omniloop.dashboard import urls as dashboard_urls
 from omniloop.dashboard.access_map import PUBLIC_VIEWS, VIEW_ROLES
+from omniloop.loyalty.models import EarnRule, PointsAdjustment
 from omniloop.promotions.coupons import coupon_template_create
 from omniloop.promotions.flash import flash_sale_create
 from omniloop.promotions.offers import offer_create
@@ -90,6 +91,14 @@ def world():
             "token_id": token.pk,
             "flash_sale_id": sale.pk,
             "collection_code": collection.code,
+            "rule_id": EarnRule.objects.create(name="x2", kind="multiplier", multiplier=2).pk,
+            "adjustment_id": PointsAdjustment.objects.create(
+                member=m_a,
+                points=5,
+                reason="test",
+                requested_by=asst_a,
+                requested_at=clock.now(),
+            ).pk,
         },
     }
     return {"store_a": a, "params": params}

@@ -16,7 +16,7 @@ from omniloop.orders.payments.services import payment_notification_receive
 from omniloop.promotions.models import Coupon, Redemption
 from tests.concurrency.helpers import run_at_once
 from tests.factories import make_member
-from tests.orders.helpers import checkout, place, signed, start, token
+from tests.orders.online_helpers import checkout, place, signed, start, token
 from tests.promotions.pricing_helpers import issued_coupon, make_shop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

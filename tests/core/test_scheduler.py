@@ -18,7 +18,7 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping
-from omniloop.loyalty.tasks import points_expire_task
+from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
 from omniloop.orders.tasks import orders_expire_unpaid_task
 from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
@@ -150,6 +150,7 @@ def test_the_apps_register_their_periodic_jobs():
         "coupons_release_expired": (5 * MINUTE, coupons_release_expired_task),
         "core_housekeeping": (timedelta(hours=1), housekeeping),
         "points_expire": (timedelta(hours=1), points_expire_task),
+        "tiers_review": (timedelta(days=1), tiers_review_task),
         "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
     }
 

@@ -65,6 +65,8 @@ def test_merge_moves_every_order_scan_identity_consent_point_and_binding():
     _sale(store, survivor, "R-s")
     before_orders = {o.pk for o in dup.orders.all()} | {o.pk for o in survivor.orders.all()}
     before_scans = set(ScanEvent.objects.values_list("pk", flat=True))
+    both = points_balance(member_id=dup.pk) + points_balance(member_id=survivor.pk)
+    assert both > 150  # the sales earned points too
 
     outcome = member_merge(
         survivor_id=survivor.pk, merged_id=dup.pk, actor="user:1", reason="same person, two phones"
@@ -77,7 +79,7 @@ def test_merge_moves_every_order_scan_identity_consent_point_and_binding():
     assert MemberIdentity.objects.filter(member=survivor).count() == 4
     assert not MemberIdentity.objects.filter(member=dup).exists()
     assert survivor.consents.filter(channel="sms", granted=True).exists()
-    assert points_balance(member_id=survivor.pk) == 150
+    assert points_balance(member_id=survivor.pk) == both
     assert points_balance(member_id=dup.pk) == 0
     transfer = LedgerTransaction.objects.get(kind=TransactionKind.TRANSFER)
     assert transfer.reference == f"merge:{dup.pk}:{survivor.pk}"

@@ -15,7 +15,7 @@ from omniloop.orders.online_values import FulfilmentChoice, Mall
 from omniloop.promotions.models import Coupon
 from omniloop.promotions.pricing import quote
 from tests.factories import make_member, make_store, make_touchpoint, make_user
-from tests.orders.helpers import checkout, place, token
+from tests.orders.online_helpers import checkout, place, token
 from tests.promotions.pricing_helpers import issued_coupon, live_offer, make_shop, site_offers
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from omniloop.orders.payments.services import NotificationOutcome, payment_notif
 from omniloop.orders.payments.test_provider import SIGNATURE_HEADER, sign
 from omniloop.promotions.models import Coupon, Redemption
 from tests.factories import make_member
-from tests.orders.helpers import checkout, payload, place, post_notification, signed, start
+from tests.orders.online_helpers import checkout, payload, place, post_notification, signed, start
 from tests.promotions.pricing_helpers import issued_coupon, make_shop, shared_code
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from omniloop.orders.online_values import FulfilmentChoice
 from omniloop.orders.services import till_quote, till_sale_record
 from omniloop.orders.values import SaleLineInput, TillSaleInput
 from tests.factories import make_member
-from tests.orders.helpers import checkout, place
+from tests.orders.online_helpers import checkout, place
 from tests.promotions.pricing_helpers import live_offer, make_shop, site_offers, tiered
 
 pytestmark = pytest.mark.django_db

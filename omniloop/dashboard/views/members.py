@@ -15,10 +15,12 @@ from omniloop.accounts.selectors import (
 )
 from omniloop.attribution.selectors import access_member, binding_for, binding_history
 from omniloop.core.errors import PermissionDenied
+from omniloop.dashboard.access_map import role_may_open
 from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
+from omniloop.dashboard.forms_points import AdjustmentRequestForm
 from omniloop.dashboard.lookups import member_search, member_timeline
-from omniloop.loyalty.selectors import points_balance
+from omniloop.loyalty.selectors import points_balance, points_debt
 from omniloop.members.selectors import (
     consent_history,
     member_consents,
@@ -69,6 +71,9 @@ def member_detail(request: HttpRequest, actor: Actor, member_id: int) -> HttpRes
         {
             "member": member,
             "points": points_balance(member_id=member.pk),
+            "points_debt": points_debt(member_id=member.pk),
+            "can_adjust": role_may_open(actor.role, "dashboard:member_points_adjust"),
+            "adjust_form": AdjustmentRequestForm(),
             "phone_masked": member_phone_masked(member=member),
             "can_reveal": sees_unmasked_phone(actor),
             "identities": member_identities(member=member),

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0003_product_brand_product_department'),
         ('members', '0003_member_external_ref'),
-        ('orders', '0002_flows_payments_history'),
+        ('orders', '0003_points_and_returns'),
         ('promotions', '0004_offer_collections'),
     ]
 
