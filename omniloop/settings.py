@@ -15,6 +15,10 @@ OMNILOOP_WECHAT_APP_ID / _TOKEN / _AES_KEY / _APP_SECRET   the service account (
                   the callback Token, the 43-character EncodingAESKey (set: safe mode only) and
                   the AppSecret for the outbound API; _AES_KEY_OLD the previous key while rotating
 OMNILOOP_WECHAT_API_BASE   default https://api.weixin.qq.com (tests point it at a fake server)
+OMNILOOP_PAYMENT_PROVIDERS  comma-separated enabled payment providers (default: test, refused in
+                  production unless named); OMNILOOP_PAYMENT_TEST_SECRET signs the test provider's
+                  notifications (derived from SECRET_KEY otherwise)
+OMNILOOP_PAYMENT_TIMEOUT_MINUTES  an unpaid online order is cancelled after this (default 30)
 """
 
 from __future__ import annotations
@@ -237,6 +241,21 @@ OMNILOOP_WECHAT_TIMESTAMP_TOLERANCE = int(
 )
 # WeChat allows 100,000 permanent parametric codes per account, ever.
 OMNILOOP_WECHAT_PERMANENT_QR_CAP = int(os.environ.get("OMNILOOP_WECHAT_PERMANENT_QR_CAP", "100000"))
+# Payments (orders.payments, ADR 21): the providers enabled, by their registered names.
+OMNILOOP_PAYMENT_PROVIDERS = [
+    p
+    for p in os.environ.get("OMNILOOP_PAYMENT_PROVIDERS", "" if PRODUCTION else "test").split(",")
+    if p
+]
+OMNILOOP_PAYMENT_DEFAULT_PROVIDER = os.environ.get("OMNILOOP_PAYMENT_DEFAULT_PROVIDER", "test")
+OMNILOOP_PAYMENT_TEST_SECRET = os.environ.get(
+    "OMNILOOP_PAYMENT_TEST_SECRET", f"test-provider:{SECRET_KEY}"
+)
+OMNILOOP_PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("OMNILOOP_PAYMENT_TIMEOUT_MINUTES", "30"))
+# A product-tag scan in a store makes the browser's orders scan-to-buy for this long.
+OMNILOOP_SCAN_TO_BUY_HOURS = int(os.environ.get("OMNILOOP_SCAN_TO_BUY_HOURS", "24"))
+# Flat shipping fee for orders shipped home, unless a free-shipping offer applies (yuan).
+OMNILOOP_SHIPPING_FEE = os.environ.get("OMNILOOP_SHIPPING_FEE", "10.00")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("omniloop.h5.urls")),
+    # The web mall: the same member pages under /shop/ (h5.mall); payments' provider-facing
+    # endpoints and the test provider's pay page.
+    path("shop/", include("omniloop.h5.urls_shop", namespace="shop")),
+    path("payments/", include("omniloop.h5.urls_payments")),
     path("dashboard/", include("omniloop.dashboard.urls")),
     path("wechat/", include("omniloop.wechat.urls")),
 ]

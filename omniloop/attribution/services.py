@@ -211,18 +211,27 @@ def binding_rebind(
     return BindingOutcome(BindingDecision.BOUND, store_id, assistant_id)
 
 
+def _in_store_credit(
+    member: Member | None, store_id: int, assistant_id: int | None, prefix: str
+) -> SaleCredit:
+    """A sale made in `store_id`: the named assistant, else the member's assistant if bound to
+    that store, else the store alone (rules `<prefix>_serving_assistant`, `_bound_assistant`,
+    `_store_only`)."""
+    if assistant_id is not None:
+        return SaleCredit(store_id, assistant_id, f"{prefix}_serving_assistant")
+    if member is not None:
+        binding = MemberBinding.objects.filter(member=member).first()
+        if binding and binding.store_id == store_id and binding.assistant_id:
+            return SaleCredit(store_id, binding.assistant_id, f"{prefix}_bound_assistant")
+    return SaleCredit(store_id, None, f"{prefix}_store_only")
+
+
 def credit_for_till_sale(
     *, member: Member | None, store_id: int, assistant_id: int | None
 ) -> SaleCredit:
     """A sale rung up at a till is credited to that store. The assistant is the one named on the
     sale; without one, the member's bound assistant if bound to this store."""
-    if assistant_id is not None:
-        return SaleCredit(store_id, assistant_id, "till_serving_assistant")
-    if member is not None:
-        binding = MemberBinding.objects.filter(member=member).first()
-        if binding and binding.store_id == store_id and binding.assistant_id:
-            return SaleCredit(store_id, binding.assistant_id, "till_bound_assistant")
-    return SaleCredit(store_id, None, "till_store_only")
+    return _in_store_credit(member, store_id, assistant_id, "till")
 
 
 def credit_for_online_sale(*, member: Member | None) -> SaleCredit | None:
@@ -261,3 +270,15 @@ def merge_bindings(survivor: Member, merged: Member) -> int:
         reason="kept the earlier binding of the merged member",
     )
     return moved + 1
+
+
+def credit_for_scan_to_buy(
+    *, member: Member | None, store_id: int, assistant_id: int | None
+) -> SaleCredit:
+    """Scan-to-buy (扫码购): the shopper scanned a product tag in a store and bought online. The
+    sale pays the tag's store and assistant; a tag naming no assistant pays the member's
+    assistant if bound to that store (as at the till)."""
+    credit = _in_store_credit(member, store_id, assistant_id, "scan_to_buy")
+    if credit.rule == "scan_to_buy_serving_assistant":
+        return SaleCredit(credit.store_id, credit.assistant_id, "scan_to_buy_tag")
+    return credit

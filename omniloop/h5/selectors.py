@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from omniloop.accounts.models import User
-from omniloop.catalog.models import Product
+from omniloop.catalog.models import Product, Sku
 from omniloop.catalog.selectors import product_list
 from omniloop.core.errors import ApplicationError
 from omniloop.stores.models import Store
@@ -91,3 +91,9 @@ def outfit_items(*, product: Product) -> list[Product]:
         for link in product.outfit_links.all()
         if link.item.status == Product.Status.ACTIVE
     ]
+
+
+def sku_choices(*, product: Product) -> list[Sku]:
+    """The product's active SKUs a shopper can put in the cart, in wearing order (S before M);
+    the product's SKUs are prefetched by `product_get`."""
+    return sorted((s for s in product.skus.all() if s.active), key=lambda s: _size_key(s.size))

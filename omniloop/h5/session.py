@@ -15,6 +15,7 @@ VISITOR_COOKIE = "ol_vid"
 VISITOR_MAX_AGE = 365 * 24 * 3600
 MEMBER_KEY = "h5_member_id"
 SCENE_KEY = "h5_scene"
+SCENE_AT_KEY = "h5_scene_at"  # when that scan happened (ISO), for scan-to-buy
 WELCOME_KEY = "h5_welcome_points"
 WELCOME_BACK_KEY = "h5_welcome_back"
 AFTER_JOIN_KEY = "h5_after_join"  # a path of ours to return to (a claim page) after joining

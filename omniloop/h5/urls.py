@@ -1,19 +1,37 @@
-from django.urls import path
+from django.urls import URLPattern, path
 from django.views.generic import RedirectView
 
-from omniloop.h5 import views, views_coupons, views_member
+from omniloop.h5 import views, views_checkout, views_coupons, views_member, views_shop
 
 app_name = "h5"
+
+
+def member_pages(prefix: str) -> list[URLPattern]:
+    """The member pages, mounted under `/m/` (WeChat mall) and `/shop/` (web mall, `urls_shop`):
+    one set of views, the mall read from the URL (`h5.mall`)."""
+    return [
+        path(f"{prefix}", views.home, name="home"),
+        path(f"{prefix}store/<slug:code>", views.store, name="store"),
+        path(f"{prefix}p/<slug:style_code>", views.product, name="product"),
+        path(f"{prefix}browse", views_shop.browse, name="browse"),
+        path(f"{prefix}cart", views_shop.cart, name="cart"),
+        path(f"{prefix}cart/add", views_shop.cart_add, name="cart_add"),
+        path(f"{prefix}cart/update", views_shop.cart_update, name="cart_update"),
+        path(f"{prefix}checkout", views_checkout.checkout, name="checkout"),
+        path(f"{prefix}orders", views_checkout.orders, name="orders"),
+        path(f"{prefix}orders/<slug:number>", views_checkout.order, name="order"),
+        path(f"{prefix}orders/<slug:number>/pay", views_checkout.pay, name="order_pay"),
+        path(f"{prefix}join", views_member.join, name="join"),
+        path(f"{prefix}join/otp", views_member.join_otp, name="join_otp"),
+        path(f"{prefix}card", views_member.card, name="card"),
+        path(f"{prefix}logout", views_member.logout, name="logout"),
+        path(f"{prefix}coupons", views_coupons.wallet, name="coupons"),
+        path(f"{prefix}coupons/claim/<str:token>", views_coupons.claim, name="coupon_claim"),
+    ]
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="h5:home"), name="root"),
     path("s/<str:scene>", views.scan, name="scan"),
-    path("m/", views.home, name="home"),
-    path("m/store/<slug:code>", views.store, name="store"),
-    path("m/p/<slug:style_code>", views.product, name="product"),
-    path("m/join", views_member.join, name="join"),
-    path("m/join/otp", views_member.join_otp, name="join_otp"),
-    path("m/card", views_member.card, name="card"),
-    path("m/logout", views_member.logout, name="logout"),
-    path("m/coupons", views_coupons.wallet, name="coupons"),
-    path("m/coupons/claim/<str:token>", views_coupons.claim, name="coupon_claim"),
+    *member_pages("m/"),
 ]

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_safe
 
 from omniloop.catalog.selectors import product_get
+from omniloop.core import clock
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.errors import error_page
+from omniloop.h5.mall import mall_channel_code
 from omniloop.h5.prices import h5_prices
 from omniloop.h5.selectors import (
     featured_products,
@@ -18,8 +20,10 @@ from omniloop.h5.selectors import (
     product_variants,
     scene_assistant,
     scene_destination,
+    sku_choices,
 )
 from omniloop.h5.session import (
+    SCENE_AT_KEY,
     SCENE_KEY,
     session_member,
     set_visitor_cookie,
@@ -45,6 +49,7 @@ def scan(request: HttpRequest, scene: str) -> HttpResponse:
     except ApplicationError as exc:
         return error_page(request, exc)
     request.session[SCENE_KEY] = ctx.scene
+    request.session[SCENE_AT_KEY] = clock.now().isoformat()
     response = redirect(scene_destination(ctx=ctx))
     set_visitor_cookie(response, visitor)
     return response
@@ -60,7 +65,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "brand": brand_settings(),
             "products": products,
-            "prices": h5_prices(products=products, member=member),
+            "prices": h5_prices(
+                products=products, member=member, channel_code=mall_channel_code(request)
+            ),
             "member": member,
         },
     )
@@ -81,7 +88,9 @@ def store(request: HttpRequest, code: str) -> HttpResponse:
             "store": shop,
             "assistant": scene_assistant(scene=request.session.get(SCENE_KEY), store_id=shop.pk),
             "products": products,
-            "prices": h5_prices(products=products, member=member),
+            "prices": h5_prices(
+                products=products, member=member, channel_code=mall_channel_code(request)
+            ),
             "member": member,
         },
     )
@@ -104,7 +113,10 @@ def product(request: HttpRequest, style_code: str) -> HttpResponse:
             "variants": product_variants(product=item),
             "outfit": outfit,
             # The product and its outfit in one pass over the engine, for this shopper.
-            "prices": h5_prices(products=[item, *outfit], member=member),
+            "prices": h5_prices(
+                products=[item, *outfit], member=member, channel_code=mall_channel_code(request)
+            ),
+            "skus": sku_choices(product=item),
             "member": member,
         },
     )

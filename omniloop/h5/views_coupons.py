@@ -7,8 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from omniloop.attribution.selectors import binding_for
@@ -17,6 +16,7 @@ from omniloop.core.errors import ApplicationError
 from omniloop.h5.codes import scalable_svg
 from omniloop.h5.coupon_terms import offer_scope, offer_terms
 from omniloop.h5.errors import error_context, error_page
+from omniloop.h5.mall import mall_redirect, mall_url
 from omniloop.h5.session import AFTER_JOIN_KEY, session_member
 from omniloop.members.models import Member
 from omniloop.promotions.codes import display_code
@@ -80,14 +80,14 @@ def member_timezone(member: Member) -> str:
 
 def _join_first(request: HttpRequest, then: str) -> HttpResponse:
     request.session[AFTER_JOIN_KEY] = then
-    return redirect("h5:join")
+    return mall_redirect(request, "join")
 
 
 @require_safe
 def wallet(request: HttpRequest) -> HttpResponse:
     member = session_member(request)
     if member is None:
-        return _join_first(request, reverse("h5:coupons"))
+        return _join_first(request, mall_url(request, "coupons"))
     at = clock.now()
     found = member_wallet(member_id=member.pk, at=at)
     return render(
@@ -134,11 +134,11 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "h5/coupon_claim.html", _claim_context(template, member, via))
     if member is None:
-        return _join_first(request, reverse("h5:coupon_claim", args=[token]))
+        return _join_first(request, mall_url(request, "coupon_claim", token))
     try:
         coupon = coupon_claim(claim_token=token, member=member, source=via)
     except ApplicationError as exc:
         context = {**_claim_context(template, member, via), "error": error_context(exc)}
         return render(request, "h5/coupon_claim.html", context, status=exc.status)
     request.session[CLAIMED_KEY] = coupon.pk
-    return redirect("h5:coupons")
+    return mall_redirect(request, "coupons")

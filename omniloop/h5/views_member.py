@@ -14,6 +14,7 @@ from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.codes import barcode_svg, scalable_svg
 from omniloop.h5.errors import TermsRequired, error_context, with_retry_after
+from omniloop.h5.mall import mall_path_ok, mall_redirect
 from omniloop.h5.session import (
     AFTER_JOIN_KEY,
     SCENE_KEY,
@@ -64,7 +65,7 @@ def join(request: HttpRequest) -> HttpResponse:
         if member is not None:
             if wx:  # a member opening their WeChat join link: the follower is theirs now
                 follower_link_by_token(token=wx, member=member)
-            return redirect("h5:card")
+            return mall_redirect(request, "card")
         response = render(request, "h5/join.html", {"form": JoinForm()})
         follower_key = follower_visitor_key(token=wx) if wx else None
         if follower_key:
@@ -101,9 +102,9 @@ def join(request: HttpRequest) -> HttpResponse:
         request.session[WELCOME_BACK_KEY] = True
     # Sent here from a claim link: back to the coupon (only paths we stored ourselves).
     after = request.session.pop(AFTER_JOIN_KEY, None)
-    if isinstance(after, str) and after.startswith("/m/") and not after.startswith("//"):
+    if mall_path_ok(after):
         return redirect(after)
-    return redirect("h5:card")
+    return mall_redirect(request, "card")
 
 
 @require_POST
@@ -124,7 +125,7 @@ def join_otp(request: HttpRequest) -> HttpResponse:
 def card(request: HttpRequest) -> HttpResponse:
     member = session_member(request)
     if member is None:
-        return redirect("h5:join")
+        return mall_redirect(request, "join")
     binding = binding_for(member=member)
     return render(
         request,
@@ -146,7 +147,7 @@ def card(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
-    response = redirect("h5:home")
+    response = mall_redirect(request, "home")
     # The visitor is now linked to the member who left; a fresh one keeps the next person's
     # scans on this phone from being credited to them.
     response.delete_cookie(VISITOR_COOKIE, samesite="Lax")

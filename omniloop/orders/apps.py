@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,10 +9,18 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
+        from omniloop.core.periodic import register_periodic_job
         from omniloop.members.merge import register_merge_handler
         from omniloop.members.privacy import register_privacy_handler
+        from omniloop.orders.cart import merge_carts
         from omniloop.orders.privacy import orders_export
         from omniloop.orders.services import merge_orders
+        from omniloop.orders.tasks import orders_expire_unpaid_task
 
         register_merge_handler("orders", merge_orders)
         register_privacy_handler("orders", export=orders_export)
+        register_merge_handler("carts", merge_carts)
+        # Online orders left unpaid are cancelled and give their coupons back.
+        register_periodic_job(
+            "orders_expire_unpaid", every=timedelta(minutes=1), task=orders_expire_unpaid_task
+        )

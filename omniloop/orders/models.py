@@ -246,3 +246,20 @@ class OrderReturnLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_quantity"),
         ]
+
+
+# The online mall's tables live in their own module (kept small); imported so Django sees them.
+from omniloop.orders.models_online import CartLine, OrderAddress, OrderCoupon  # noqa: E402
+
+__all__ = [
+    "CartLine",
+    "Order",
+    "OrderAddress",
+    "OrderCoupon",
+    "OrderLine",
+    "OrderReturn",
+    "OrderReturnLine",
+    "OrderStatusChange",
+    "Payment",
+    "PaymentNotification",
+]

@@ -20,6 +20,7 @@ from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
+from omniloop.orders.tasks import orders_expire_unpaid_task
 from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
 from omniloop.promotions.group_buy import group_buy_settle_task
@@ -158,6 +159,7 @@ def test_the_apps_register_their_periodic_jobs():
         "wechat_inbound_sweep": (5 * MINUTE, wechat_inbound_sweep_task),
         "scans_retention": (timedelta(days=1), scans_retention_task),
         "stock_release_expired": (MINUTE, stock_release_expired_task),
+        "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
     }
 
 

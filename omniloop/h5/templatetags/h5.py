@@ -64,3 +64,9 @@ def brand_name(context: template.Context) -> str:
         if request is not None:
             request._h5_brand = brand
     return loc(brand, "name")
+
+
+@register.filter
+def get_item(mapping: Mapping[str, object], key: str) -> object:
+    """`{{ labels|get_item:order.status }}`: a dict's value by a variable key ('' if absent)."""
+    return mapping.get(key, "")

@@ -1,0 +1,89 @@
+"""What happens to an online order after placement: paid (its coupons redeemed) or cancelled
+unpaid (its coupons released), by a payment notification or the unpaid-order expiry job.
+
+Lock order, everywhere: the order's payments (by pk), then the order."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from omniloop.core import clock
+from omniloop.core.errors import Conflict
+from omniloop.orders.models import Order, OrderCoupon, Payment
+from omniloop.orders.status import order_transition
+from omniloop.promotions.coupons import coupons_redeem, coupons_release
+from omniloop.promotions.rules import offer_rule
+from omniloop.promotions.values import Candidate
+
+log = logging.getLogger(__name__)
+
+
+def _coupon_uses(order: Order) -> list[tuple[Candidate, int]]:
+    uses = OrderCoupon.objects.filter(order=order).select_related("offer").order_by("pk")
+    return [(Candidate(offer_rule(u.offer), u.coupon_id, u.code), u.discount_fen) for u in uses]
+
+
+def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
+    """pending -> paid (caller holds the order's lock): the coupons the checkout priced in are
+    redeemed under its reservation. A shared code whose limit filled while the shopper paid is
+    honoured (the shopper paid the quoted price) and noted on the status change."""
+    uses = _coupon_uses(order)
+    problem = ""
+    if uses:
+        try:
+            coupons_redeem(
+                used=uses,
+                member_id=order.member_id,
+                order_id=order.pk,
+                reservation_ref=order.number,
+                at=at,
+            )
+        except Conflict as exc:
+            problem = f" coupon not redeemed: {exc.code}"
+            log.warning("order %s paid, coupon not redeemed: %s", order.number, exc.code)
+    return order_transition(
+        order=order,
+        to=Order.Status.PAID,
+        at=at,
+        note=(note + problem).strip(),
+        extra={"paid_at": at},
+    )
+
+
+def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
+    """pending -> cancelled (caller holds the lock): the held coupons are free again. Its
+    payments are left as the provider last told us: one that succeeds after all settles as
+    `late` (to be refunded), never reviving the order."""
+    coupons_release(ref=order.number)
+    return order_transition(order=order, to=Order.Status.CANCELLED, at=at, note=note)
+
+
+def lock_order_with_payments(order_id: int) -> Order:
+    list(Payment.objects.select_for_update().filter(order_id=order_id).order_by("pk"))
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def online_orders_expire(*, at: datetime | None = None) -> int:
+    """Cancel every online order still pending `OMNILOOP_PAYMENT_TIMEOUT_MINUTES` after it was
+    placed, releasing its coupons. Each order in its own transaction; one paid meanwhile is
+    left alone. Returns how many were cancelled. Run every minute (`orders_expire_unpaid`)."""
+    at = at or clock.now()
+    cutoff = at - timedelta(minutes=settings.OMNILOOP_PAYMENT_TIMEOUT_MINUTES)
+    due = list(
+        Order.objects.filter(status=Order.Status.PENDING, ordered_at__lte=cutoff)
+        .exclude(flow=Order.Flow.STORE_SALE)
+        .values_list("pk", flat=True)
+    )
+    cancelled = 0
+    for order_id in due:
+        with transaction.atomic():
+            order = lock_order_with_payments(order_id)
+            if order.status != Order.Status.PENDING:
+                continue
+            order_cancel_unpaid(order=order, at=at, note="payment_timeout")
+            cancelled += 1
+    return cancelled

@@ -1,0 +1,13 @@
+"""Background task for online orders: cancel those left unpaid (`omniloop scheduler` enqueues
+it every minute, ADR 11)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from omniloop.orders.online_settle import online_orders_expire
+
+
+@task(queue_name="default")
+def orders_expire_unpaid_task() -> int:
+    return online_orders_expire()
