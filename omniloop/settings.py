@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "omniloop.dashboard",
     "omniloop.h5",
     "omniloop.demo",
+    "omniloop.bulkimport",
 ]
 
 MIDDLEWARE = [
