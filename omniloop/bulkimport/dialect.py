@@ -49,7 +49,8 @@ def distinct(a: str, b: str) -> str:
 
 def _days_ok(expr: str) -> str:
     y, m, d = (f"CAST(substr({expr}, {i}, {n}) AS integer)" for i, n in ((1, 4), (6, 2), (9, 2)))
-    leap = f"(({y} % 4 = 0 AND {y} % 100 <> 0) OR {y} % 400 = 0)"
+    # PostgreSQL only (SQLite checks in Python); mod(), as '%' would clash with placeholders.
+    leap = f"((mod({y}, 4) = 0 AND mod({y}, 100) <> 0) OR mod({y}, 400) = 0)"
     last = (
         f"CASE {m} WHEN 2 THEN CASE WHEN {leap} THEN 29 ELSE 28 END "
         f"WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END"

@@ -123,8 +123,6 @@ def import_members(staging: Staging, problems: Problems) -> ImportResult | None:
     try:
         collect(staging, t, cols, problems)
         duplicates(staging, t, "member_ref", "member_ref", problems)
-        if problems:
-            return None
         index_rows(t)
         _phones_and_codes(t, a)
         _check_phones(staging, t, a, problems)

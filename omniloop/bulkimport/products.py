@@ -99,6 +99,7 @@ def _cols(staging: Staging) -> list[Col]:
             _text(barcode, Sku, "barcode"),
             "barcode",
         ),
+        Col("barcode_given", barcode),
     ]
 
 
@@ -114,9 +115,7 @@ def import_products(staging: Staging, problems: Problems) -> ImportResult | None
     try:
         collect(staging, t, cols, problems)
         duplicates(staging, t, "sku_ref", "sku_ref", problems)
-        duplicates(staging, t, "barcode", "barcode", problems)
-        if problems:
-            return None
+        duplicates(staging, t, "barcode_given", "barcode", problems)
         first = qn(temp_name("p"))
         execute(
             f"CREATE TEMP TABLE {first} AS SELECT t.* FROM {t} t WHERE t.row_no IN "  # noqa: S608
@@ -137,7 +136,7 @@ def import_products(staging: Staging, problems: Problems) -> ImportResult | None
 def _check_new_products(staging: Staging, first: str, problems: Problems) -> None:
     """A new product needs its name, category and list price on its first row."""
     for column, field in (("name", "name"), ("category", "category"), ("list_price", "list_price")):
-        where = f"f.product_id IS NULL AND f.{field} IS NULL"
+        where = f"f.product_id IS NULL AND f.{field} IS NULL AND f.e_{field} IS NULL"
         _report(staging, first, where, column, "required_for_new", "f.product_ref", problems)
 
 
