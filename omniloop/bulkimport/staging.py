@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import DataError, connection
+from django.db import DataError, connection, transaction
 
 from omniloop.bulkimport.dialect import is_postgres, qn
 from omniloop.bulkimport.problems import Problem, Problems
@@ -123,7 +123,8 @@ def _copy_csv(
     cols = ", ".join(qn(c) for c in in_file)
     sql = f"COPY {staging.table} ({cols}) FROM STDIN (FORMAT csv)"
     try:
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        # A savepoint: a malformed record aborts the COPY, not the import's transaction.
+        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             while chunk := f.read(CHUNK_BYTES):
                 copy.write(chunk)
                 done += len(chunk)
