@@ -120,6 +120,8 @@ def _copy_csv(
     problems: Problems,
     progress: Progress | None,
 ) -> None:
+    import psycopg
+
     cols = ", ".join(qn(c) for c in in_file)
     sql = f"COPY {staging.table} ({cols}) FROM STDIN (FORMAT csv)"
     try:
@@ -130,7 +132,7 @@ def _copy_csv(
                 done += len(chunk)
                 if progress:
                     progress(done, total)
-    except DataError as exc:
+    except (DataError, psycopg.DataError) as exc:
         problems.add(_copy_problem(exc))
         problems.count(1)
         return
@@ -139,10 +141,10 @@ def _copy_csv(
         staging.rows = cursor.fetchone()[0]
 
 
-def _copy_problem(exc: DataError) -> Problem:
-    """PostgreSQL stops at the first malformed record and says where ("line 7")."""
-    cause = exc.__cause__
-    diag = getattr(cause, "diag", None)
+def _copy_problem(exc: Exception) -> Problem:
+    """PostgreSQL stops at the first malformed record and says where ("line 7" of the data,
+    which starts after the header)."""
+    diag = getattr(exc, "diag", None) or getattr(exc.__cause__, "diag", None)
     context = (getattr(diag, "context", "") or "") if diag else ""
     row = None
     if ", line " in context:
