@@ -10,24 +10,31 @@ from django.db import connection
 from omniloop.bulkimport.dialect import qn
 from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
 from omniloop.bulkimport.staging import Staging, temp_name
-from omniloop.bulkimport.typed import execute, row_of, scalar
+from omniloop.bulkimport.typed import analyze, execute, row_of, scalar
+
+__all__ = ["analyze", "duplicates", "index_rows", "later_duplicates", "zone_table"]
+
+
+def later_duplicates(t: str, column: str) -> str:
+    """SQL selecting `row_no, value` of the rows whose `column` appeared on an earlier row
+    (a window over the typed table: one sort, not a comparison of every pair)."""
+    c = qn(column)
+    return (
+        f"SELECT row_no, {c} FROM (SELECT row_no, {c}, ROW_NUMBER() OVER "  # noqa: S608
+        f"(PARTITION BY {c} ORDER BY row_no) AS n FROM {t} WHERE {c} IS NOT NULL) d "
+        "WHERE d.n > 1"
+    )
 
 
 def duplicates(staging: Staging, t: str, column: str, source: str, problems: Problems) -> None:
     """Rows whose `column` (a ref) appeared on an earlier row: a file names each record once."""
-    where = (
-        f"t.{qn(column)} IS NOT NULL AND EXISTS (SELECT 1 FROM {t} d "  # noqa: S608
-        f"WHERE d.{qn(column)} = t.{qn(column)} AND d.row_no < t.row_no)"
-    )
-    n = int(scalar(f"SELECT COUNT(*) FROM {t} t WHERE {where}") or 0)  # noqa: S608
+    dups = later_duplicates(t, column)
+    n = int(scalar(f"SELECT COUNT(*) FROM ({dups}) x") or 0)  # noqa: S608
     if not n:
         return
     problems.count(n)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.row_no, t.{qn(column)} FROM {t} t WHERE {where} "  # noqa: S608
-            f"ORDER BY t.row_no LIMIT {MAX_LISTED}"
-        )
+        cursor.execute(f"SELECT * FROM ({dups}) x ORDER BY 1 LIMIT {MAX_LISTED}")  # noqa: S608
         for row_no, value in cursor.fetchall():
             problems.add(Problem(row_of(staging, row_no), source, "duplicate_ref", str(value)))
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 
 from omniloop.attribution.models import BindingChange, MemberBinding
-from omniloop.bulkimport.common import duplicates, index_rows
+from omniloop.bulkimport.common import analyze, duplicates, index_rows, later_duplicates
 from omniloop.bulkimport.dialect import (
     date_value,
     datetime_value,
@@ -152,9 +152,10 @@ def _phones_and_codes(t: str, a: str) -> None:
             )
             chunk = cursor.fetchall()
         if not chunk:
-            return
+            break
         last = chunk[-1][0]
         _write_aux(a, [_aux_row(*row) for row in chunk])
+    analyze(a)
 
 
 def _aux_row(row_no: int, raw: str | None, member_id: int | None) -> tuple[Any, ...]:
@@ -188,8 +189,7 @@ def _check_phones(staging: Staging, t: str, a: str, problems: Problems) -> None:
     checks = (
         ("a.phone_error IS NOT NULL", "phone_invalid"),
         (
-            f"a.phone_index IS NOT NULL AND EXISTS (SELECT 1 FROM {a} d "  # noqa: S608
-            "WHERE d.phone_index = a.phone_index AND d.row_no < a.row_no)",
+            f"a.row_no IN (SELECT row_no FROM ({later_duplicates(a, 'phone_index')}) x)",  # noqa: S608
             "phone_duplicate",
         ),
         (
@@ -220,9 +220,9 @@ def _unique_codes(a: str) -> None:
     for _ in range(10):
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT a.row_no FROM {a} a WHERE a.code IS NOT NULL AND ("  # noqa: S608
-                f"EXISTS (SELECT 1 FROM {member} m WHERE m.code = a.code) OR "
-                f"EXISTS (SELECT 1 FROM {a} d WHERE d.code = a.code AND d.row_no < a.row_no))"
+                f"SELECT a.row_no FROM {a} a WHERE a.code IS NOT NULL AND "  # noqa: S608
+                f"EXISTS (SELECT 1 FROM {member} m WHERE m.code = a.code) "
+                f"UNION SELECT row_no FROM ({later_duplicates(a, 'code')}) x"
             )
             clashes = [r[0] for r in cursor.fetchall()]
             if not clashes:

@@ -11,6 +11,7 @@ from omniloop.bulkimport.dialect import concat, datetime_value, distinct, matche
 from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
 from omniloop.bulkimport.staging import Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
+    analyze,
     AMOUNT_RE,
     INTEGER_RE,
     Col,
@@ -155,6 +156,7 @@ def _group(t: str) -> str:
         f"LEFT JOIN {order} ord ON ord.channel_id = g.channel_id "
         "AND ord.store_id = g.store_id AND ord.receipt_no = g.order_ref"
     )
+    analyze(o)
     return o
 
 
@@ -291,6 +293,7 @@ def _find_changed(o: str, changed: str) -> None:
         f"WHERE l.order_id IN (SELECT order_id FROM {o} WHERE order_id IS NOT NULL) "
         "GROUP BY l.order_id"
     )
+    analyze(f)
     try:
         differs = " OR ".join(
             [
@@ -310,5 +313,6 @@ def _find_changed(o: str, changed: str) -> None:
             f"LEFT JOIN {f} f ON f.order_id = g.order_id "
             f"WHERE g.order_id IS NOT NULL AND ({differs})"
         )
+        analyze(changed)
     finally:
         drop(f)

@@ -11,6 +11,7 @@ from omniloop.bulkimport.dialect import concat, date_value, distinct, matches, m
 from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
 from omniloop.bulkimport.staging import Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
+    analyze,
     AMOUNT_RE,
     SLUG_RE,
     Col,
@@ -121,6 +122,7 @@ def import_products(staging: Staging, problems: Problems) -> ImportResult | None
             f"CREATE TEMP TABLE {first} AS SELECT t.* FROM {t} t WHERE t.row_no IN "  # noqa: S608
             f"(SELECT MIN(row_no) FROM {t} GROUP BY product_ref)"
         )
+        analyze(first)
         try:
             _check_new_products(staging, first, problems)
             _check_barcodes(staging, t, problems)

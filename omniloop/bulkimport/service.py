@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from omniloop.bulkimport.dialect import is_postgres, register_sqlite_functions
 from omniloop.bulkimport.members import import_members
@@ -38,6 +38,8 @@ KINDS: dict[str, Callable[[Staging, Problems], ImportResult | None]] = {
     "orders": import_orders,
 }
 Phase = Callable[[str], None]
+WORK_MEM = "256MB"  # PostgreSQL's memory per hash or sort, not this process's
+TEMP_BUFFERS = "512MB"
 
 
 def bulk_import(
@@ -59,7 +61,9 @@ def bulk_import(
     started = time.monotonic()
     problems = Problems()
     with transaction.atomic():
-        if not is_postgres():
+        if is_postgres():
+            _tune_session()
+        else:
             register_sqlite_functions()
         if phase:
             phase("reading")
@@ -76,3 +80,17 @@ def bulk_import(
             drop(staging.table)
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _tune_session() -> None:
+    """For this transaction only: no JIT (compiling the typed table's long expression list
+    costs seconds and saves nothing on a single scan), room for hash joins and sorts in memory,
+    and (when the session has not touched a temporary table yet) larger temporary buffers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        try:
+            with transaction.atomic():
+                cursor.execute(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'")
+        except DatabaseError:
+            pass  # only settable before the session's first temporary table

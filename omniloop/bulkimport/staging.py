@@ -139,6 +139,7 @@ def _copy_csv(
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {staging.table}")  # noqa: S608
         staging.rows = cursor.fetchone()[0]
+        cursor.execute(f"ANALYZE {staging.table}")
 
 
 def _copy_problem(exc: Exception) -> Problem:
@@ -232,6 +233,8 @@ def _load_parquet(
                 if progress:
                     progress(done, total)
         staging.rows = done
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {staging.table}")
     else:
 
         def rows() -> Iterator[list[Any]]:

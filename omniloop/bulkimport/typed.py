@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from omniloop.bulkimport.dialect import qn
+from omniloop.bulkimport.dialect import is_postgres, qn
 from omniloop.bulkimport.problems import MAX_LISTED, MAX_REFS, UNKNOWN, Problem, Problems
 from omniloop.bulkimport.staging import Staging, temp_name
 
@@ -57,7 +57,15 @@ def build(
     sql = f"CREATE TEMP TABLE {name} AS SELECT {select} FROM {staging.table} s {joins}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
+    analyze(name)
     return name
+
+
+def analyze(table: str) -> None:
+    """Temporary tables get no statistics from autovacuum; without them PostgreSQL plans the
+    joins on them as if they held a handful of rows (nested loops over millions)."""
+    if is_postgres():
+        execute(f"ANALYZE {table}")
 
 
 def collect(staging: Staging, table: str, cols: Iterable[Col], problems: Problems) -> None:
