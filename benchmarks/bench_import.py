@@ -61,6 +61,12 @@ def write_csv(path: Path, header: list[str], rows: object) -> None:
         w.writerows(rows)  # type: ignore[arg-type]
 
 
+def _product_row(i: int, rng: random.Random) -> list[str]:
+    style = f"P{i // 4:05d}"
+    return [f"{style}-{i % 4}", style, f"商品{i // 4}", f"c{i % 20}", f"{rng.randint(20, 900)}.00",
+            "SMLX"[i % 4]]  # fmt: skip
+
+
 def seed_files(args: argparse.Namespace, work: Path) -> dict[str, Path]:
     rng = random.Random(args.seed)
     zones = ["Asia/Shanghai", "Asia/Tokyo", "Europe/Berlin", "America/New_York"]
@@ -75,10 +81,16 @@ def seed_files(args: argparse.Namespace, work: Path) -> dict[str, Path]:
         products,
         ["sku_ref", "product_ref", "name", "category", "list_price", "size"],
         (
-            [f"P{i // 4:05d}-{i % 4}", f"P{i // 4:05d}", f"商品{i // 4}", f"c{i % 20}",
-             f"{rng.randint(20, 900)}.00", "SMLX"[i % 4]]
+            [
+                f"P{i // 4:05d}-{i % 4}",
+                f"P{i // 4:05d}",
+                f"商品{i // 4}",
+                f"c{i % 20}",
+                f"{rng.randint(20, 900)}.00",
+                "SMLX"[i % 4],
+            ]
             for i in range(args.skus)
-        ),  # fmt: skip
+        ),
     )
     members = work / "members.csv"
     write_csv(
@@ -135,9 +147,12 @@ def reference_copy(pg: procs.Pg, path: Path) -> float:
         conn.execute(REFERENCE_TABLE.replace("UNLOGGED ", ""))
         conn.execute("TRUNCATE bench_reference")
         t0 = time.perf_counter()
-        with conn.transaction(), conn.cursor() as cur, cur.copy(
-            "COPY bench_reference FROM STDIN (FORMAT csv, HEADER true)"
-        ) as copy, path.open("rb") as f:
+        with (
+            conn.transaction(),
+            conn.cursor() as cur,
+            cur.copy("COPY bench_reference FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as f,
+        ):
             while chunk := f.read(1 << 20):
                 copy.write(chunk)
         seconds = time.perf_counter() - t0

@@ -67,7 +67,12 @@ def _gender(raw: str) -> tuple[str, str]:
 
 def _cols(staging: Staging) -> list[Col]:
     v = staging.col
-    ref, store, birth, joined = v("member_ref"), v("home_store_ref"), v("birth_date"), v("joined_at")
+    ref, store, birth, joined = (
+        v("member_ref"),
+        v("home_store_ref"),
+        v("birth_date"),
+        v("joined_at"),
+    )
     gender, gender_err = _gender(v("gender"))
     birth_value = date_value(birth)
     joined_value = datetime_value(joined, "COALESCE(NULLIF(st.timezone, ''), bz.tz)")
@@ -201,13 +206,13 @@ def _check_phones(staging: Staging, t: str, a: str, problems: Problems) -> None:
     )
     for where, code in checks:
         base = f"FROM {a} a JOIN {t} t ON t.row_no = a.row_no WHERE {where}"
-        n = int(scalar(f"SELECT COUNT(*) {base}") or 0)  # noqa: S608
+        n = int(scalar(f"SELECT COUNT(*) {base}") or 0)
         if not n:
             continue
         problems.count(n)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT a.row_no, a.phone_error {base} ORDER BY a.row_no LIMIT {MAX_LISTED}"  # noqa: S608
+                f"SELECT a.row_no, a.phone_error {base} ORDER BY a.row_no LIMIT {MAX_LISTED}"
             )
             for row_no, _ in cursor.fetchall():
                 # Never echo a phone number, not even a wrong one.
@@ -359,5 +364,3 @@ def _bind(t: str, by_ref: str, binding: str, change: str) -> int:
         [before],
     )
     return created
-
-

@@ -11,10 +11,10 @@ from omniloop.bulkimport.dialect import concat, datetime_value, distinct, matche
 from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
 from omniloop.bulkimport.staging import Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
-    analyze,
     AMOUNT_RE,
     INTEGER_RE,
     Col,
+    analyze,
     build,
     collect,
     execute,
@@ -39,7 +39,7 @@ STORE_CHANNEL = "store"  # the file's name for the store till (also the default)
 
 def _cols(staging: Staging) -> list[Col]:
     v = staging.col
-    ref, store, chan, at = v("order_ref"), v("store_ref"), v("channel"), v("ordered_at")
+    ref, store, at = v("order_ref"), v("store_ref"), v("ordered_at")
     sku, member, qty, amount, disc = (
         v("sku_ref"),
         v("member_ref"),

@@ -11,10 +11,10 @@ from omniloop.bulkimport.dialect import concat, date_value, distinct, matches, m
 from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
 from omniloop.bulkimport.staging import Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
-    analyze,
     AMOUNT_RE,
     SLUG_RE,
     Col,
+    analyze,
     build,
     collect,
     column_of,
@@ -37,9 +37,10 @@ def derived_barcode(sku_ref: str) -> str:
     """The barcode given to an imported SKU without one (the SQL below computes the same)."""
     import hashlib
 
-    return "IM" + hashlib.md5(f"sku:{sku_ref}".encode(), usedforsecurity=False).hexdigest()[
-        :14
-    ].upper()
+    return (
+        "IM"
+        + hashlib.md5(f"sku:{sku_ref}".encode(), usedforsecurity=False).hexdigest()[:14].upper()
+    )
 
 
 def _slug(raw: str, limit: int) -> str:
@@ -76,8 +77,12 @@ def _cols(staging: Staging) -> list[Col]:
         Col("product_id", "p.id"),
         Col("category", cat, _slug(cat, max_length(Category, "code")), "category"),
         Col("name", v("name"), _text(v("name"), Product, "name"), "name"),
-        Col("department", v("department"), _text(v("department"), Product, "department"),
-            "department"),
+        Col(
+            "department",
+            v("department"),
+            _text(v("department"), Product, "department"),
+            "department",
+        ),
         Col("brand", v("brand"), _text(v("brand"), Product, "brand"), "brand"),
         Col(
             "list_price",
@@ -181,7 +186,7 @@ def _apply(t: str, first: str, rows: int) -> ImportResult:
         f"(SELECT DISTINCT category AS code FROM {first} WHERE category IS NOT NULL) c "
         f"WHERE NOT EXISTS (SELECT 1 FROM {category} x WHERE x.code = c.code)"
     )
-    cat_of = f"(SELECT x.id FROM {category} x WHERE x.code = f.category)"
+    cat_of = f"(SELECT x.id FROM {category} x WHERE x.code = f.category)"  # noqa: S608
     # Products: update those the file changes, then create the new ones.
     src = {
         "name": "f.name",
@@ -230,7 +235,7 @@ def _apply(t: str, first: str, rows: int) -> ImportResult:
         [now],
     )
     # SKUs, pointing at their product by its code (it exists now).
-    prod_of = f"(SELECT y.id FROM {product} y WHERE y.style_code = t.product_ref)"
+    prod_of = f"(SELECT y.id FROM {product} y WHERE y.style_code = t.product_ref)"  # noqa: S608
     ssrc = {"product_id": prod_of, "size": "t.size", "color": "t.color", "barcode": "t.barcode"}
     scol = {f: column_of(Sku, f.removesuffix("_id")) for f in SKU_FIELDS}
     ssets = ", ".join(f"{scol[f]} = COALESCE({ssrc[f]}, {sku}.{scol[f]})" for f in SKU_FIELDS)

@@ -193,9 +193,7 @@ def _insert_rows(
 # --- Parquet -------------------------------------------------------------------------------------
 
 
-def _load_parquet(
-    spec: Spec, path: Path, problems: Problems, progress: Progress | None
-) -> Staging:
+def _load_parquet(spec: Spec, path: Path, problems: Problems, progress: Progress | None) -> Staging:
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv

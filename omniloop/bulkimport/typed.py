@@ -107,7 +107,7 @@ def _unknown(
 ) -> None:
     src = f"TRIM(s.{qn(col.source)})"
     base = (
-        f"FROM {table} t JOIN {staging.table} s ON s.row_no = t.row_no "  # noqa: S608
+        f"FROM {table} t JOIN {staging.table} s ON s.row_no = t.row_no "
         f"WHERE t.{qn('e_' + col.name)} = %s"
     )
     cursor.execute(f"SELECT COUNT(DISTINCT {src}) {base}", [code])
@@ -139,7 +139,9 @@ def table_of(model: type[models.Model]) -> str:
 
 
 def column_of(model: type[models.Model], field: str) -> str:
-    return qn(model._meta.get_field(field).column)  # type: ignore[union-attr]
+    column = model._meta.get_field(field).column  # type: ignore[union-attr]
+    assert isinstance(column, str), (model, field)
+    return qn(column)
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:

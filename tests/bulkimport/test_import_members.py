@@ -96,9 +96,11 @@ def test_an_existing_member_gets_updates_a_phone_and_a_first_binding(tmp_path):
     make_store("sh01")
     write(tmp_path / "a.csv", ["member_ref", "name"], [["M1", "王芳"]])
     run("members", tmp_path / "a.csv")
-    write(tmp_path / "b.csv", ["member_ref", "phone", "city", "home_store_ref"], [
-        ["M1", PHONE_A, "杭州", "sh01"]
-    ])
+    write(
+        tmp_path / "b.csv",
+        ["member_ref", "phone", "city", "home_store_ref"],
+        [["M1", PHONE_A, "杭州", "sh01"]],
+    )
     result = run("members", tmp_path / "b.csv")
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
     m = Member.objects.get(external_ref="M1")

@@ -136,7 +136,8 @@ def test_a_changed_order_is_updated_and_its_lines_replaced(tmp_path, world):
 def test_missing_optional_columns_are_empty(tmp_path, world):
     header = ["order_ref", "store_ref", "ordered_at", "sku_ref", "quantity", "amount"]
     result = run(
-        "orders", write(tmp_path / "o.csv", header, [["X1", "tk01", "2024-01-01 10:00", "JK1-S", "1", "5"]])
+        "orders",
+        write(tmp_path / "o.csv", header, [["X1", "tk01", "2024-01-01 10:00", "JK1-S", "1", "5"]]),
     )
     assert result.created == 1
     o = Order.objects.get()
@@ -205,8 +206,8 @@ def test_lines_of_one_order_must_agree(tmp_path, world):
 
 
 def test_a_till_order_with_the_same_receipt_is_not_overwritten(tmp_path, world):
-    from omniloop.stores.selectors import channel_for_store_till
     from omniloop.stores.models import Store
+    from omniloop.stores.selectors import channel_for_store_till
 
     Order.objects.create(
         number="T1",

@@ -28,7 +28,19 @@ HEADER = [
 
 def rows() -> list[list[str]]:
     return [
-        ["JK1-S", "JK1", "夹克", "outer", "menswear", "Yijian", "599.00", "S", "黑", "2024-09-01", "AW"],
+        [
+            "JK1-S",
+            "JK1",
+            "夹克",
+            "outer",
+            "menswear",
+            "Yijian",
+            "599.00",
+            "S",
+            "黑",
+            "2024-09-01",
+            "AW",
+        ],
         ["JK1-M", "JK1", "ignored", "tops", "", "", "1.00", "M", "黑", "", "AW"],
         ["TE9", "", "T恤", "tops", "kids", "", "99.5", "", "", "", ""],
     ]
@@ -91,7 +103,9 @@ def test_bad_rows_write_nothing(tmp_path):
         ["N6", "", "x", "bad cat", "", "", "10", "", "", "", ""],
     ]
     header = [*HEADER, "barcode"]
-    bad_rows = [[*r, ""] for r in bad] + [["N7", "", "x", "tops", "", "", "1", "", "", "", "", taken]]
+    bad_rows = [[*r, ""] for r in bad] + [
+        ["N7", "", "x", "tops", "", "", "1", "", "", "", "", taken]
+    ]
     extra = rejected("products", write(tmp_path / "bad.csv", header, bad_rows))
     assert codes(extra) == {
         (2, "list_price", "amount_invalid"),

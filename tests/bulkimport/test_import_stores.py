@@ -23,7 +23,12 @@ def test_stores_are_created_then_unchanged(tmp_path, suffix):
     first = run("stores", path)
     assert (first.rows, first.created, first.updated, first.unchanged) == (3, 3, 0, 0)
     sh = Store.objects.get(code="sh01")
-    assert (sh.name, sh.city, sh.type, sh.timezone) == ("静安店", "上海", "flagship", "Asia/Shanghai")
+    assert (sh.name, sh.city, sh.type, sh.timezone) == (
+        "静安店",
+        "上海",
+        "flagship",
+        "Asia/Shanghai",
+    )
     assert sh.latitude == Decimal("31.2304") and sh.longitude == Decimal("121.4737")
     ny = Store.objects.get(code="ny01")
     assert ny.timezone == brand_settings().timezone and ny.type == Store.Type.DIRECT
