@@ -221,3 +221,41 @@ def test_a_till_order_with_the_same_receipt_is_not_overwritten(tmp_path, world):
     extra = rejected("orders", write(tmp_path / "o.csv", HEADER, row))
     assert codes(extra) == {(2, "order_ref", "order_not_imported")}
     assert Order.objects.get().total == Decimal("5.00")
+
+
+def test_parquet_with_typed_columns(tmp_path, world):
+    """Brands' Parquet files carry timestamps, decimals and integers, not only strings."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    utc = zoneinfo.ZoneInfo("UTC")
+    table = pa.table(
+        {
+            "order_ref": pa.array(["P1", "P1", "P2"]),
+            "store_ref": pa.array(["tk01", "tk01", "ny01"]),
+            "ordered_at": pa.array(
+                [datetime(2024, 5, 1, 3, 4, 5, tzinfo=utc)] * 2
+                + [datetime(2024, 5, 2, 10, 0, tzinfo=utc)],
+                pa.timestamp("ns", tz="UTC"),
+            ),
+            "sku_ref": pa.array(["JK1-S", "TE2-S", "JK1-M"]),
+            "quantity": pa.array([1, 2, 1], pa.int64()),
+            "amount": pa.array(
+                [Decimal("10.50"), Decimal("3.25"), Decimal("7.00")], pa.decimal128(12, 2)
+            ),
+            "discount": pa.array([None, Decimal("0.75"), None], pa.decimal128(10, 2)),
+        }
+    )
+    pq.write_table(table, tmp_path / "typed.parquet")
+    result = run("orders", tmp_path / "typed.parquet")
+    assert (result.rows, result.created) == (3, 2)
+    p1 = Order.objects.get(receipt_no="P1")
+    assert p1.ordered_at == datetime(2024, 5, 1, 3, 4, 5, tzinfo=utc)
+    assert (p1.total, p1.discount_total) == (Decimal("13.75"), Decimal("0.75"))
+    assert Order.objects.get(receipt_no="P2").total == Decimal("7.00")
+
+
+def test_a_too_long_ref_is_refused(tmp_path, world):
+    row = [["R" * 65, "", "tk01", "", "2024-07-01 12:00", "JK1-S", "1", "1", "", ""]]
+    extra = rejected("orders", write(tmp_path / "o.csv", HEADER, row))
+    assert codes(extra) == {(2, "order_ref", "too_long")}

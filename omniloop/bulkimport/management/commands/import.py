@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        show = not options["no_progress"] and sys.stderr.isatty()
+        show = not options["no_progress"] and sys.stderr.isatty()  # a terminal, not a pipe
         try:
             if show:
                 result = self._with_bar(options["kind"], options["path"])
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         )
 
     def _with_bar(self, kind: str, path: str) -> Any:
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
+            console=Console(stderr=True),  # stdout keeps only the summary
             transient=True,
         ) as bar:
             task = bar.add_task(f"{kind}: reading", total=None)
