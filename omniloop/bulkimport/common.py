@@ -12,7 +12,7 @@ from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
 from omniloop.bulkimport.staging import Staging, temp_name
 from omniloop.bulkimport.typed import analyze, execute, row_of, scalar
 
-__all__ = ["analyze", "duplicates", "index_rows", "later_duplicates", "zone_table"]
+__all__ = ["analyze", "duplicates", "index_rows", "later_duplicates", "report", "zone_table"]
 
 
 def later_duplicates(t: str, column: str) -> str:
@@ -28,15 +28,31 @@ def later_duplicates(t: str, column: str) -> str:
 
 def duplicates(staging: Staging, t: str, column: str, source: str, problems: Problems) -> None:
     """Rows whose `column` (a ref) appeared on an earlier row: a file names each record once."""
-    dups = later_duplicates(t, column)
-    n = int(scalar(f"SELECT COUNT(*) FROM ({dups}) x") or 0)  # noqa: S608
+    dups = f"FROM ({later_duplicates(t, column)}) x"
+    report(staging, dups, "x.row_no", f"x.{qn(column)}", source, "duplicate_ref", problems)
+
+
+def report(
+    staging: Staging,
+    rows: str,
+    row_no: str,
+    shown: str | None,
+    column: str,
+    code: str,
+    problems: Problems,
+) -> None:
+    """Count the rows of `rows` (a fixed `FROM ... WHERE ...` of our code) as problems `code`
+    in `column` and list the first ones by `row_no`, showing `shown` (None: never echo)."""
+    n = int(scalar(f"SELECT COUNT(*) {rows}") or 0)
     if not n:
         return
     problems.count(n)
+    value = shown or "NULL"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({dups}) x ORDER BY 1 LIMIT {MAX_LISTED}")  # noqa: S608
-        for row_no, value in cursor.fetchall():
-            problems.add(Problem(row_of(staging, row_no), source, "duplicate_ref", str(value)))
+        cursor.execute(f"SELECT {row_no}, {value} {rows} ORDER BY 1 LIMIT {MAX_LISTED}")
+        for at, found in cursor.fetchall():
+            text = "" if found is None else str(found)
+            problems.add(Problem(row_of(staging, at), column, code, text))
 
 
 @cache

@@ -16,7 +16,13 @@ from typing import Any
 from django.db import connection
 
 from omniloop.attribution.models import BindingChange, MemberBinding
-from omniloop.bulkimport.common import analyze, duplicates, index_rows, later_duplicates
+from omniloop.bulkimport.common import (
+    analyze,
+    duplicates,
+    index_rows,
+    later_duplicates,
+    report,
+)
 from omniloop.bulkimport.dialect import (
     date_value,
     datetime_value,
@@ -25,7 +31,7 @@ from omniloop.bulkimport.dialect import (
     plus_days,
     qn,
 )
-from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
+from omniloop.bulkimport.problems import Problems
 from omniloop.bulkimport.staging import CHUNK_ROWS, Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
     Col,
@@ -36,7 +42,6 @@ from omniloop.bulkimport.typed import (
     insert_sql,
     max_length,
     required,
-    row_of,
     scalar,
     table_of,
 )
@@ -205,18 +210,9 @@ def _check_phones(staging: Staging, t: str, a: str, problems: Problems) -> None:
         ),
     )
     for where, code in checks:
-        base = f"FROM {a} a JOIN {t} t ON t.row_no = a.row_no WHERE {where}"
-        n = int(scalar(f"SELECT COUNT(*) {base}") or 0)
-        if not n:
-            continue
-        problems.count(n)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT a.row_no, a.phone_error {base} ORDER BY a.row_no LIMIT {MAX_LISTED}"
-            )
-            for row_no, _ in cursor.fetchall():
-                # Never echo a phone number, not even a wrong one.
-                problems.add(Problem(row_of(staging, row_no), "phone", code))
+        rows = f"FROM {a} a JOIN {t} t ON t.row_no = a.row_no WHERE {where}"
+        # Never echo a phone number, not even a wrong one.
+        report(staging, rows, "a.row_no", None, "phone", code, problems)
 
 
 def _unique_codes(a: str) -> None:

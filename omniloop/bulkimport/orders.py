@@ -5,10 +5,9 @@ neither bind members nor earn points."""
 
 from __future__ import annotations
 
-from django.db import connection
-
+from omniloop.bulkimport.common import report
 from omniloop.bulkimport.dialect import concat, datetime_value, distinct, matches, md5_hex, qn
-from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
+from omniloop.bulkimport.problems import Problems
 from omniloop.bulkimport.staging import Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
     AMOUNT_RE,
@@ -21,7 +20,6 @@ from omniloop.bulkimport.typed import (
     insert_sql,
     max_length,
     required,
-    row_of,
     scalar,
     table_of,
 )
@@ -175,17 +173,8 @@ def _check_groups(staging: Staging, t: str, o: str, problems: Problems) -> None:
         ),
     )
     for column, code, where in checks:
-        n = scalar(f"SELECT COUNT(*) FROM {o} g WHERE {where}")  # noqa: S608
-        if not n:
-            continue
-        problems.count(int(n))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT g.first_row, g.order_ref FROM {o} g WHERE {where} "  # noqa: S608
-                f"ORDER BY g.first_row LIMIT {MAX_LISTED}"
-            )
-            for first_row, ref in cursor.fetchall():
-                problems.add(Problem(row_of(staging, first_row), column, code, str(ref)))
+        rows = f"FROM {o} g WHERE {where}"
+        report(staging, rows, "g.first_row", "g.order_ref", column, code, problems)
 
 
 def _apply(t: str, o: str, rows: int) -> ImportResult:

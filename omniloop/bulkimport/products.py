@@ -6,9 +6,9 @@ when missing. A SKU without a `barcode` column value gets a stable derived one:
 
 from __future__ import annotations
 
-from omniloop.bulkimport.common import duplicates
+from omniloop.bulkimport.common import duplicates, report
 from omniloop.bulkimport.dialect import concat, date_value, distinct, matches, md5_hex, qn
-from omniloop.bulkimport.problems import MAX_LISTED, Problem, Problems
+from omniloop.bulkimport.problems import Problems
 from omniloop.bulkimport.staging import Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
     AMOUNT_RE,
@@ -21,8 +21,6 @@ from omniloop.bulkimport.typed import (
     execute,
     insert_sql,
     max_length,
-    row_of,
-    scalar,
     table_of,
 )
 from omniloop.bulkimport.values import ImportResult
@@ -144,7 +142,8 @@ def _check_new_products(staging: Staging, first: str, problems: Problems) -> Non
     """A new product needs its name, category and list price on its first row."""
     for column, field in (("name", "name"), ("category", "category"), ("list_price", "list_price")):
         where = f"f.product_id IS NULL AND f.{field} IS NULL AND f.e_{field} IS NULL"
-        _report(staging, first, where, column, "required_for_new", "f.product_ref", problems)
+        rows = f"FROM {first} f WHERE {where}"
+        report(staging, rows, "f.row_no", "f.product_ref", column, "required_for_new", problems)
 
 
 def _check_barcodes(staging: Staging, t: str, problems: Problems) -> None:
@@ -153,25 +152,8 @@ def _check_barcodes(staging: Staging, t: str, problems: Problems) -> None:
         f"EXISTS (SELECT 1 FROM {sku} b WHERE b.barcode = f.barcode "  # noqa: S608
         "AND (f.sku_id IS NULL OR b.id <> f.sku_id))"
     )
-    _report(staging, t, where, "barcode", "barcode_taken", "f.barcode", problems)
-
-
-def _report(
-    staging: Staging, table: str, where: str, column: str, code: str, shown: str, problems: Problems
-) -> None:
-    n = int(scalar(f"SELECT COUNT(*) FROM {table} f WHERE {where}") or 0)  # noqa: S608
-    if not n:
-        return
-    problems.count(n)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT f.row_no, {shown} FROM {table} f WHERE {where} "  # noqa: S608
-            f"ORDER BY f.row_no LIMIT {MAX_LISTED}"
-        )
-        for row_no, value in cursor.fetchall():
-            problems.add(Problem(row_of(staging, row_no), column, code, str(value or "")))
+    report(staging, f"FROM {t} f WHERE {where}", "f.row_no", "f.barcode", "barcode",
+           "barcode_taken", problems)  # fmt: skip
 
 
 def _apply(t: str, first: str, rows: int) -> ImportResult:
