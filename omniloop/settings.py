@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "omniloop.dashboard",
     "omniloop.h5",
     "omniloop.demo",
+    "omniloop.bulkimport",
 ]
 
 MIDDLEWARE = [
