@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "omniloop.promotions",
     "omniloop.orders",
     "omniloop.listings",
+    "omniloop.insights",
     "omniloop.onboarding",
     "omniloop.api",
     "omniloop.dashboard",
