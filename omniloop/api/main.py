@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from omniloop.api import coupons, errors, flash, hq, listings, pos
+from omniloop.api import coupons, errors, flash, hq, listings, pos, segments
 
 api = NinjaAPI(
     title="Omniloop API",
@@ -19,3 +19,4 @@ api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)
 api.add_router("/v1/", listings.router)
+api.add_router("/v1/", segments.router)

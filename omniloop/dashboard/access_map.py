@@ -24,6 +24,7 @@ PROMO_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER})
 PROMO_WRITERS = frozenset({HQ_ADMIN, MARKETER})
 # Collections (商品合集) are merchandising and offer scopes: HQ admins and marketers keep them.
 COLLECTION_EDITORS = frozenset({HQ_ADMIN, MARKETER})
+SEGMENT_USERS = frozenset({HQ_ADMIN, MARKETER})
 
 PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
 
@@ -83,6 +84,12 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:flash_sale_end": PROMO_WRITERS,
     # Catalog consistency across channels (listings check): HQ runs the catalog and the prices
     "dashboard:consistency": frozenset({HQ_ADMIN, MARKETER}),
+    # Segments (人群): member features across every store, so HQ admins and marketers only.
+    "dashboard:segments": SEGMENT_USERS,
+    "dashboard:segment_builder": SEGMENT_USERS,
+    "dashboard:segment_export": SEGMENT_USERS,
+    "dashboard:segment_save": SEGMENT_USERS,
+    "dashboard:segment_refresh": SEGMENT_USERS,
     # Brand rules
     "dashboard:brand_settings": frozenset({HQ_ADMIN}),
     # API tokens

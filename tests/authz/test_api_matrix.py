@@ -40,6 +40,8 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ),
     ("POST", "/api/v1/listings"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
     ("GET", "/api/v1/listings/drift"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/segments/preview"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/segments/{slug}/refresh"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
 }
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -79,6 +81,7 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     path = template.replace("{member_code}", world["member"].code)
     path = path.replace("{flash_sale_id}", str(world["flash_sale"].pk))
     path = path.replace("{template_id}", str(world["coupon_template"].pk))
+    path = path.replace("{slug}", "lifecycle-active")
     headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-key-{n:04d}"}
     if secret:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
@@ -95,6 +98,8 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
         body = {"offer_id": world["coupon_template"].offer_id, "name": f"T{n}", "valid_days": 7}
     elif path.endswith("/issue"):
         body = {"member_codes": [world["member"].code]}
+    elif path.endswith("/segments/preview"):
+        body = {"rule": {"field": "orders_30d", "op": ">=", "value": 1}}
     elif path.endswith("/listings"):
         listing = {"external_id": "1", "style_code": "JK100", "title": "x", "price": "1.00"}
         body = {"channel": "tmall", "listings": [{**listing, "observed_at": "2026-01-01T00:00Z"}]}

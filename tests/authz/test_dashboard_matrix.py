@@ -90,6 +90,7 @@ def world():
             "token_id": token.pk,
             "flash_sale_id": sale.pk,
             "collection_code": collection.code,
+            "slug": "lifecycle-active",
         },
     }
     return {"store_a": a, "params": params}

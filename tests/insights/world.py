@@ -115,7 +115,7 @@ def build_world(seed: int = 7, members: int = 40, orders: int = 260) -> World:
     ]
     active = [m for m in world.members if m.status == "active"]
     for k in range(orders):
-        member = None if k % 17 == 0 else rnd.choice(world.members[:-8])
+        member = None if k % 17 == 0 else rnd.choice(world.members[: max(1, len(world.members) - 8)])
         at = edges[k] if k < len(edges) else AS_OF - timedelta(minutes=rnd.randint(0, 60 * 24 * 500))
         store = rnd.choice(list(world.stores.values()) + [None])
         status = rnd.choice(["completed"] * 6 + ["paid", "shipped", "ready", "pending", "cancelled", "refunded"])

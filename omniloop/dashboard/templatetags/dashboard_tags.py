@@ -53,6 +53,11 @@ NAV = [
     ),
     ("dashboard:flash_sales", _("Flash sales"), "M13 2L4 14h7l-1 8 9-12h-7z"),
     (
+        "dashboard:segments",
+        _("Segments"),
+        "M21 12a9 9 0 1 1-9-9v9zM15 3.5A9 9 0 0 1 20.5 9H15z",
+    ),
+    (
         "dashboard:consistency",
         _("Consistency"),
         "M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9",
