@@ -82,7 +82,11 @@ class SegmentBuilderForm(forms.Form):
     p_mode = forms.ChoiceField(
         label=_("Purchase"),
         required=False,
-        choices=[("", _("no purchase condition")), ("did", _("bought")), ("did_not", _("never bought"))],
+        choices=[
+            ("", _("no purchase condition")),
+            ("did", _("bought")),
+            ("did_not", _("never bought")),
+        ],
     )
     p_weekdays = forms.TypedMultipleChoiceField(
         label=_("On weekdays"),
@@ -91,7 +95,9 @@ class SegmentBuilderForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    p_hour_from = forms.IntegerField(label=_("From hour"), required=False, min_value=0, max_value=24)
+    p_hour_from = forms.IntegerField(
+        label=_("From hour"), required=False, min_value=0, max_value=24
+    )
     p_hour_to = forms.IntegerField(label=_("To hour"), required=False, min_value=0, max_value=24)
     p_within_days = forms.IntegerField(label=_("Within days"), required=False, min_value=1)
     p_min_orders = forms.IntegerField(label=_("At least orders"), required=False, min_value=1)

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 (SQL text built from fixed fragments; every value is a parameter)
 """The feature computation, as one set-based SQL statement (the one module a distributed engine
 replaces, ADR 15).
 
@@ -119,10 +120,7 @@ def _score(value: str, key: str, breaks: Breaks, params: Params) -> str:
         return "NULL"
     terms = []
     for i in range(1, 5):
-        if breaks == "compute":
-            bound = f"b.{key}{i}"
-        else:
-            bound = params.add(getattr(breaks, key)[i - 1])
+        bound = f"b.{key}{i}" if breaks == "compute" else params.add(getattr(breaks, key)[i - 1])
         terms.append(f"CASE WHEN {value} > {bound} THEN 1 ELSE 0 END")
     return f"CASE WHEN a.member_id IS NULL THEN NULL ELSE 1 + {' + '.join(terms)} END"
 

@@ -67,9 +67,7 @@ class Segment(models.Model):
     description = models.CharField(max_length=300, blank=True)
     rule = models.JSONField()
     ready_made = models.BooleanField(default=False)
-    refresh_every_hours = models.PositiveIntegerField(
-        default=24, help_text="0: only on demand"
-    )
+    refresh_every_hours = models.PositiveIntegerField(default=24, help_text="0: only on demand")
     refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 (SQL text built from fixed fragments; every value is a parameter)
 """A parsed rule as one SQL WHERE over a feature source (docs/segments.md, ADR 15).
 
 The source is either the materialised `insights_memberfeatures` table or, for a historical
@@ -110,9 +111,7 @@ class _Compiler:
             expr, join = f"sc.{rule.field}", "sc"
         if join:
             self.joins.add(join)
-        if rule.field == "recency_days":
-            cond = self._threshold(expr, rule, lambda n: self.as_of - timedelta(days=n))
-        elif rule.field == "tenure_days":
+        if rule.field == "recency_days" or rule.field == "tenure_days":
             cond = self._threshold(expr, rule, lambda n: self.as_of - timedelta(days=n))
         elif rule.field == "age":
             cond = self._threshold(expr, rule, lambda n: _minus_years(self.as_of_date, n))

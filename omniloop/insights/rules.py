@@ -148,13 +148,14 @@ class _Parser:
         if op == "in":
             if not isinstance(value, list) or not 1 <= len(value) <= MAX_LIST:
                 raise _fail("rule_invalid_value", vpath, f"in takes a list of 1-{MAX_LIST}")
-            parsed: Any = tuple(
-                _scalar(kind, v, f"{vpath}[{i}]") for i, v in enumerate(value)
-            )
+            parsed: Any = tuple(_scalar(kind, v, f"{vpath}[{i}]") for i, v in enumerate(value))
         elif op == "between":
             if not isinstance(value, list) or len(value) != 2:
                 raise _fail("rule_invalid_value", vpath, "between takes [low, high]")
-            parsed = (_scalar(kind, value[0], f"{vpath}[0]"), _scalar(kind, value[1], f"{vpath}[1]"))
+            parsed = (
+                _scalar(kind, value[0], f"{vpath}[0]"),
+                _scalar(kind, value[1], f"{vpath}[1]"),
+            )
             if parsed[0] > parsed[1]:
                 raise _fail("rule_invalid_value", vpath, "between needs low <= high")
         else:

@@ -12,8 +12,8 @@ from omniloop.core import clock
 from omniloop.core.errors import ValidationFailed
 from omniloop.insights.models import Segment, SegmentMember, SegmentVersion
 from omniloop.insights.ready_made import ready_made_segments
-from omniloop.insights.selectors import segment_evaluation, rule_check
 from omniloop.insights.rule_sql import Source
+from omniloop.insights.selectors import rule_check, segment_evaluation
 
 KEEP_VERSIONS = 5
 
@@ -90,7 +90,7 @@ def segment_refresh(
     sql = ev.sql.replace("SELECT f.member_id", "SELECT %(version_id)s, f.member_id", 1)
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} (version_id, member_id) {sql}",  # noqa: S608
+            f"INSERT INTO {table} (version_id, member_id) {sql}",
             {**ev.params, "version_id": version.pk},
         )
         version.member_count = cur.rowcount

@@ -228,7 +228,9 @@ def matches(rule: dict[str, Any], member_id: int, row: dict[str, Any], ctx: dict
         return _purchased(rule["purchased"], member_id, ctx)
     value, target = row[rule["field"]], rule["value"]
     if isinstance(value, Decimal) or rule["field"].startswith("spend"):
-        target = [Decimal(str(t)) for t in target] if isinstance(target, list) else Decimal(str(target))
+        target = (
+            [Decimal(str(t)) for t in target] if isinstance(target, list) else Decimal(str(target))
+        )
     return _compare(value, rule["op"], target)
 
 

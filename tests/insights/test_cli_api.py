@@ -25,7 +25,9 @@ from tests.insights.world import AS_OF, SHANGHAI, build_world
 
 pytestmark = pytest.mark.django_db
 
-RULE = {"any": [{"field": "orders_30d", "op": ">=", "value": 1}, {"purchased": {"category": "side"}}]}
+RULE = {
+    "any": [{"field": "orders_30d", "op": ">=", "value": 1}, {"purchased": {"category": "side"}}]
+}
 
 
 @pytest.fixture
@@ -53,7 +55,9 @@ def test_count_with_a_date_means_the_end_of_that_day(world):
 
 
 def test_count_with_refs_lists_refs_then_the_count(world):
-    lines = _run("segment", "count", "--rule", world.rule_path, "--as-of", AS_OF.isoformat(), "--refs")
+    lines = _run(
+        "segment", "count", "--rule", world.rule_path, "--as-of", AS_OF.isoformat(), "--refs"
+    )
     ids = oracle.expected_ids(RULE, AS_OF)
     refs = [m.external_ref or m.code for m in Member.objects.filter(pk__in=ids).order_by("pk")]
     assert lines == [*refs, str(len(ids))]
@@ -62,7 +66,9 @@ def test_count_with_refs_lists_refs_then_the_count(world):
 
 def test_count_without_as_of_reads_the_materialised_features(world):
     with freeze_time(AS_OF):
-        assert _run("features", "rebuild")[0].startswith(str(Member.objects.filter(status="active").count()))
+        assert _run("features", "rebuild")[0].startswith(
+            str(Member.objects.filter(status="active").count())
+        )
         lines = _run("segment", "count", "--rule", world.rule_path)
     assert lines == [str(len(oracle.expected_ids(RULE, AS_OF)))]
 
@@ -104,7 +110,12 @@ def test_api_preview_refuses_store_staff_and_cs(client, world):
         token_create(name="cs", role=Role.CS_AGENT).secret,
     ):
         assert _post(client, secret, {"rule": RULE}).status_code == 403
-    assert client.post("/api/v1/segments/preview", data="{}", content_type="application/json").status_code == 401
+    assert (
+        client.post(
+            "/api/v1/segments/preview", data="{}", content_type="application/json"
+        ).status_code
+        == 401
+    )
 
 
 def test_materialised_versions_and_schedule(world):
@@ -142,4 +153,6 @@ def test_ready_made_segments_are_installed_and_valid(world):
     stages = [s for s in ready_made_segments() if s["slug"].startswith("lifecycle-")]
     assert sum(segment_count(s["rule"], as_of=AS_OF)[0] for s in stages) == buyers
     for spec in ready_made_segments():
-        assert segment_count(spec["rule"], as_of=AS_OF)[0] == len(oracle.expected_ids(spec["rule"], AS_OF))
+        assert segment_count(spec["rule"], as_of=AS_OF)[0] == len(
+            oracle.expected_ids(spec["rule"], AS_OF)
+        )

@@ -164,11 +164,26 @@ def test_purchased_filters_select_something_and_not_everything(world):
 
 def test_combinators(world):
     rules = [
-        {"all": [{"field": "orders_90d", "op": ">=", "value": 1}, {"field": "tier", "op": "=", "value": "gold"}]},
-        {"any": [{"field": "recency_days", "op": "<", "value": 30}, {"purchased": {"category": "side"}}]},
+        {
+            "all": [
+                {"field": "orders_90d", "op": ">=", "value": 1},
+                {"field": "tier", "op": "=", "value": "gold"},
+            ]
+        },
+        {
+            "any": [
+                {"field": "recency_days", "op": "<", "value": 30},
+                {"purchased": {"category": "side"}},
+            ]
+        },
         {"not": {"field": "recency_days", "op": ">", "value": 30}},
         {"not": {"not": {"field": "city", "op": "=", "value": "上海"}}},
-        {"all": [{"purchased": {"category": "combo"}}, {"not": {"purchased": {"category": "side"}}}]},
+        {
+            "all": [
+                {"purchased": {"category": "combo"}},
+                {"not": {"purchased": {"category": "side"}}},
+            ]
+        },
     ]
     for rule in rules:
         _check(rule)
@@ -178,7 +193,10 @@ def test_other_as_of_reads_orders(world):
     """At another as_of the features come from orders (windows move, the table does not)."""
     for days in (1, 30, 45):
         as_of = AS_OF - timedelta(days=days)
-        for rule in ({"field": "orders_30d", "op": ">=", "value": 1}, {"field": "lifecycle", "op": "=", "value": "active"}):
+        for rule in (
+            {"field": "orders_30d", "op": ">=", "value": 1},
+            {"field": "lifecycle", "op": "=", "value": "active"},
+        ):
             _check(rule, as_of)
-        count, ev = segment_count({"field": "orders_30d", "op": ">=", "value": 1}, as_of=as_of)
+        _count, ev = segment_count({"field": "orders_30d", "op": ">=", "value": 1}, as_of=as_of)
         assert ev.source == "orders"

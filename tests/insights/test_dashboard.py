@@ -50,20 +50,38 @@ def test_csv_export_lists_the_rules_members(marketer_client):
 
 
 def test_builder_rows_compose_the_rule_and_count(marketer_client):
-    data = {"match": "any", "c0_field": "orders_90d", "c0_op": ">=", "c0_value": "2",
-            "c1_field": "tier", "c1_op": "in", "c1_value": "gold, silver"}
+    data = {
+        "match": "any",
+        "c0_field": "orders_90d",
+        "c0_op": ">=",
+        "c0_value": "2",
+        "c1_field": "tier",
+        "c1_op": "in",
+        "c1_value": "gold, silver",
+    }
     with freeze_time(AS_OF):
         r = marketer_client.post("/dashboard/segments/builder/", data, HTTP_HX_REQUEST="true")
-    rule = {"any": [{"field": "orders_90d", "op": ">=", "value": 2},
-                    {"field": "tier", "op": "in", "value": ["gold", "silver"]}]}
-    assert f'data-testid="count-value">{len(oracle.expected_ids(rule, AS_OF))}<' in r.content.decode()
-    bad = marketer_client.post("/dashboard/segments/builder/", {"rule_json": '{"field": "x"}'}, HTTP_HX_REQUEST="true")
+    rule = {
+        "any": [
+            {"field": "orders_90d", "op": ">=", "value": 2},
+            {"field": "tier", "op": "in", "value": ["gold", "silver"]},
+        ]
+    }
+    assert (
+        f'data-testid="count-value">{len(oracle.expected_ids(rule, AS_OF))}<' in r.content.decode()
+    )
+    bad = marketer_client.post(
+        "/dashboard/segments/builder/", {"rule_json": '{"field": "x"}'}, HTTP_HX_REQUEST="true"
+    )
     assert "rule_unknown_field" in bad.content.decode() or "rule_invalid" in bad.content.decode()
 
 
 def test_save_and_refresh_are_audited(marketer_client):
     rule = {"field": "lifecycle", "op": "=", "value": "active"}
-    r = marketer_client.post("/dashboard/segments/save/", {"slug": "act", "name": "Active", "rule_json": json.dumps(rule)})
+    r = marketer_client.post(
+        "/dashboard/segments/save/",
+        {"slug": "act", "name": "Active", "rule_json": json.dumps(rule)},
+    )
     assert r.status_code == 302
     assert Segment.objects.get(slug="act").rule == rule
     r = marketer_client.post("/dashboard/segments/act/refresh/")
@@ -77,5 +95,9 @@ def test_save_and_refresh_are_audited(marketer_client):
 def test_other_roles_are_refused(db, role):
     client = Client()
     client.force_login(make_user(role))
-    for url in ("/dashboard/segments/", "/dashboard/segments/builder/", "/dashboard/segments/export.csv"):
+    for url in (
+        "/dashboard/segments/",
+        "/dashboard/segments/builder/",
+        "/dashboard/segments/export.csv",
+    ):
         assert client.get(url).status_code == 403

@@ -75,7 +75,9 @@ def test_incremental_equals_rebuild(small_world, steps):
                     elif action == "pay":
                         order.status = "paid" if order.status == "pending" else order.status
                     else:
-                        order.refunded_total = min(order.total, order.refunded_total + order.total / 2)
+                        order.refunded_total = min(
+                            order.total, order.refunded_total + order.total / 2
+                        )
                         order.refunded_total = order.refunded_total.quantize(Decimal("0.01"))
                     order.save()
                 features_apply_order(order.pk)

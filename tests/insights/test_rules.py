@@ -39,8 +39,20 @@ BAD = [
     ({"purchased": {"sku": []}}, "rule_invalid_value", "$.purchased.sku"),
     ({"purchased": {"sku": 5}}, "rule_invalid_value", "$.purchased.sku"),
     ({"purchased": []}, "rule_invalid", "$.purchased"),
-    ({"any": [{"all": [{"purchased": {"store": "a"}}, {"field": "age", "op": "in", "value": ["x"]}]}]},
-     "rule_invalid_value", "$.any[0].all[1].value[0]"),
+    (
+        {
+            "any": [
+                {
+                    "all": [
+                        {"purchased": {"store": "a"}},
+                        {"field": "age", "op": "in", "value": ["x"]},
+                    ]
+                }
+            ]
+        },
+        "rule_invalid_value",
+        "$.any[0].all[1].value[0]",
+    ),
 ]
 
 

@@ -67,7 +67,11 @@ def _catalog(world: World) -> None:
 def build_world(seed: int = 7, members: int = 40, orders: int = 260) -> World:
     rnd = random.Random(seed)
     world = World()
-    for code, tz in (("sh01", "Asia/Shanghai"), ("ny01", "America/New_York"), ("ld01", "Europe/London")):
+    for code, tz in (
+        ("sh01", "Asia/Shanghai"),
+        ("ny01", "America/New_York"),
+        ("ld01", "Europe/London"),
+    ):
         world.stores[code] = Store.objects.create(code=code, name=code, city="c", timezone=tz)
     for code, kind in (("till", "store_till"), ("mall", "wechat_mall")):
         world.channels[code] = SalesChannel.objects.create(code=code, name=code, kind=kind)
@@ -115,10 +119,16 @@ def build_world(seed: int = 7, members: int = 40, orders: int = 260) -> World:
     ]
     active = [m for m in world.members if m.status == "active"]
     for k in range(orders):
-        member = None if k % 17 == 0 else rnd.choice(world.members[: max(1, len(world.members) - 8)])
-        at = edges[k] if k < len(edges) else AS_OF - timedelta(minutes=rnd.randint(0, 60 * 24 * 500))
-        store = rnd.choice(list(world.stores.values()) + [None])
-        status = rnd.choice(["completed"] * 6 + ["paid", "shipped", "ready", "pending", "cancelled", "refunded"])
+        member = (
+            None if k % 17 == 0 else rnd.choice(world.members[: max(1, len(world.members) - 8)])
+        )
+        at = (
+            edges[k] if k < len(edges) else AS_OF - timedelta(minutes=rnd.randint(0, 60 * 24 * 500))
+        )
+        store = rnd.choice([*list(world.stores.values()), None])
+        status = rnd.choice(
+            ["completed"] * 6 + ["paid", "shipped", "ready", "pending", "cancelled", "refunded"]
+        )
         add_order(world, rnd, member=member, at=at, store=store, status=status)
     # Members whose only order sits on an edge, so that each edge decides a match alone.
     loners = [m for m in world.members[-8:-1]]

@@ -85,8 +85,17 @@ def _csv_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
 
     writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow(
-        ["member_ref", "member_code", "tier", "city", "lifecycle", "top_category",
-         "last_order_at", "orders_365d", "spend_365d"]
+        [
+            "member_ref",
+            "member_code",
+            "tier",
+            "city",
+            "lifecycle",
+            "top_category",
+            "last_order_at",
+            "orders_365d",
+            "spend_365d",
+        ]
     )
     for row in rows:
         last = row[7]

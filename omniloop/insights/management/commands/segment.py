@@ -74,9 +74,14 @@ class Command(BaseCommand):
         self.stdout.write(str(count))
 
     def _refresh(self, slugs: list[str]) -> None:
-        segments = [segment_get(s) for s in slugs] if slugs else segment_list()
-        for slug, segment in zip(slugs or [s.slug for s in segments], segments, strict=True):
-            if segment is None:
-                raise CommandError(f"No segment {slug!r}.")
+        if slugs:
+            found = {slug: segment_get(slug) for slug in slugs}
+            missing = [slug for slug, s in found.items() if s is None]
+            if missing:
+                raise CommandError(f"No segment {missing[0]!r}.")
+            segments = [s for s in found.values() if s is not None]
+        else:
+            segments = segment_list()
+        for segment in segments:
             version = segment_refresh(segment)
             self.stdout.write(f"{segment.slug} v{version.number}: {version.member_count}")
