@@ -64,8 +64,8 @@ def features_rebuild(*, as_of: datetime | None = None, keep_rfm_scale: bool = Fa
     with connection.cursor() as cur:
         cur.execute(sql, params.values)
         cur.execute(
-            "DELETE FROM insights_memberfeatures WHERE member_id NOT IN"
-            " (SELECT id FROM members_member WHERE status = %s)",
+            "DELETE FROM insights_memberfeatures WHERE NOT EXISTS (SELECT 1 FROM"
+            " members_member m WHERE m.id = member_id AND m.status = %s)",
             ["active"],
         )
     found = breaks if isinstance(breaks, RfmBreaks) else _breaks_from_table()
