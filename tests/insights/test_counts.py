@@ -200,3 +200,34 @@ def test_other_as_of_reads_orders(world):
             _check(rule, as_of)
         _count, ev = segment_count({"field": "orders_30d", "op": ">=", "value": 1}, as_of=as_of)
         assert ev.source == "orders"
+
+
+def test_timezone_boundaries_named(world):
+    """The loners of world.py, one order each: weekday and hour are read in the store's zone."""
+    loners = world.members[-8:-1]
+    sat_2330_sh, sun_0030_sh, sat_2030_ny = loners[2].pk, loners[3].pk, loners[4].pk
+
+    def ids(spec):
+        return set(segment_member_ids({"purchased": spec}, as_of=AS_OF, source="orders"))
+
+    saturday = ids({"weekdays": [6]})
+    assert sat_2330_sh in saturday  # 15:30 UTC is Saturday too, but 23:30 is the hour below
+    assert sun_0030_sh not in saturday  # Saturday 16:30 in UTC, Sunday in Shanghai
+    assert sat_2030_ny in saturday  # Sunday 09:30 in Shanghai, Saturday in New York
+    late = ids({"hours": [23, 24]})
+    assert sat_2330_sh in late and sun_0030_sh not in late
+    assert sat_2030_ny in ids({"weekdays": 6, "hours": [20, 21]})
+    assert sun_0030_sh in ids({"hours": [0, 1]})
+    # Window edges: exactly 30 days before as_of is inside, a microsecond earlier is not.
+    inside, outside, at_as_of = loners[0].pk, loners[1].pk, loners[6].pk
+    last30 = ids({"within_days": 30})
+    assert inside in last30 and outside not in last30 and at_as_of not in last30
+    active30 = set(segment_member_ids({"field": "orders_30d", "op": ">=", "value": 1}, as_of=AS_OF))
+    assert inside in active30 and outside not in active30
+    # The order at as_of itself is not counted yet: that member has no order features at all.
+    never = set(segment_member_ids({"field": "orders_total", "op": ">=", "value": 0}, as_of=AS_OF))
+    assert at_as_of not in never
+    just_after = AS_OF + timedelta(microseconds=1)
+    assert at_as_of in set(
+        segment_member_ids({"field": "recency_days", "op": "=", "value": 0}, as_of=just_after)
+    )

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         rebuild = sub.add_parser("rebuild", help="Recompute every active member's features")
         rebuild.add_argument(
             "--as-of",
-            help="ISO date or time (a date is its start, 00:00 in the brand's time zone)",
+            help="ISO date (the end of that day, brand time zone) or time",
         )
         rebuild.add_argument(
             "--keep-rfm-scale",
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if options["as_of"]:
             tz, _ = brand_tz()
             try:
-                as_of = parse_moment(options["as_of"], tz, end_of_day=False)
+                as_of = parse_moment(options["as_of"], tz, end_of_day=True)
             except ValueError as exc:
                 raise CommandError(f"--as-of: {exc}") from exc
         started = time.perf_counter()
