@@ -18,6 +18,7 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping
+from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.loyalty.tasks import points_expire_task
 from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
@@ -149,6 +150,8 @@ def test_the_apps_register_their_periodic_jobs():
         "coupons_release_expired": (5 * MINUTE, coupons_release_expired_task),
         "core_housekeeping": (timedelta(hours=1), housekeeping),
         "points_expire": (timedelta(hours=1), points_expire_task),
+        "features_rebuild": (timedelta(days=1), features_rebuild_task),
+        "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
     }
 
 
