@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "omniloop.listings",
     "omniloop.clv",
     "omniloop.settlement",
+    "omniloop.insights",
     "omniloop.onboarding",
     "omniloop.wechat",
     "omniloop.api",

@@ -11,6 +11,7 @@ from omniloop.api import (
     pos,
     privacy,
     returns,
+    segments,
     stock,
     wechat,
 )
@@ -35,3 +36,4 @@ api.add_router("/v1/", listings.router)
 api.add_router("/v1/", wechat.router)
 api.add_router("/v1/", privacy.router)
 api.add_router("/v1/", stock.router)
+api.add_router("/v1/", segments.router)

@@ -24,6 +24,7 @@ PROMO_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER})
 PROMO_WRITERS = frozenset({HQ_ADMIN, MARKETER})
 # Collections (商品合集) are merchandising and offer scopes: HQ admins and marketers keep them.
 COLLECTION_EDITORS = frozenset({HQ_ADMIN, MARKETER})
+SEGMENT_USERS = frozenset({HQ_ADMIN, MARKETER})
 
 # Settlement: store staff see their own store (an assistant their own row), HQ every store;
 # customer service has no business with the brand's money. Only HQ admins change the rules.
@@ -98,6 +99,12 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:settlement_export": SETTLEMENT_READERS,
     "dashboard:o2o_performance": SETTLEMENT_READERS,
     "dashboard:settlement_rules": frozenset({HQ_ADMIN}),
+    # Segments (人群): member features across every store, so HQ admins and marketers only.
+    "dashboard:segments": SEGMENT_USERS,
+    "dashboard:segment_builder": SEGMENT_USERS,
+    "dashboard:segment_export": SEGMENT_USERS,
+    "dashboard:segment_save": SEGMENT_USERS,
+    "dashboard:segment_refresh": SEGMENT_USERS,
     # Brand rules
     "dashboard:brand_settings": frozenset({HQ_ADMIN}),
     # Points: HQ sets the policy, marketers add earn rules, approvers decide adjustments,

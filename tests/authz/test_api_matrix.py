@@ -53,6 +53,8 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/pos/stock"): frozenset({TILL}),
     ("POST", "/api/v1/inventory"): frozenset({Role.HQ_ADMIN}),
     ("GET", "/api/v1/inventory/availability"): frozenset(CALLERS),
+    ("POST", "/api/v1/segments/preview"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/segments/{slug}/refresh"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
 }
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -111,6 +113,7 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     path = path.replace("{flash_sale_id}", str(world["flash_sale"].pk))
     path = path.replace("{template_id}", str(world["coupon_template"].pk))
     path = path.replace("{qrcode_id}", str(world["qrcode_id"]))
+    path = path.replace("{slug}", "lifecycle-active")
     headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-key-{n:04d}"}
     if secret:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
@@ -137,6 +140,8 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
         body = {"member_codes": [world["member"].code]}
     elif path.endswith("/wechat/qrcodes"):
         body = {"touchpoint_id": world["counter"].pk, "permanent": True}
+    elif path.endswith("/segments/preview"):
+        body = {"rule": {"field": "orders_30d", "op": ">=", "value": 1}}
     elif path.endswith("/listings"):
         listing = {"external_id": "1", "style_code": "JK100", "title": "x", "price": "1.00"}
         body = {"channel": "tmall", "listings": [{**listing, "observed_at": "2026-01-01T00:00Z"}]}

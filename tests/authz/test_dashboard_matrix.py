@@ -99,6 +99,7 @@ def world():
                 requested_by=asst_a,
                 requested_at=clock.now(),
             ).pk,
+            "slug": "lifecycle-active",
         },
     }
     return {"store_a": a, "params": params}

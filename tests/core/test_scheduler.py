@@ -18,6 +18,7 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping
+from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
 from omniloop.orders.tasks import orders_expire_unpaid_task
@@ -160,6 +161,8 @@ def test_the_apps_register_their_periodic_jobs():
         "scans_retention": (timedelta(days=1), scans_retention_task),
         "stock_release_expired": (MINUTE, stock_release_expired_task),
         "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
+        "features_rebuild": (timedelta(days=1), features_rebuild_task),
+        "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
     }
 
 

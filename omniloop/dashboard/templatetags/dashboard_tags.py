@@ -64,6 +64,11 @@ NAV = [
         "M3 3v18h18M7 15l4-4 3 3 6-6",
     ),
     (
+        "dashboard:segments",
+        _("Segments"),
+        "M21 12a9 9 0 1 1-9-9v9zM15 3.5A9 9 0 0 1 20.5 9H15z",
+    ),
+    (
         "dashboard:consistency",
         _("Consistency"),
         "M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9",

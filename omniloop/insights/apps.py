@@ -1,0 +1,27 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    name = "omniloop.insights"
+    label = "insights"
+    verbose_name = "Member features and segments"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from omniloop.core.periodic import register_periodic_job
+        from omniloop.insights import tasks
+        from omniloop.insights.features import features_merge
+        from omniloop.insights.sqlite_functions import install_sqlite_functions
+        from omniloop.members.merge import register_merge_handler
+
+        connection_created.connect(install_sqlite_functions, dispatch_uid="insights_sqlite_fns")
+        register_merge_handler("member_features", features_merge)
+        register_periodic_job(
+            "features_rebuild", every=timedelta(days=1), task=tasks.features_rebuild_task
+        )
+        register_periodic_job(
+            "segments_refresh_due", every=timedelta(hours=1), task=tasks.segments_refresh_task
+        )
