@@ -255,6 +255,8 @@ OMNILOOP_PAYMENT_TEST_SECRET = os.environ.get(
 )
 OMNILOOP_PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("OMNILOOP_PAYMENT_TIMEOUT_MINUTES", "30"))
 # A product-tag scan in a store makes the browser's orders scan-to-buy for this long.
+# A ready pickup order is held this many days before it is a no-show (refunded, stock freed).
+OMNILOOP_PICKUP_HOLD_DAYS = int(os.environ.get("OMNILOOP_PICKUP_HOLD_DAYS", "3"))
 OMNILOOP_SCAN_TO_BUY_HOURS = int(os.environ.get("OMNILOOP_SCAN_TO_BUY_HOURS", "24"))
 # Flat shipping fee for orders shipped home, unless a free-shipping offer applies (yuan).
 OMNILOOP_SHIPPING_FEE = os.environ.get("OMNILOOP_SHIPPING_FEE", "10.00")

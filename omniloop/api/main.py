@@ -8,6 +8,7 @@ from omniloop.api import (
     flash,
     hq,
     listings,
+    pickups,
     pos,
     privacy,
     returns,
@@ -28,6 +29,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/v1/pos/", pos.router)
 api.add_router("/v1/pos/", returns.router)
+api.add_router("/v1/pos/", pickups.router)
 api.add_router("/v1/pos/", stock.till_router)
 api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)

@@ -229,6 +229,7 @@ def _apply(t: str, o: str, rows: int) -> ImportResult:
                 "discount_total": "g.discount",
                 "shipping_fee": "0",
                 "points_redeemed": "0",
+                "points_earned": "0",
                 "points_value": "0",
                 "refunded_total": "0",
                 "status": f"'{Order.Status.COMPLETED}'",

@@ -109,6 +109,9 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:brand_settings": frozenset({HQ_ADMIN}),
     # Points: HQ sets the policy, marketers add earn rules, approvers decide adjustments,
     # and whoever may see a member may ask for an adjustment (the service checks the member).
+    # Pickups: the store prepares and hands over its own; HQ sees any store's.
+    "dashboard:pickups": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
+    "dashboard:pickup_ready": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
     "dashboard:points": frozenset({HQ_ADMIN, MARKETER, CS_AGENT}),
     "dashboard:points_policy": frozenset({HQ_ADMIN}),
     "dashboard:earn_rule_create": frozenset({HQ_ADMIN, MARKETER}),

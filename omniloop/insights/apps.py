@@ -13,9 +13,10 @@ class InsightsConfig(AppConfig):
 
         from omniloop.core.periodic import register_periodic_job
         from omniloop.insights import tasks
-        from omniloop.insights.features import features_merge
+        from omniloop.insights.features import features_apply_order, features_merge
         from omniloop.insights.sqlite_functions import install_sqlite_functions
         from omniloop.members.merge import register_merge_handler
+        from omniloop.orders.events import register_order_listener
 
         connection_created.connect(install_sqlite_functions, dispatch_uid="insights_sqlite_fns")
         register_merge_handler("member_features", features_merge)
@@ -24,4 +25,9 @@ class InsightsConfig(AppConfig):
         )
         register_periodic_job(
             "segments_refresh_due", every=timedelta(hours=1), task=tasks.segments_refresh_task
+        )
+        register_order_listener(
+            "features",
+            paid=features_apply_order,
+            refunded=lambda event: features_apply_order(event.order_id),
         )

@@ -15,7 +15,7 @@ class OrdersConfig(AppConfig):
         from omniloop.orders.cart import merge_carts
         from omniloop.orders.privacy import orders_export
         from omniloop.orders.services import merge_orders
-        from omniloop.orders.tasks import orders_expire_unpaid_task
+        from omniloop.orders.tasks import orders_expire_unpaid_task, pickup_release_no_shows_task
 
         register_merge_handler("orders", merge_orders)
         register_privacy_handler("orders", export=orders_export)
@@ -23,4 +23,8 @@ class OrdersConfig(AppConfig):
         # Online orders left unpaid are cancelled and give their coupons back.
         register_periodic_job(
             "orders_expire_unpaid", every=timedelta(minutes=1), task=orders_expire_unpaid_task
+        )
+        # Ready pickups not collected by the end of their hold are refunded, their stock freed.
+        register_periodic_job(
+            "pickup_release_no_shows", every=timedelta(hours=1), task=pickup_release_no_shows_task
         )

@@ -14,17 +14,22 @@ Placement runs once per form token (`core.idempotency`): a double submit makes o
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from omniloop.attribution.services import credit_for_online_sale, credit_for_scan_to_buy
 from omniloop.attribution.values import SaleCredit
+from omniloop.catalog.models import Sku
 from omniloop.core import clock, crypto
 from omniloop.core.errors import ApplicationError, Conflict, ValidationFailed
 from omniloop.core.idempotency import run_idempotent
 from omniloop.core.phones import parse_phone
+from omniloop.inventory.selectors import stores_with_stock
+from omniloop.inventory.services import ReserveLine, stock_reserve
 from omniloop.members.models import Member
 from omniloop.orders.cart import cart_remove_ordered
 from omniloop.orders.models import Order, OrderAddress, OrderCoupon, OrderLine
@@ -96,10 +101,29 @@ def checkout_quote(
     )
 
 
+def _sku_quantities(items: list[tuple[str, int]]) -> dict[int, int]:
+    codes = [code for code, _ in items]
+    ids = dict(
+        Sku.objects.filter(Q(sku_code__in=codes) | Q(barcode__in=codes)).values_list(
+            "sku_code", "pk"
+        )
+    )
+    by_barcode = dict(Sku.objects.filter(barcode__in=codes).values_list("barcode", "pk"))
+    wanted: dict[int, int] = {}
+    for code, quantity in items:
+        sku_id = ids.get(code) or by_barcode.get(code)
+        if sku_id is not None:
+            wanted[sku_id] = wanted.get(sku_id, 0) + quantity
+    return wanted
+
+
 def pickup_stores_for(*, items: list[tuple[str, int]]) -> list[PickupOption]:
-    """Stores a basket can be picked up at, each with whether it is available there. Every
-    open store for now; per-store stock (inventory) narrows `available` later."""
-    return [PickupOption(store=s, available=True) for s in Store.objects.filter(status="open")]
+    """Open stores, each with whether it has the whole basket in stock now (inventory's
+    available = on hand - reserved); stores that can serve it first."""
+    able = {s.store.pk for s in stores_with_stock(sku_quantities=_sku_quantities(items))}
+    stores = Store.objects.filter(status="open").order_by("code")
+    options = [PickupOption(store=s, available=s.pk in able) for s in stores]
+    return sorted(options, key=lambda o: not o.available)
 
 
 def pickup_code_for(*, order_number: str) -> str:
@@ -160,6 +184,13 @@ def _flow(data: CheckoutInput, member: Member) -> tuple[str, SaleCredit | None, 
         return Order.Flow.SCAN_TO_BUY, credit, touchpoint_id
     flow = Order.Flow.PICKUP if data.fulfilment == FulfilmentChoice.PICKUP else Order.Flow.ONLINE
     return flow, credit_for_online_sale(member=member), None
+
+
+def _line_quantities(order: Order) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for sku_id, quantity in order.lines.values_list("sku_id", "quantity"):
+        out[sku_id] = out.get(sku_id, 0) + quantity
+    return out
 
 
 def _pickup_store(data: CheckoutInput) -> Store | None:
@@ -238,6 +269,15 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
         )
         for c, fen in used
     )
+    if store is not None:  # the goods are held at the pickup store until paid, then collected
+        stock_reserve(
+            store_id=store.pk,
+            lines=[ReserveLine(sku_id=k, quantity=v) for k, v in _line_quantities(order).items()],
+            kind="pickup",
+            reference=number,
+            expires_at=at + timedelta(minutes=settings.OMNILOOP_PAYMENT_TIMEOUT_MINUTES + 5),
+            at=at,
+        )
     singles = [c.code for c, _ in used if c.coupon_id is not None and c.code]
     if singles:
         coupons_reserve(codes=singles, member_id=member.pk, ref=number, at=at)

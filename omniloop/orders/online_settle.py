@@ -13,7 +13,10 @@ from django.db import transaction
 
 from omniloop.core import clock
 from omniloop.core.errors import Conflict
+from omniloop.inventory.services import stock_release, stock_reservation_extend
+from omniloop.orders.events import order_paid
 from omniloop.orders.models import Order, OrderCoupon, Payment
+from omniloop.orders.points import order_points_earn_paid
 from omniloop.orders.status import order_transition
 from omniloop.promotions.coupons import coupons_redeem, coupons_release
 from omniloop.promotions.rules import offer_rule
@@ -45,13 +48,19 @@ def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
         except Conflict as exc:
             problem = f" coupon not redeemed: {exc.code}"
             log.warning("order %s paid, coupon not redeemed: %s", order.number, exc.code)
-    return order_transition(
+    order = order_transition(
         order=order,
         to=Order.Status.PAID,
         at=at,
         note=(note + problem).strip(),
         extra={"paid_at": at},
     )
+    if order.fulfilment == Order.Fulfilment.PICKUP:  # held until the store marks it ready
+        stock_reservation_extend(reference=order.number, kind="pickup", expires_at=None, at=at)
+    if order.member_id is not None:
+        order_points_earn_paid(order, at)
+    order_paid(order.pk)  # settlement and member features (orders.events)
+    return order
 
 
 def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
@@ -59,6 +68,8 @@ def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
     payments are left as the provider last told us: one that succeeds after all settles as
     `late` (to be refunded), never reviving the order."""
     coupons_release(ref=order.number)
+    if order.fulfilment == Order.Fulfilment.PICKUP:
+        stock_release(reference=order.number, kind="pickup", at=at)
     return order_transition(order=order, to=Order.Status.CANCELLED, at=at, note=note)
 
 

@@ -24,6 +24,7 @@ from omniloop.loyalty.earning import (
 from omniloop.loyalty.models import PointsPolicy
 from omniloop.loyalty.services import points_burn, points_earn
 from omniloop.members.models import Member
+from omniloop.orders.models import Order
 
 CENT = Decimal("0.01")
 
@@ -103,3 +104,30 @@ def order_points_earn(
             at=at,
         )
     return quote.points
+
+
+def order_points_earn_paid(order: Order, at: datetime) -> int:
+    """What a paid online order earns, on the same rules as the till (ADR 15): its lines' net
+    amounts by category, less what points paid. Records it on the order."""
+    from omniloop.promotions.offer_index import current_index
+
+    member = order.member
+    if member is None:
+        return 0
+    categories = current_index().categories
+    lines = [
+        (categories.get(line.sku.product.category_id, frozenset()), line.amount)
+        for line in order.lines.select_related("sku__product")
+    ]
+    earned = order_points_earn(
+        number=order.number,
+        member=member,
+        lines=lines,
+        paid_by_points=order.points_value,
+        channel_code=order.channel.code,
+        at=at,
+    )
+    if earned:
+        Order.objects.filter(pk=order.pk).update(points_earned=earned)
+        order.points_earned = earned
+    return earned

@@ -35,6 +35,7 @@ from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.loyalty.earning import points_for_value
 from omniloop.loyalty.models import LedgerEntry
 from omniloop.loyalty.services import points_restore, points_reverse
+from omniloop.orders.events import OrderRefunded, order_refunded
 from omniloop.orders.models import Order, OrderLine, OrderReturn, OrderReturnLine, OrderStatusChange
 from omniloop.promotions.coupons_redeem import coupons_restore_for_order
 from omniloop.stores.models import Store
@@ -300,5 +301,7 @@ def order_return(
             order_id=order.pk, at=at
         ).restored
     order_return_row.save(update_fields=["points_owed", "coupons_restored"])
+    if amount:
+        order_refunded(OrderRefunded(order_id=order.pk, amount=amount, reference=ret.reference))
     order.refresh_from_db()
     return ReturnResult(order_return=order_return_row, order=order)

@@ -16,6 +16,7 @@ from omniloop.core.errors import Conflict, ValidationFailed
 from omniloop.loyalty.tiers import tier_evaluate
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
+from omniloop.orders.events import order_paid
 from omniloop.orders.models import Order, OrderLine
 from omniloop.orders.points import order_points_burn, order_points_earn, points_payment_check
 from omniloop.orders.values import TillSaleInput
@@ -267,6 +268,7 @@ def till_sale_record(
         if order.points_earned:
             Order.objects.filter(pk=order.pk).update(points_earned=order.points_earned)
             tier_evaluate(member=member, at=ordered_at)  # upgrades at once; downgrades nightly
+    order_paid(order.pk)  # settlement and member features (orders.events)
     outcome = None
     if member is not None:
         outcome = binding_touch(

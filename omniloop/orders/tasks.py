@@ -11,3 +11,10 @@ from omniloop.orders.online_settle import online_orders_expire
 @task(queue_name="default")
 def orders_expire_unpaid_task() -> int:
     return online_orders_expire()
+
+
+@task(queue_name="default")
+def pickup_release_no_shows_task() -> int:
+    from omniloop.orders.pickup import pickup_release_no_shows
+
+    return pickup_release_no_shows()

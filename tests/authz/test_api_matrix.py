@@ -6,12 +6,14 @@ import json
 
 import pytest
 
+from omniloop.accounts.access import Actor
 from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.api.main import api
 from omniloop.inventory.models import StockLevel
 from omniloop.listings.models import ChannelListing
 from omniloop.orders.models import Order
+from omniloop.orders.pickup import pickup_mark_ready
 from omniloop.promotions.models import Coupon, FlashSaleClaim
 from omniloop.touchpoints.models import Touchpoint
 from omniloop.wechat.qrcodes import wechat_qrcode_create
@@ -19,6 +21,7 @@ from tests.api.helpers import sale_body
 from tests.factories import make_member, make_product, make_store, make_touchpoint
 from tests.listings.helpers import make_channel
 from tests.orders.helpers import sell
+from tests.orders.pickup_helpers import paid_pickup, stock
 from tests.promotions.coupon_helpers import make_template
 from tests.promotions.flash_helpers import make_flash_sale
 from tests.wechat.fake_server import FakeWechat
@@ -34,6 +37,8 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/pos/members/identify"): frozenset({TILL}),
     ("POST", "/api/v1/pos/sales"): frozenset({TILL}),
     ("POST", "/api/v1/pos/returns"): frozenset({TILL}),
+    ("GET", "/api/v1/pos/pickups"): frozenset({TILL}),
+    ("POST", "/api/v1/pos/pickups/collect"): frozenset({TILL}),
     ("POST", "/api/v1/pos/quote"): frozenset({TILL}),
     ("GET", "/api/v1/stores"): frozenset(HQ_ROLES),
     ("GET", "/api/v1/members/{member_code}/export"): frozenset({Role.HQ_ADMIN, Role.CS_AGENT}),
@@ -95,10 +100,15 @@ def world(db, fake_wechat):
     coupons = make_template(per_member_limit=len(CALLERS))
     # Room for a return by each caller.
     order = sell(store, [("JK100-M", 5)], total="1995.00", receipt="WORLD-1")
+    # A ready pickup at the till's store, for the one allowed caller to hand over.
+    stock(store, "JK100-M", 3)
+    pickup, pickup_code = paid_pickup(member, store, [("JK100-M", 1)])
+    pickup_mark_ready(actor=Actor(role=Role.HQ_ADMIN, store_id=None), order_number=pickup.number)
     counter = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=store)
     qrcode = wechat_qrcode_create(touchpoint_id=counter.pk, permanent=True)
     return {
         "order": order,
+        "pickup": (pickup.number, pickup_code),
         "counter": counter,
         "qrcode_id": qrcode.id,
         "member": member,
@@ -120,6 +130,9 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     body = {}
     if path.endswith("/sales"):
         body = sale_body(f"R-{n}")
+    elif path.endswith("/pickups/collect"):
+        number, code = world["pickup"]
+        body = {"order_number": number, "code": code}
     elif path.endswith("/erase"):
         body = {"reason": "data-subject request"}
     elif path.endswith("/returns"):
@@ -185,7 +198,7 @@ def test_switching_the_http_method_reaches_nothing(client, world, method, templa
     assert not FlashSaleClaim.objects.exists()
     assert not Coupon.objects.exists()
     assert not ChannelListing.objects.exists()
-    assert not StockLevel.objects.exists()
+    assert StockLevel.objects.count() == 1  # the world's own row, no other
 
 
 def test_tills_identify_members_of_any_store_but_see_phones_masked(client, world):

@@ -100,9 +100,19 @@ def world():
                 requested_at=clock.now(),
             ).pk,
             "slug": "lifecycle-active",
+            "number": _pickup_at(a, m_a),
         },
     }
     return {"store_a": a, "params": params}
+
+
+def _pickup_at(store, member) -> str:
+    """A paid pickup order at store A, for the pickup pages (marking it ready is idempotent)."""
+    from tests.orders.pickup_helpers import paid_pickup, stock
+
+    stock(store, "JK1-M", 2)
+    order, _ = paid_pickup(member, store, [("JK1-M", 1)])
+    return order.number
 
 
 def _kwargs(pattern, params, variant):
