@@ -19,6 +19,13 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         assert ledger_audit() == [], "the points ledger is unsound after this test"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _urlconf_loaded_before_any_frozen_clock() -> None:
+    """Load the URLconf (and so every API schema) once, before a test freezes the clock: a
+    pydantic schema first built under freezegun sees its FakeDatetime and cannot be built."""
+    import omniloop.urls  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def _clean_sms_outbox() -> None:
     LocmemSmsBackend.outbox.clear()

@@ -12,6 +12,7 @@ from omniloop.orders.online import pickup_code_for
 from omniloop.promotions.pricing import quote
 from tests.factories import make_member, make_product
 from tests.h5.helpers import all_by_testid, as_member, by_testid, in_english
+from tests.orders.pickup_helpers import stock_all
 from tests.promotions.pricing_helpers import coupon_offer, issued_coupon, make_shop, site_offers
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,7 @@ def test_a_bad_address_re_renders_the_form_with_the_error(client):
 
 def test_pickup_order_page_shows_the_code_once_paid(client):
     shop = make_shop()
+    stock_all(shop.store)
     as_member(client, make_member())
     client.post("/m/cart/add", {"sku": "JK100-M", "quantity": "1"})
     form_token, _ = _checkout_form(client)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from omniloop.attribution.models import MemberBinding
 from omniloop.catalog.models import Category, Product, Sku
-from omniloop.loyalty.models import LedgerAccount
+from omniloop.loyalty.services import points_earn
 from omniloop.members.models import Member
 from omniloop.orders.models import Order, OrderLine
 from omniloop.stores.models import SalesChannel, Store
@@ -102,8 +102,8 @@ def build_world(seed: int = 7, members: int = 40, orders: int = 260) -> World:
                 protected_until=m.joined_at,
                 recruited_store=store,
             )
-        if i % 5:
-            LedgerAccount.objects.create(kind="member", member=m, balance=(i * 37) % 500)
+        if i % 5 and (i * 37) % 500:  # points through the ledger, so it stays sound
+            points_earn(member=m, points=(i * 37) % 500, reference=f"world:{i}", at=m.joined_at)
     # Exact window edges and timezone boundaries, then random history.
     edges = [
         AS_OF,  # not before as_of: never counted

@@ -17,6 +17,17 @@ def stock(store: Any, sku_code: str, on_hand: int) -> None:
     stock_load(store=store, rows=[StockRow(sku=sku_code, on_hand=on_hand)], source="erp")
 
 
+def stock_all(store: Any, on_hand: int = 50) -> None:
+    """Every SKU of the catalog in stock at `store` (a pickup store must have the basket)."""
+    from omniloop.catalog.models import Sku
+
+    rows = [
+        StockRow(sku=code, on_hand=on_hand)
+        for code in Sku.objects.values_list("sku_code", flat=True)
+    ]
+    stock_load(store=store, rows=rows, source="erp")
+
+
 def paid_pickup(member: Any, store: Any, items: list[tuple[str, int]]) -> tuple[Any, str]:
     order = place(
         member, checkout(items, fulfilment=FulfilmentChoice.PICKUP, pickup_store=store.code)

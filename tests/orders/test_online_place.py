@@ -16,6 +16,7 @@ from omniloop.promotions.models import Coupon
 from omniloop.promotions.pricing import quote
 from tests.factories import make_member, make_store, make_touchpoint, make_user
 from tests.orders.online_helpers import checkout, place, token
+from tests.orders.pickup_helpers import stock_all
 from tests.promotions.pricing_helpers import issued_coupon, live_offer, make_shop, site_offers
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,7 @@ def test_free_shipping_offer_takes_the_fee_off():
 
 def test_pickup_order_stores_only_the_code_hash():
     shop = make_shop()
+    stock_all(shop.store)
     member = make_member()
     order = place(
         member,

@@ -12,6 +12,7 @@ from omniloop.orders.services import till_quote, till_sale_record
 from omniloop.orders.values import SaleLineInput, TillSaleInput
 from tests.factories import make_member
 from tests.orders.online_helpers import checkout, place
+from tests.orders.pickup_helpers import stock_all
 from tests.promotions.pricing_helpers import live_offer, make_shop, site_offers, tiered
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ def test_till_and_h5_checkout_give_identical_totals(items, tier):
         name="全场95折", kind="percent_off", params={"pay_percent": 95}, priority=300, compound=True
     )
     member = tiered(make_member(), tier)
+    stock_all(shop.store)
     at_till = till_quote(
         store_id=shop.store.pk,
         items=items,
