@@ -122,7 +122,6 @@ def points_reverse(
             return ReversalResult(posted=txn, taken=points - owed, owed=owed)
         account = member_account(member.pk)
         accounts_lock([account.pk])
-        account.refresh_from_db(fields=["balance"])
         spendable = lots_spendable(account_id=account.pk, at=at)
         taken = min(points, spendable)
         drafts = lots_take(account_id=account.pk, points=taken, at=at) if taken else []

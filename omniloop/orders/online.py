@@ -102,18 +102,16 @@ def checkout_quote(
 
 
 def _sku_quantities(items: list[tuple[str, int]]) -> dict[int, int]:
+    """SKU id -> quantity wanted, the basket's lines named by SKU code or barcode."""
     codes = [code for code, _ in items]
-    ids = dict(
-        Sku.objects.filter(Q(sku_code__in=codes) | Q(barcode__in=codes)).values_list(
-            "sku_code", "pk"
-        )
-    )
-    by_barcode = dict(Sku.objects.filter(barcode__in=codes).values_list("barcode", "pk"))
+    found = Sku.objects.filter(Q(sku_code__in=codes) | Q(barcode__in=codes))
+    by_code: dict[str, int] = {}
+    for pk, sku_code, barcode in found.values_list("pk", "sku_code", "barcode"):
+        by_code[sku_code] = by_code[barcode] = pk
     wanted: dict[int, int] = {}
     for code, quantity in items:
-        sku_id = ids.get(code) or by_barcode.get(code)
-        if sku_id is not None:
-            wanted[sku_id] = wanted.get(sku_id, 0) + quantity
+        if code in by_code:
+            wanted[by_code[code]] = wanted.get(by_code[code], 0) + quantity
     return wanted
 
 

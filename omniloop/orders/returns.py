@@ -176,6 +176,9 @@ def order_return(
     )
     if order is None:
         raise NotFound("No such order.", code="order_not_found")
+    replay = _replay(ret, fp)  # the same return may have committed while we waited for the lock
+    if replay is not None:
+        return replay
     if order.status == Order.Status.REFUNDED:
         raise Conflict("This order is already fully refunded.", code="order_fully_refunded")
     if order.status not in RETURNABLE:
@@ -205,8 +208,9 @@ def order_return(
                 "Everything on this order was already returned.", code="order_fully_refunded"
             )
         picked = _pick_lines(order, wanted)
-        amount = sum((_line_refund(line, q) for line, q in picked), Decimal(0))
     refunds = {line.pk: _line_refund(line, q) for line, q in picked}
+    if ret.amount is None:
+        amount = sum(refunds.values(), Decimal(0))
     completes = (
         ret.amount is None
         and all(line.returned_quantity + q == line.quantity for line, q in picked)
