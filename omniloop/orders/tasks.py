@@ -26,3 +26,10 @@ def order_event_task(kind: str, payload: dict[str, str | int]) -> list[str]:
     from omniloop.orders.events import order_event_dispatch
 
     return order_event_dispatch(kind, payload)
+
+
+@task(queue_name="default")
+def orders_erase_sweep_task() -> int:
+    from omniloop.orders.privacy import orders_erase_sweep
+
+    return orders_erase_sweep()
