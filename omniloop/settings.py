@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "omniloop.core.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omniloop.core.middleware.RequestSizeLimitMiddleware",
+    "omniloop.core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
