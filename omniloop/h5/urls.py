@@ -1,7 +1,14 @@
 from django.urls import URLPattern, path
 from django.views.generic import RedirectView
 
-from omniloop.h5 import views, views_checkout, views_coupons, views_member, views_shop
+from omniloop.h5 import (
+    views,
+    views_checkout,
+    views_coupons,
+    views_feedback,
+    views_member,
+    views_shop,
+)
 
 app_name = "h5"
 
@@ -27,6 +34,12 @@ def member_pages(prefix: str) -> list[URLPattern]:
         path(f"{prefix}logout", views_member.logout, name="logout"),
         path(f"{prefix}coupons", views_coupons.wallet, name="coupons"),
         path(f"{prefix}coupons/claim/<str:token>", views_coupons.claim, name="coupon_claim"),
+        path(f"{prefix}feedback", views_feedback.feedback, name="feedback"),
+        path(
+            f"{prefix}feedback/<int:ticket_id>/rate",
+            views_feedback.feedback_rate,
+            name="feedback_rate",
+        ),
     ]
 
 

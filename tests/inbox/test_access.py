@@ -1,0 +1,52 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from omniloop.accounts.access import actor_for_user
+from omniloop.accounts.models import Role
+from omniloop.core.errors import NotFound, PermissionDenied
+from omniloop.inbox.access import tickets_for_actor
+from omniloop.inbox.models import TicketMessage
+from omniloop.inbox.services import ticket_assign, ticket_reply
+from tests.factories import make_user
+from tests.inbox.world import make_world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_store_staff_see_only_their_stores_tickets_and_hq_sees_all():
+    w = make_world()
+    assert list(tickets_for_actor(actor=w.a_manager)) == [w.a_ticket]
+    assert list(tickets_for_actor(actor=w.a_assistant)) == [w.a_ticket]
+    assert set(tickets_for_actor(actor=w.agent)) == {w.a_ticket, w.b_ticket}
+    with pytest.raises(PermissionDenied):
+        tickets_for_actor(actor=actor_for_user(make_user(Role.MARKETER)))
+
+
+def test_store_staff_cannot_answer_another_stores_ticket_and_nothing_is_written():
+    w = make_world()
+    with pytest.raises(NotFound):
+        ticket_reply(actor=w.a_manager, ticket_id=w.b_ticket.pk, body="hi")
+    assert not TicketMessage.objects.filter(direction="out").exists()
+    ticket_reply(actor=w.a_assistant, ticket_id=w.a_ticket.pk, body="我们来处理")
+    assert TicketMessage.objects.filter(direction="out").count() == 1
+
+
+def test_a_store_hands_a_ticket_to_hq_and_then_no_longer_sees_it():
+    w = make_world()
+    ticket_assign(actor=w.a_manager, ticket_id=w.a_ticket.pk, store_id=None)
+    assert list(tickets_for_actor(actor=w.a_manager)) == []
+
+
+def test_the_dashboard_answers_404_for_another_stores_ticket():
+    w = make_world()
+    client = Client()
+    client.force_login(w.a_manager_user)
+    own = client.get(reverse("dashboard:inbox_ticket", args=[w.a_ticket.pk]))
+    other = client.get(reverse("dashboard:inbox_ticket", args=[w.b_ticket.pk]))
+    assert (own.status_code, other.status_code) == (200, 404)
+    queue = client.get(reverse("dashboard:inbox")).content.decode()
+    assert w.a_ticket.number in queue and w.b_ticket.number not in queue
+    r = client.post(reverse("dashboard:inbox_reply", args=[w.b_ticket.pk]), {"body": "x"})
+    assert r.status_code == 404
+    assert not TicketMessage.objects.filter(direction="out").exists()
