@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
 from omniloop.core import clock
-from omniloop.core.errors import ValidationFailed
+from omniloop.core.errors import NotFound, ValidationFailed
 from omniloop.inbox.models import Ticket, TicketPhoto
 
 MAX_PHOTOS = 3
@@ -77,5 +77,8 @@ def photos_store(ticket: Ticket, checked: list[tuple[PhotoUpload, str, str]]) ->
 
 
 def photo_bytes(photo: TicketPhoto) -> bytes:
-    with private_storage().open(photo.path, "rb") as fh:
-        return bytes(fh.read())
+    try:
+        with private_storage().open(photo.path, "rb") as fh:
+            return bytes(fh.read())
+    except FileNotFoundError as exc:  # erased, or lost with a restore: not a server error
+        raise NotFound("Photo not found.", code="photo_not_found") from exc

@@ -69,9 +69,9 @@ def _value(request: RemedyRequest) -> tuple[int, CouponTemplate | None]:
 def remedy_request(*, actor: Actor, ticket_id: int, request: RemedyRequest) -> Remedy:
     """Within the actor's limit the remedy is granted now; above it, it waits for approval."""
     user_id = require_staff_user(actor)
-    value, template = _value(request)
     with transaction.atomic():
-        ticket = access_ticket(actor=actor, ticket_id=ticket_id, lock=True)
+        ticket = access_ticket(actor=actor, ticket_id=ticket_id, lock=True)  # 404 comes first
+        value, template = _value(request)
         if ticket.member_id is None:
             raise ValidationFailed("This ticket has no member to compensate.", code="no_member")
         at = clock.now()

@@ -137,9 +137,9 @@ def ticket_reply(*, actor: Actor, ticket_id: int, body: str) -> TicketMessage:
     """A reply to the customer through the channel the voice came from (`replies.py`): its
     delivery is a task enqueued in this transaction. The first reply is the first response."""
     user_id = require_staff_user(actor)
-    body = _clean(body)
     with transaction.atomic():
-        ticket = access_ticket(actor=actor, ticket_id=ticket_id, lock=True)
+        ticket = access_ticket(actor=actor, ticket_id=ticket_id, lock=True)  # 404 comes first
+        body = _clean(body)
         if ticket.status not in OPEN_STATUSES:
             raise Conflict("This ticket is closed.", code="ticket_closed")
         at = clock.now()

@@ -146,7 +146,13 @@ def inbox_note(request: HttpRequest, actor: Actor, ticket_id: int) -> HttpRespon
 @staff_view("dashboard:inbox_assign")
 def inbox_assign(request: HttpRequest, actor: Actor, ticket_id: int) -> HttpResponse:
     def go() -> None:
-        store_id = _int(request.POST.get("store"))
+        access_ticket(actor=actor, ticket_id=ticket_id)  # another store's ticket: 404 first
+        choice = request.POST.get("store", "")
+        if not choice:
+            raise ValidationFailed("Choose a store or HQ.", code="assign_required")
+        store_id = None if choice == "hq" else _int(choice)
+        if choice != "hq" and store_id is None:
+            raise ValidationFailed("Unknown store.", code="store_not_found")
         if store_id is not None and not stores_for_actor(actor=actor).filter(pk=store_id).exists():
             raise ValidationFailed("Unknown store.", code="store_not_found")
         ticket_assign(actor=actor, ticket_id=ticket_id, store_id=store_id)
