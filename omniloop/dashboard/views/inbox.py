@@ -90,7 +90,7 @@ def inbox_ticket(request: HttpRequest, actor: Actor, ticket_id: int) -> HttpResp
             "now": clock.now(),
             "canned": canned_replies(category=ticket.category),
             "templates": CouponTemplate.objects.filter(active=True).select_related("offer")[:50],
-            "limit_yuan": remedy_limit_fen(actor.role) / 100,
+            "limit_fen": remedy_limit_fen(actor.role),
             "stores": stores_for_actor(actor=actor).order_by("code") if actor.is_hq else [],
             "is_hq": actor.role in INBOX_HQ_ROLES,
             "pending": [r for r in view.remedies if r.state == Remedy.State.PENDING],
