@@ -57,7 +57,7 @@ def _value(request: RemedyRequest) -> tuple[int, CouponTemplate | None]:
         raise ValidationFailed("A coupon or points.", code="remedy_kind_invalid")
     template = (
         CouponTemplate.objects.select_related("offer")
-        .filter(pk=request.coupon_template_id, active=True)
+        .filter(pk=request.coupon_template_id or 0, active=True)
         .first()
     )
     if template is None:
@@ -160,7 +160,7 @@ def _check_approver(actor: Actor, remedy: Remedy, user_id: int) -> None:
 
 
 def _grant(remedy: Remedy, ticket: Ticket, user_id: int) -> None:
-    member = Member.objects.get(pk=ticket.member_id)
+    member = Member.objects.get(pk=ticket.member_id or 0)
     at = clock.now()
     fields = ["state", "decided_by", "decided_at"]
     if remedy.kind == Remedy.Kind.COUPON:

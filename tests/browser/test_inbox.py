@@ -27,9 +27,13 @@ from omniloop.promotions.models import Coupon
 from tests.browser.conftest import staff_login
 from tests.factories import make_store, make_user
 from tests.inbox.helpers import compensation_template, follower_member
+from tests.wechat import conftest as wechat_fixtures
 from tests.wechat import wire
 from tests.wechat.conftest import AES_KEY, APP_ID, TOKEN
-from tests.wechat.conftest import fake_wechat, wechat, wechat_safe  # noqa: F401 (fixtures)
+
+# The service account on the local fake WeChat server (tests/wechat fixtures).
+fake_wechat, wechat = wechat_fixtures.fake_wechat, wechat_fixtures.wechat
+wechat_safe = wechat_fixtures.wechat_safe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -37,6 +41,7 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
 
 def _png(width: int = 48, height: int = 32) -> bytes:
     """A real (red) PNG, so the browser can draw the photo it is shown."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
@@ -136,9 +141,13 @@ def test_a_wechat_complaint_is_answered_and_compensated(live_server, chromium, s
 
     # The member sees the coupon in their wallet (phone width).
     phone = _member_context(
-        chromium, base, member, viewport={"width": 390, "height": 844}, is_mobile=True,
+        chromium,
+        base,
+        member,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
         locale="zh-CN",
-    )  # fmt: skip
+    )
     wallet = phone.new_page()
     wallet.goto(f"{base}/m/coupons")
     assert "补偿券30元" in wallet.locator("[data-testid=coupons-usable]").inner_text()
@@ -168,7 +177,10 @@ def test_feedback_form_and_inbox_pages_at_width(
     )
     page = context.new_page()
     page.goto(f"{base}/m/feedback")
-    page.fill("textarea[name=body]", "Washed once and the seam is torn" if "en" in name else "洗了一次就开线了")
+    page.fill(
+        "textarea[name=body]",
+        "Washed once and the seam is torn" if "en" in name else "洗了一次就开线了",
+    )
     page.set_input_files("input[name=photos]", str(photo))
     page.click("[data-testid=feedback-form] button")
     page.locator("[data-testid=feedback-thanks]").wait_for()

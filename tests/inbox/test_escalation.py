@@ -41,7 +41,10 @@ def _urgent(store, product=None):
 
 def test_the_sweep_is_a_periodic_job_every_minute():
     job = periodic_jobs()["inbox_escalate"]
-    assert (job.every, job.task.module_path) == (timedelta(minutes=1), inbox_escalate_task.module_path)
+    assert (job.every, job.task.module_path) == (
+        timedelta(minutes=1),
+        inbox_escalate_task.module_path,
+    )
 
 
 def test_about_to_miss_escalates_then_the_breach_is_marked_and_reported():
@@ -91,8 +94,12 @@ def test_about_to_miss_escalates_then_the_breach_is_marked_and_reported():
     ]
     assert dict(report.distribution)["15m"] == 1
     assert report.top_products == [
-        {"product__style_code": "JK1", "product__name": product.name, "category": "skin_reaction",
-         "tickets": 1}
+        {
+            "product__style_code": "JK1",
+            "product__name": product.name,
+            "category": "skin_reaction",
+            "tickets": 1,
+        }
     ]
     assert [(d.isoformat(), n, b) for d, n, b in report.trend] == [("2026-12-02", 1, 1)]
 

@@ -53,7 +53,9 @@ def test_above_the_limit_it_waits_for_a_higher_role_whose_limit_covers_it():
 def test_an_assistant_has_no_limit_of_its_own_and_an_agent_cannot_exceed_theirs():
     w = make_world()
     remedy = remedy_request(
-        actor=w.a_assistant, ticket_id=w.a_ticket.pk, request=RemedyRequest(kind="points", points=100)
+        actor=w.a_assistant,
+        ticket_id=w.a_ticket.pk,
+        request=RemedyRequest(kind="points", points=100),
     )
     assert remedy.state == Remedy.State.PENDING
     assert points_balance(member_id=w.a_ticket.member_id) == 0

@@ -72,7 +72,11 @@ def test_the_reply_goes_back_by_wechat_inside_the_window(client, wechat_safe, sm
     )
     sent = wechat_safe.calls_to("message/custom/send")
     assert [c.body for c in sent] == [
-        {"touser": "o-reply", "msgtype": "text", "text": {"content": "非常抱歉！请先就医，费用我们承担。"}}
+        {
+            "touser": "o-reply",
+            "msgtype": "text",
+            "text": {"content": "非常抱歉！请先就医，费用我们承担。"},
+        }
     ]
     message.refresh_from_db()
     assert (message.via, message.delivery) == ("wechat", TicketMessage.Delivery.SENT)

@@ -36,8 +36,10 @@ def make_world() -> World:
     tickets = [
         ticket_open(
             voice=Voice(
-                channel=Channel.STORE_NOTE, body=f"顾客说衬衫掉色 ({s.code})",
-                member_id=make_member().pk, store_id=s.pk,
+                channel=Channel.STORE_NOTE,
+                body=f"顾客说衬衫掉色 ({s.code})",
+                member_id=make_member().pk,
+                store_id=s.pk,
             )
         )
         for s in (a, b)
