@@ -28,6 +28,11 @@ def member_pages(prefix: str) -> list[URLPattern]:
         path(f"{prefix}orders", views_checkout.orders, name="orders"),
         path(f"{prefix}orders/<slug:number>", views_checkout.order, name="order"),
         path(f"{prefix}orders/<slug:number>/pay", views_checkout.pay, name="order_pay"),
+        path(
+            f"{prefix}orders/<slug:number>/survey",
+            views_feedback.order_survey,
+            name="order_survey",
+        ),
         path(f"{prefix}join", views_member.join, name="join"),
         path(f"{prefix}join/otp", views_member.join_otp, name="join_otp"),
         path(f"{prefix}card", views_member.card, name="card"),

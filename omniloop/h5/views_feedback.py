@@ -1,5 +1,6 @@
 """The member's feedback form (意见反馈, with photos) and their tickets: what happened to
-each, and a satisfaction rating once it is resolved. The inbox app decides everything."""
+each, and a satisfaction rating once it is resolved; the survey after an order or pickup.
+The inbox app decides everything."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from omniloop.core.errors import ApplicationError
+from omniloop.h5.errors import error_page
 from omniloop.h5.mall import mall_redirect
 from omniloop.h5.session import session_member
 from omniloop.inbox.intake import feedback_submit
-from omniloop.inbox.models import Category, Ticket
+from omniloop.inbox.models import Category, SurveyResponse, Ticket
 from omniloop.inbox.photos import MAX_BYTES, MAX_PHOTOS, PhotoUpload
 from omniloop.inbox.services import ticket_rate
+from omniloop.inbox.survey import survey_order, survey_submit
 
 THANKS_KEY = "h5_feedback_thanks"
 
@@ -76,3 +79,38 @@ def feedback_rate(request: HttpRequest, ticket_id: int) -> HttpResponse:
         if exc.status == 404:
             return render(request, "h5/error.html", {"message": exc.message}, status=404)
     return mall_redirect(request, "feedback")
+
+
+@require_http_methods(["GET", "POST"])
+def order_survey(request: HttpRequest, number: str) -> HttpResponse:
+    """The short survey after an order or pickup: stars, and a review of one product."""
+    member = session_member(request)
+    if member is None:
+        return mall_redirect(request, "join")
+    try:
+        order = survey_order(member=member, order_number=number)
+    except ApplicationError as exc:
+        return error_page(request, exc)
+    done = SurveyResponse.objects.filter(order=order).first()
+    error, status = "", 200
+    if request.method == "POST" and done is None:
+        try:
+            product = request.POST.get("product", "")
+            done = survey_submit(
+                member=member,
+                order_number=number,
+                rating=int(request.POST.get("rating", "0") or 0),
+                comment=request.POST.get("comment", ""),
+                product_id=int(product) if product.isdigit() else None,
+            )
+        except ValueError:
+            error, status = "Rate 1 to 5.", 422
+        except ApplicationError as exc:
+            error, status = exc.message, exc.status
+    products = {line.sku.product_id: line.sku.product for line in order.lines.all()}
+    return render(
+        request,
+        "h5/survey.html",
+        {"order": order, "done": done, "error": error, "products": list(products.values())},
+        status=status,
+    )

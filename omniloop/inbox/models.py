@@ -254,3 +254,27 @@ class Remedy(models.Model):
                 name="remedy_coupon_or_points",
             )
         ]
+
+
+class SurveyResponse(models.Model):
+    """The short survey after an order or a pickup (订单评价): a rating, an optional product
+    review. A low rating, or words the triage rules recognise, opens a ticket."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField()
+    comment = models.CharField(max_length=500, blank=True, default="")
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="survey_rating_1_to_5"
+            )
+        ]

@@ -50,3 +50,24 @@ def test_the_dashboard_answers_404_for_another_stores_ticket():
     r = client.post(reverse("dashboard:inbox_reply", args=[w.b_ticket.pk]), {"body": "x"})
     assert r.status_code == 404
     assert not TicketMessage.objects.filter(direction="out").exists()
+
+
+def test_a_store_note_from_the_dashboard_is_the_stores_ticket_and_scoped_by_member():
+    from omniloop.attribution.services import binding_touch
+    from omniloop.inbox.models import Channel, Ticket
+    from tests.factories import make_member
+
+    w = make_world()
+    ours, theirs = make_member(), make_member()
+    binding_touch(member=ours, store_id=w.a_ticket.store_id, assistant_id=None, source="scan")
+    binding_touch(member=theirs, store_id=w.b_ticket.store_id, assistant_id=None, source="scan")
+    client = Client()
+    client.force_login(w.a_manager_user)
+    url = reverse("dashboard:inbox_new_note")
+    r = client.post(url, {"body": "顾客说店员态度不好", "member": ours.code})
+    ticket = Ticket.objects.get(channel=Channel.STORE_NOTE, member=ours)
+    assert r.status_code == 302
+    assert (ticket.assigned_store_id, ticket.category) == (w.a_ticket.store_id, "service")
+    r = client.post(url, {"body": "another store's member", "member": theirs.code})
+    assert r.status_code == 404
+    assert not Ticket.objects.filter(member=theirs).exists()

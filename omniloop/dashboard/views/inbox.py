@@ -41,6 +41,7 @@ from omniloop.inbox.services import (
     ticket_resolve,
 )
 from omniloop.inbox.targets import service_policy, service_policy_update
+from omniloop.members.selectors import member_by_code
 from omniloop.promotions.models import CouponTemplate
 
 
@@ -263,10 +264,14 @@ def inbox_new_note(request: HttpRequest, actor: Actor) -> HttpResponse:
     if request.method == "POST":
         try:
             with transaction.atomic():
+                code = request.POST.get("member", "").strip()
+                member = member_by_code(code=code) if code else None
+                if code and member is None:
+                    raise ValidationFailed("No member has that number.", code="member_not_found")
                 ticket = store_note_create(
                     actor=actor,
                     body=request.POST.get("body", ""),
-                    member_id=_int(request.POST.get("member")),
+                    member_id=member.pk if member else None,
                     category=request.POST.get("category", ""),
                 )
                 audit_change(
