@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from omniloop.accounts.access import Actor, require_staff_user
@@ -221,7 +222,26 @@ def ticket_resolve(*, actor: Actor, ticket_id: int, close: bool = False) -> Tick
             fields.append("closed_at")
         ticket.save(update_fields=fields)
         _event(ticket, "closed" if close else "resolved", "", user_id, at)
+        if "resolved_at" in fields:
+            _ask_for_rating(ticket, at)
         return ticket
+
+
+def _ask_for_rating(ticket: Ticket, at: datetime) -> None:
+    """Once solved, the customer is asked to rate it (满意度), by the route replies take."""
+    route = reply_route(ticket)
+    if not route or ticket.member_id is None:
+        return
+    link = f"{settings.OMNILOOP_BASE_URL}/m/feedback"
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        direction=TicketMessage.Direction.OUT,
+        body=f"您的问题（{ticket.number}）已处理。请为我们的服务打分：{link}",
+        created_at=at,
+        via=route,
+        delivery=TicketMessage.Delivery.QUEUED,
+    )
+    reply_enqueue(message.pk)
 
 
 def ticket_rate(*, ticket_id: int, member: Member, score: int, comment: str = "") -> Ticket:

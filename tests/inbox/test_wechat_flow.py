@@ -106,3 +106,16 @@ def test_outside_the_window_the_reply_goes_by_sms(client, wechat_safe, sms_outbo
     assert [(m.to_e164, m.text, m.kind) for m in sms_outbox] == [
         ("+8613800138555", "已加急", "notice")
     ]
+
+
+def test_resolving_asks_the_customer_to_rate_once(client, wechat_safe):
+    follower_member("o-rate")
+    follower_says(client, "o-rate", "尺码不合适")
+    ticket = Ticket.objects.get()
+    agent = actor_for_user(make_user(Role.CS_AGENT))
+    from omniloop.inbox.services import ticket_resolve
+
+    ticket_resolve(actor=agent, ticket_id=ticket.pk)
+    ticket_resolve(actor=agent, ticket_id=ticket.pk, close=True)
+    sent = [c.body["text"]["content"] for c in wechat_safe.calls_to("message/custom/send")]
+    assert len(sent) == 1 and "/m/feedback" in sent[0] and ticket.number in sent[0]
