@@ -119,3 +119,28 @@ def test_resolving_asks_the_customer_to_rate_once(client, wechat_safe):
     ticket_resolve(actor=agent, ticket_id=ticket.pk, close=True)
     sent = [c.body["text"]["content"] for c in wechat_safe.calls_to("message/custom/send")]
     assert len(sent) == 1 and "/m/feedback" in sent[0] and ticket.number in sent[0]
+
+
+def test_a_picture_from_a_follower_is_filed_with_its_url(client, wechat_safe):
+    from tests.wechat.helpers import now_ts, post_safe
+
+    follower_member("o-pic")
+    xml = (
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName>"
+        "<FromUserName><![CDATA[o-pic]]></FromUserName>"
+        f"<CreateTime>{now_ts()}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        "<PicUrl><![CDATA[http://mmbiz.qpic.cn/shirt.jpg]]></PicUrl>"
+        "<MediaId><![CDATA[media-1]]></MediaId><MsgId>99</MsgId></xml>"
+    )
+    r = post_safe(client, xml, by="wechatpy")
+    assert r.status_code == 200
+    assert Ticket.objects.get().messages.get().body == "[图片 image] http://mmbiz.qpic.cn/shirt.jpg"
+    assert WechatInbound.objects.get().payload["media_id"] == "media-1"
+
+
+def test_events_file_no_ticket(client, wechat_safe):
+    from tests.wechat import wire
+    from tests.wechat.helpers import now_ts, post_safe
+
+    post_safe(client, wire.event_xml(openid="o-ev", event="subscribe", create_time=now_ts()))
+    assert not Ticket.objects.exists()
