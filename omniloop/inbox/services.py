@@ -107,6 +107,8 @@ def ticket_open(*, voice: Voice, author_id: int | None = None) -> Ticket:
                 note += ": " + ", ".join(sorted_.matched)[:150]
             _event(ticket, "triaged", note, None, at)
     except IntegrityError:  # the same voice, filed at the same moment by another worker
+        if not voice.source_ref:
+            raise
         known = Ticket.objects.filter(channel=voice.channel, source_ref=voice.source_ref).first()
         if known is None:
             raise

@@ -210,3 +210,44 @@ def test_feedback_form_and_inbox_pages_at_width(
     img.evaluate("img => img.decode()")
     assert img.evaluate("img => img.naturalWidth") == 48  # served to the store's staff
     staff.close()
+
+
+def test_a_missed_target_escalates_and_shows_in_the_report(live_server, chromium, shoot):
+    """The ticket was opened ten minutes ago (its clock set back), nobody answered: the sweep
+    escalates it to HQ and marks the breach; the queue and the report show it."""
+    from datetime import timedelta
+
+    from omniloop.core import clock
+    from omniloop.inbox.escalation import tickets_escalate
+    from omniloop.inbox.models import Channel
+    from omniloop.inbox.services import Voice, ticket_open
+    from tests.factories import make_member, make_product
+
+    base = live_server.url
+    store = make_store("sh02")
+    product = make_product("JK7")
+    ticket = ticket_open(
+        voice=Voice(
+            channel=Channel.STORE_NOTE,
+            body="顾客说衬衫让皮肤过敏，要去医院",
+            member_id=make_member().pk,
+            store_id=store.pk,
+            product_id=product.pk,
+            at=clock.now() - timedelta(minutes=10),
+        )
+    )
+    assert tickets_escalate() == 2  # breached, and escalated to HQ
+    agent = make_user(Role.CS_AGENT)
+    context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    staff_login(page, base, agent.username)
+    page.goto(f"{base}/dashboard/inbox/?escalated=1")
+    row = page.locator(f"[data-testid=ticket-{ticket.number}]")
+    assert "首次响应已超时" in row.inner_text() and "已升级" in row.inner_text()
+    shoot(page, "inbox-escalated-desktop-zh")
+    page.goto(f"{base}/dashboard/inbox/report/")
+    breach = page.locator("[data-testid=breaches] tr[data-store=sh02][data-category=skin_reaction]")
+    assert breach.locator("[data-testid=breach-count]").inner_text() == "1"
+    assert "JK7" in page.locator("[data-testid=products]").inner_text()
+    shoot(page, "inbox-report-breach-desktop-zh")
+    context.close()
