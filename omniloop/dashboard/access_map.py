@@ -135,6 +135,8 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:inbox_new_note": INBOX_USERS,
     "dashboard:inbox_report": frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER}),
     "dashboard:inbox_policy": frozenset({HQ_ADMIN}),
+    "dashboard:inbox_canned": frozenset({HQ_ADMIN, CS_AGENT}),
+    "dashboard:inbox_canned_toggle": frozenset({HQ_ADMIN, CS_AGENT}),
     # API tokens
     "dashboard:tokens": frozenset({HQ_ADMIN}),
     "dashboard:token_create": frozenset({HQ_ADMIN}),

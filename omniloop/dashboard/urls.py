@@ -36,6 +36,12 @@ urlpatterns = [
     path("inbox/new-note/", inbox.inbox_new_note, name="inbox_new_note"),
     path("inbox/report/", inbox.inbox_report_view, name="inbox_report"),
     path("inbox/targets/", inbox.inbox_policy, name="inbox_policy"),
+    path("inbox/canned/", inbox.inbox_canned, name="inbox_canned"),
+    path(
+        "inbox/canned/<int:reply_id>/toggle/",
+        inbox.inbox_canned_toggle,
+        name="inbox_canned_toggle",
+    ),
     path("inbox/<int:ticket_id>/", inbox.inbox_ticket, name="inbox_ticket"),
     path("inbox/<int:ticket_id>/reply/", inbox.inbox_reply, name="inbox_reply"),
     path("inbox/<int:ticket_id>/note/", inbox.inbox_note, name="inbox_note"),

@@ -17,6 +17,8 @@ from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.inbox.access import INBOX_HQ_ROLES, access_ticket
 from omniloop.inbox.models import (
     OPEN_STATUSES,
+    CannedReply,
+    Category,
     Channel,
     Priority,
     Status,
@@ -276,3 +278,25 @@ def _event(ticket: Ticket, kind: str, note: str, by: int | None, at: datetime) -
 
 def merge_move_tickets(survivor: Member, merged: Member) -> int:
     return Ticket.objects.filter(member=merged).update(member=survivor)
+
+
+def canned_reply_save(
+    *, title: str, body: str, category: str = "", reply_id: int | None = None
+) -> CannedReply:
+    """Add a canned reply (快捷回复), or change one."""
+    title, body = title.strip()[:60], body.strip()[:1000]
+    if not title or not body:
+        raise ValidationFailed("A canned reply needs a title and a text.", code="canned_invalid")
+    if category and category not in Category.values:
+        raise ValidationFailed("Unknown category.", code="canned_invalid")
+    reply = CannedReply(pk=reply_id) if reply_id else CannedReply()
+    if reply_id and not CannedReply.objects.filter(pk=reply_id).exists():
+        raise NotFound("Canned reply not found.", code="canned_not_found")
+    reply.title, reply.body, reply.category, reply.active = title, body, category, True
+    reply.save()
+    return reply
+
+
+def canned_reply_set_active(*, reply_id: int, active: bool) -> None:
+    if not CannedReply.objects.filter(pk=reply_id).update(active=active):
+        raise NotFound("Canned reply not found.", code="canned_not_found")

@@ -114,6 +114,7 @@ def world(settings, tmp_path):
             ).pk,
             "slug": "lifecycle-active",
             "number": _pickup_at(a, m_a),
+            "reply_id": _canned_reply(),
         },
     }
     return {"store_a": a, "params": params}
@@ -141,6 +142,12 @@ def _inbox_ticket(store, member) -> dict[str, int]:
         requested_at=clock.now(),
     )
     return {"ticket_id": ticket.pk, "photo_id": photo.pk, "remedy_id": remedy.pk}
+
+
+def _canned_reply() -> int:
+    from omniloop.inbox.services import canned_reply_save
+
+    return canned_reply_save(title="道歉", body="非常抱歉").pk
 
 
 def _pickup_at(store, member) -> str:

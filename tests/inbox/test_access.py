@@ -71,3 +71,23 @@ def test_a_store_note_from_the_dashboard_is_the_stores_ticket_and_scoped_by_memb
     r = client.post(url, {"body": "another store's member", "member": theirs.code})
     assert r.status_code == 404
     assert not Ticket.objects.filter(member=theirs).exists()
+
+
+def test_agents_keep_the_canned_replies_and_staff_pick_them():
+    from omniloop.inbox.models import CannedReply
+
+    w = make_world()
+    client = Client()
+    client.force_login(w.agent_user)
+    url = reverse("dashboard:inbox_canned")
+    r = client.post(url, {"title": "换码", "body": "任一门店都可换码", "category": "size"})
+    assert r.status_code == 302
+    reply = CannedReply.objects.get(title="换码")
+    assert (reply.category, reply.active) == ("size", True)
+    assert client.post(url, {"title": "", "body": "x"}).status_code == 422
+    client.post(reverse("dashboard:inbox_canned_toggle", args=[reply.pk]), {"active": "0"})
+    reply.refresh_from_db()
+    assert not reply.active
+    manager = Client()
+    manager.force_login(w.a_manager_user)
+    assert manager.get(url).status_code == 403

@@ -22,7 +22,15 @@ from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
 from omniloop.inbox.access import INBOX_HQ_ROLES, access_ticket
 from omniloop.inbox.intake import store_note_create
-from omniloop.inbox.models import Category, Channel, Priority, Remedy, Status, TicketPhoto
+from omniloop.inbox.models import (
+    CannedReply,
+    Category,
+    Channel,
+    Priority,
+    Remedy,
+    Status,
+    TicketPhoto,
+)
 from omniloop.inbox.photos import photo_bytes
 from omniloop.inbox.remedies import (
     RemedyRequest,
@@ -35,6 +43,8 @@ from omniloop.inbox.remedies import (
 from omniloop.inbox.reports import inbox_report
 from omniloop.inbox.selectors import TicketFilters, canned_replies, ticket_detail, ticket_queue
 from omniloop.inbox.services import (
+    canned_reply_save,
+    canned_reply_set_active,
     ticket_assign,
     ticket_note,
     ticket_reply,
@@ -74,6 +84,8 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
             "statuses": Status.choices,
             "pending_remedies": remedies_pending_for(actor=actor),
             "can_report": role_may_open(actor.role, "dashboard:inbox_report"),
+            "can_canned": role_may_open(actor.role, "dashboard:inbox_canned"),
+            "can_policy": role_may_open(actor.role, "dashboard:inbox_policy"),
         },
     )
 
@@ -351,3 +363,50 @@ def inbox_policy(request: HttpRequest, actor: Actor) -> HttpResponse:
         {"p": service_policy(), "error": error, "days": "1234567"},
         status=422 if error else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("dashboard:inbox_canned")
+def inbox_canned(request: HttpRequest, actor: Actor) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                reply = canned_reply_save(
+                    title=request.POST.get("title", ""),
+                    body=request.POST.get("body", ""),
+                    category=request.POST.get("category", ""),
+                )
+                audit_change(
+                    request,
+                    actor,
+                    "inbox.canned_save",
+                    target_type="canned_reply",
+                    target_id=reply.pk,
+                )
+            messages.success(request, _("Canned reply saved."))
+            return redirect("dashboard:inbox_canned")
+        except ApplicationError as exc:
+            error = _(exc.message)
+    return render(
+        request,
+        "dashboard/inbox/canned.html",
+        {
+            "replies": CannedReply.objects.order_by("-active", "category", "title"),
+            "categories": Category.choices,
+            "error": error,
+            "post": request.POST if error else {},
+        },
+        status=422 if error else 200,
+    )
+
+
+@require_POST
+@staff_view("dashboard:inbox_canned_toggle")
+def inbox_canned_toggle(request: HttpRequest, actor: Actor, reply_id: int) -> HttpResponse:
+    with transaction.atomic():
+        canned_reply_set_active(reply_id=reply_id, active=request.POST.get("active") == "1")
+        audit_change(
+            request, actor, "inbox.canned_toggle", target_type="canned_reply", target_id=reply_id
+        )
+    return redirect("dashboard:inbox_canned")
