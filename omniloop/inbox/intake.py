@@ -10,7 +10,7 @@ from django.db import transaction
 
 from omniloop.accounts.access import Actor, require_staff_user
 from omniloop.attribution.selectors import access_member, member_store_id
-from omniloop.core import clock
+from omniloop.core import clock, ratelimit
 from omniloop.core.errors import NotFound, ValidationFailed
 from omniloop.inbox.access import INBOX_ROLES
 from omniloop.inbox.models import OPEN_STATUSES, Channel, Ticket
@@ -22,6 +22,7 @@ from omniloop.wechat.listeners import FollowerMessage
 
 # A follower's messages within this time of their open ticket's last message join it.
 THREAD_WINDOW = timedelta(hours=48)
+FEEDBACK_RATE = [(5, 3600), (20, 86400)]
 
 
 def _member_store(member_id: int | None) -> int | None:
@@ -76,6 +77,14 @@ def feedback_submit(
     """The member's feedback form (意见反馈) in the H5 pages: photos are checked before
     anything is written; an order must be the member's own."""
     checked = photos_check(photos or [])
+    # Counted once the form is well formed: a member who writes five times in an hour is
+    # already in the queue; more would only bury the others.
+    ratelimit.hit(
+        f"inbox.feedback:{member.pk}",
+        FEEDBACK_RATE,
+        code="feedback_rate_limited",
+        message="You have written several times; customer service will answer you.",
+    )
     order = None
     if order_number:
         order = Order.objects.filter(number=order_number[:32], member=member).first()

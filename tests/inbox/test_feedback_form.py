@@ -105,3 +105,69 @@ def test_the_member_rates_a_resolved_ticket_once():
     )
     stranger = as_member(Client(), make_member())
     assert stranger.post(url, {"score": "1"}).status_code == 404
+
+
+def test_a_sixth_form_in_an_hour_is_refused():
+    browser = as_member(Client(), make_member())
+    for i in range(5):
+        assert _post(browser, [], body=f"第{i}次：尺码偏小").status_code == 302
+    r = _post(browser, [], body="还是尺码问题")
+    assert r.status_code == 429
+    assert Ticket.objects.count() == 5
+
+
+def test_the_dashboard_approves_a_pending_remedy_and_the_coupon_lands():
+    from omniloop.inbox.models import Remedy
+    from omniloop.inbox.remedies import RemedyRequest, remedy_request
+    from omniloop.promotions.models import Coupon
+    from tests.inbox.helpers import compensation_template
+    from tests.inbox.world import make_world
+
+    w = make_world()
+    remedy = remedy_request(
+        actor=w.a_manager,
+        ticket_id=w.a_ticket.pk,
+        request=RemedyRequest(kind="coupon", coupon_template_id=compensation_template(8000).pk),
+    )
+    agent = Client()
+    agent.force_login(w.agent_user)
+    queue = agent.get(reverse("dashboard:inbox")).content.decode()
+    assert 'data-testid="pending-remedies"' in queue
+    r = agent.post(
+        reverse("dashboard:inbox_remedy_decide", args=[remedy.pk]), {"decision": "approve"}
+    )
+    assert r.status_code == 302
+    remedy.refresh_from_db()
+    assert remedy.state == Remedy.State.GRANTED
+    assert Coupon.objects.get().member_id == w.a_ticket.member_id
+
+
+def test_hq_sets_the_service_targets_on_the_dashboard():
+    from omniloop.inbox.targets import service_policy
+
+    admin = Client()
+    admin.force_login(make_user(Role.HQ_ADMIN))
+    url = reverse("dashboard:inbox_policy")
+    form = {
+        "urgent_first_minutes": "3",
+        "high_first_minutes": "10",
+        "normal_first_minutes": "30",
+        "low_first_minutes": "120",
+        "urgent_resolve_hours": "2",
+        "high_resolve_hours": "6",
+        "normal_resolve_hours": "12",
+        "low_resolve_hours": "48",
+        "escalate_at_percent": "80",
+        "opens_at": "10:00",
+        "closes_at": "22:00",
+        "weekdays": ["1", "2", "3", "4", "5"],
+    }
+    assert admin.post(url, form).status_code == 302
+    policy = service_policy()
+    assert (policy.urgent_first_minutes, policy.weekdays, str(policy.opens_at)) == (
+        3,
+        "12345",
+        "10:00:00",
+    )
+    assert admin.post(url, {**form, "opens_at": "23:00"}).status_code == 422
+    assert service_policy().opens_at.hour == 10
