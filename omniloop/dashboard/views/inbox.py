@@ -4,7 +4,8 @@ their store's tickets only (`inbox.access`); the services decide everything."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import time, timedelta
 
 from django.contrib import messages
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from omniloop.accounts.access import Actor
 from omniloop.accounts.selectors import stores_for_actor
 from omniloop.core import clock
-from omniloop.core.errors import ApplicationError, ValidationFailed
+from omniloop.core.errors import ApplicationError, NotFound, ValidationFailed
 from omniloop.dashboard.access_map import role_may_open
 from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
@@ -116,7 +117,9 @@ def _back(ticket_id: int) -> HttpResponse:
     return redirect("dashboard:inbox_ticket", ticket_id=ticket_id)
 
 
-def _act(request: HttpRequest, ticket_id: int, fn, success: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _act(
+    request: HttpRequest, ticket_id: int, fn: Callable[[], None], success: str
+) -> HttpResponse:
     try:
         with transaction.atomic():
             fn()
@@ -259,8 +262,6 @@ def inbox_remedy_decide(request: HttpRequest, actor: Actor, remedy_id: int) -> H
 def inbox_photo(request: HttpRequest, actor: Actor, photo_id: int) -> HttpResponse:
     photo = TicketPhoto.objects.filter(pk=photo_id).first()
     if photo is None:
-        from omniloop.core.errors import NotFound
-
         raise NotFound("Photo not found.", code="photo_not_found")
     access_ticket(actor=actor, ticket_id=photo.ticket_id)
     response = HttpResponse(photo_bytes(photo), content_type=photo.content_type)
@@ -341,8 +342,6 @@ def inbox_policy(request: HttpRequest, actor: Actor) -> HttpResponse:
                 if number is None:
                     raise ValidationFailed("Targets are whole numbers.", code="policy_invalid")
                 values[name] = number
-            from datetime import time
-
             values["opens_at"] = time.fromisoformat(request.POST.get("opens_at", ""))
             values["closes_at"] = time.fromisoformat(request.POST.get("closes_at", ""))
             values["weekdays"] = "".join(request.POST.getlist("weekdays"))
