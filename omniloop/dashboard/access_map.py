@@ -34,7 +34,7 @@ SETTLEMENT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
 # store's (the inbox selectors scope); marketers have none. HQ admins set the targets.
 INBOX_USERS = frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER, ASSISTANT})
 
-PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
+PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login", "dashboard:login_verify"})
 
 VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:logout": ALL_ROLES,
