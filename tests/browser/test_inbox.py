@@ -120,7 +120,7 @@ def test_a_wechat_complaint_is_answered_and_compensated(live_server, chromium, s
 
     row.locator("a").click()
     page.wait_for_url(f"{base}/dashboard/inbox/{ticket.pk}/")
-    page.select_option("[data-canned]", label="过敏：先就医")
+    page.select_option("[data-canned]", label="皮肤不适：先就医")
     body = page.input_value("#reply-body")
     assert "医疗费用由我们承担" in body
     page.click("[data-testid=send-reply]")
