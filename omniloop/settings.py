@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "omniloop.insights",
     "omniloop.onboarding",
     "omniloop.wechat",
+    "omniloop.inbox",
     "omniloop.api",
     "omniloop.dashboard",
     "omniloop.h5",
@@ -249,6 +250,19 @@ OMNILOOP_WECHAT_TIMESTAMP_TOLERANCE = int(
 )
 # WeChat allows 100,000 permanent parametric codes per account, ever.
 OMNILOOP_WECHAT_PERMANENT_QR_CAP = int(os.environ.get("OMNILOOP_WECHAT_PERMANENT_QR_CAP", "100000"))
+# The customer-service inbox (ADR 28): customers' photos live here, outside MEDIA_ROOT (no URL
+# serves them); what each role may grant as a remedy on its own, in fen (above it: approval).
+OMNILOOP_PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("OMNILOOP_PRIVATE_MEDIA_ROOT", VAR_DIR / "private")
+)
+OMNILOOP_INBOX_REMEDY_LIMITS = {
+    "assistant": int(os.environ.get("OMNILOOP_INBOX_LIMIT_ASSISTANT", "0")),
+    "store_manager": int(os.environ.get("OMNILOOP_INBOX_LIMIT_STORE_MANAGER", "3000")),
+    "cs_agent": int(os.environ.get("OMNILOOP_INBOX_LIMIT_CS_AGENT", "10000")),
+    "hq_admin": int(os.environ.get("OMNILOOP_INBOX_LIMIT_HQ_ADMIN", "100000")),
+}
+# Social mentions are posted by a listening tool, HMAC-SHA256 signed with this secret.
+OMNILOOP_INBOX_SOCIAL_SECRET = os.environ.get("OMNILOOP_INBOX_SOCIAL_SECRET", "")
 # Payments (orders.payments, ADR 21): the providers enabled, by their registered names.
 OMNILOOP_PAYMENT_PROVIDERS = [
     p

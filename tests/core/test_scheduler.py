@@ -18,6 +18,7 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping
+from omniloop.inbox.tasks import inbox_escalate_task
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
@@ -169,6 +170,7 @@ def test_the_apps_register_their_periodic_jobs():
         "orders_erase_sweep": (timedelta(days=1), orders_erase_sweep_task),
         "features_rebuild": (timedelta(days=1), features_rebuild_task),
         "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
+        "inbox_escalate": (MINUTE, inbox_escalate_task),
     }
 
 
