@@ -8,6 +8,7 @@ from omniloop.api import (
     flash,
     hq,
     listings,
+    marketplace,
     pickups,
     pos,
     privacy,
@@ -39,3 +40,4 @@ api.add_router("/v1/", wechat.router)
 api.add_router("/v1/", privacy.router)
 api.add_router("/v1/", stock.router)
 api.add_router("/v1/", segments.router)
+api.add_router("/v1/", marketplace.router)

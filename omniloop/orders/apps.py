@@ -15,7 +15,11 @@ class OrdersConfig(AppConfig):
         from omniloop.orders.cart import merge_carts
         from omniloop.orders.privacy import orders_export
         from omniloop.orders.services import merge_orders
-        from omniloop.orders.tasks import orders_expire_unpaid_task, pickup_release_no_shows_task
+        from omniloop.orders.tasks import (
+            orders_expire_unpaid_task,
+            pickup_release_no_shows_task,
+            refunds_resubmit_task,
+        )
 
         register_merge_handler("orders", merge_orders)
         register_privacy_handler("orders", export=orders_export)
@@ -27,4 +31,8 @@ class OrdersConfig(AppConfig):
         # Ready pickups not collected by the end of their hold are refunded, their stock freed.
         register_periodic_job(
             "pickup_release_no_shows", every=timedelta(hours=1), task=pickup_release_no_shows_task
+        )
+        # Provider refunds still pending (a lost task, a provider down) are asked for again.
+        register_periodic_job(
+            "refunds_resubmit", every=timedelta(minutes=5), task=refunds_resubmit_task
         )

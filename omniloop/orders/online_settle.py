@@ -74,7 +74,10 @@ def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
 
 
 def lock_order_with_payments(order_id: int) -> Order:
-    list(Payment.objects.select_for_update().filter(order_id=order_id).order_by("pk"))
+    # NO KEY UPDATE: a refund row inserted under the order's lock (a return, ADR 27) takes a
+    # key-share lock on its charge; a full row lock here would deadlock against it.
+    payments = Payment.objects.select_for_update(no_key=True).filter(order_id=order_id)
+    list(payments.order_by("pk"))
     return Order.objects.select_for_update().get(pk=order_id)
 
 

@@ -18,3 +18,17 @@ def pickup_release_no_shows_task() -> int:
     from omniloop.orders.pickup import pickup_release_no_shows
 
     return pickup_release_no_shows()
+
+
+@task(queue_name="default")
+def refund_submit_task(payment_id: int) -> str:
+    from omniloop.orders.payments.refunds import refund_submit
+
+    return refund_submit(payment_id=payment_id)
+
+
+@task(queue_name="default")
+def refunds_resubmit_task() -> int:
+    from omniloop.orders.payments.refunds import refunds_resubmit
+
+    return refunds_resubmit()

@@ -25,7 +25,14 @@ from omniloop.orders.online_settle import (
     order_cancel_unpaid,
     order_mark_paid,
 )
-from omniloop.orders.payments.base import ChargeRequest, ChargeStart, EventKind, PaymentEvent
+from omniloop.orders.payments.base import (
+    REFUND_EVENTS,
+    ChargeRequest,
+    ChargeStart,
+    EventKind,
+    PaymentEvent,
+)
+from omniloop.orders.payments.refunds import refund_notification_apply
 from omniloop.orders.payments.registry import provider_get
 
 
@@ -35,6 +42,8 @@ class NotificationOutcome(StrEnum):
     DUPLICATE = "duplicate"  # this notification was already received
     ALREADY_SETTLED = "already_settled"  # another notification settled the payment
     LATE = "late"  # the payment succeeded after the order was cancelled: refund it
+    REFUNDED = "refunded"  # a pending refund went through
+    REFUND_FAILED = "refund_failed"  # a pending refund was refused by the provider
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,9 @@ def payment_notification_receive(
     """Verify and apply one provider notification (the `/payments/<provider>/notify` body)."""
     provider = provider_get(provider_name)
     event = provider.verify_notification(body=body, headers=headers)  # raises before any write
+    if event.kind in REFUND_EVENTS:
+        outcome, number = refund_notification_apply(provider_name=provider_name, event=event)
+        return NotificationResult(NotificationOutcome(outcome), number)
     found = (
         Payment.objects.filter(provider=provider_name, provider_ref=event.provider_ref)
         .values_list("pk", "order_id")
