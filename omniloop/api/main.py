@@ -9,6 +9,7 @@ from omniloop.api import (
     hq,
     listings,
     marketplace,
+    orders,
     pickups,
     pos,
     privacy,
@@ -41,3 +42,4 @@ api.add_router("/v1/", privacy.router)
 api.add_router("/v1/", stock.router)
 api.add_router("/v1/", segments.router)
 api.add_router("/v1/", marketplace.router)
+api.add_router("/v1/", orders.router)
