@@ -166,13 +166,16 @@ def marketplace_orders_import_csv(*, path: Path | str) -> CsvResult:
             with transaction.atomic():
                 imported = marketplace_order_import(data=data)
         except _Bad as bad:
-            result.problems.append(_problem(numbers[0], bad.column, bad.code, bad.message, bad.value))
+            result.problems.append(
+                _problem(numbers[0], bad.column, bad.code, bad.message, bad.value)
+            )
             continue
         except ApplicationError as exc:
             line = exc.extra.get("line")
             row = numbers[line] if isinstance(line, int) and line < len(numbers) else numbers[0]
-            result.problems.append(_problem(row, str(exc.extra.get("field", "")), exc.code,
-                                            exc.message))
+            result.problems.append(
+                _problem(row, str(exc.extra.get("field", "")), exc.code, exc.message)
+            )
             continue
         result.orders += 1
         result.replayed += imported.replayed

@@ -17,7 +17,11 @@ class MarketplaceOrder(models.Model):
     fingerprint = models.CharField(max_length=64, help_text="Hash of the imported content")
     platform_status = models.CharField(max_length=16)
     marketplace_total = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True, help_text="What the platform charged"
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the platform charged",
     )
     engine_total = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="What our engine prices the basket at"

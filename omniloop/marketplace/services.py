@@ -22,6 +22,7 @@ shop's sales channel, plus a `MarketplaceOrder` row keeping the platform's id an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from datetime import datetime
@@ -71,9 +72,7 @@ def _fingerprint(data: MarketplaceOrderInput) -> str:
     """The order's content, without its status (a later status is an update, not a conflict)."""
     body = {
         "ordered_at": data.ordered_at.isoformat(),
-        "lines": [
-            [li.sku, li.quantity, str(li.unit_price), str(li.amount)] for li in data.lines
-        ],
+        "lines": [[li.sku, li.quantity, str(li.unit_price), str(li.amount)] for li in data.lines],
         "total": str(data.total),
         "shipping": str(data.shipping),
         "store": data.store,
@@ -98,10 +97,9 @@ def match_member(*, data: MarketplaceOrderInput, channel: SalesChannel) -> Membe
     if data.unionid.strip():
         tries.append((IdentityKind.WECHAT_UNIONID, data.unionid.strip(), ""))
     if data.phone.strip():
-        try:
+        # Platforms often pass a masked phone (138****0000): nothing to match on.
+        with contextlib.suppress(ApplicationError):
             tries.append((IdentityKind.PHONE, parse_phone(data.phone).index, ""))
-        except ApplicationError:
-            pass  # platforms often pass a masked phone (138****0000): nothing to match on
     if data.buyer_id.strip():
         tries.append((IdentityKind.MARKETPLACE_BUYER, data.buyer_id.strip(), channel.code))
     for kind, value, namespace in tries:
@@ -321,6 +319,4 @@ def marketplace_order_status(
         raise NotFound("No such marketplace order.", code="order_not_found")
     if status == PlatformStatus.PENDING:
         raise ValidationFailed("An order cannot go back to pending.", code="order_status_invalid")
-    return _apply_status(
-        mp, status, paid_at=paid_at, amount=amount, refund_ref=refund_ref
-    )
+    return _apply_status(mp, status, paid_at=paid_at, amount=amount, refund_ref=refund_ref)

@@ -42,6 +42,7 @@ from omniloop.orders.online_values import (
     PickupOption,
     PlacedOrder,
 )
+from omniloop.orders.points import order_points_burn, points_payment_check
 from omniloop.orders.services import _order_lines, _refuse_coupons, new_order_number
 from omniloop.orders.status import status_record_initial
 from omniloop.promotions.coupons import coupons_reserve
@@ -222,6 +223,7 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
             code="checkout_total_changed",
             extra={"expected_total": str(priced.total)},
         )
+    paid_by_points = points_payment_check(points=data.points, member=member, total=priced.total)
     flow, credit, touchpoint_id = _flow(data, member)
     q = priced.quote
     number = new_order_number(at)
@@ -239,6 +241,8 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
         total=priced.total,
         discount_total=priced.discount_total,
         shipping_fee=to_yuan(q.shipping - q.shipping_discount),
+        points_redeemed=data.points,
+        points_value=paid_by_points,
         status=Order.Status.PENDING,
         pickup_code_hash=pickup_code_hash(pickup_code_for(order_number=number)) if store else "",
         ordered_at=at,
@@ -279,8 +283,10 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
     singles = [c.code for c, _ in used if c.coupon_id is not None and c.code]
     if singles:
         coupons_reserve(codes=singles, member_id=member.pk, ref=number, at=at)
+    if data.points:  # burned now (refused whole if short); given back if it is never paid
+        order_points_burn(number=number, member=member, points=data.points, at=at)
     cart_remove_ordered(member_id=member.pk, sku_codes=priced.basket.sku_codes)
-    if order.total == 0:
+    if order.total == order.points_value:
         order_mark_paid(order=order, at=at, note="nothing to pay")
     return order
 

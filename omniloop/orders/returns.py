@@ -28,16 +28,16 @@ from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import F, Min, Sum
+from django.db.models import F, Sum
 
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.loyalty.earning import points_for_value
-from omniloop.loyalty.models import LedgerEntry
 from omniloop.loyalty.services import points_restore, points_reverse
 from omniloop.orders.events import OrderRefunded, order_refunded
 from omniloop.orders.models import Order, OrderLine, OrderReturn, OrderReturnLine, OrderStatusChange
 from omniloop.orders.payments.refunds import refund_request
+from omniloop.orders.points import restore_expiry
 from omniloop.promotions.coupons_redeem import coupons_restore_for_order
 from omniloop.stores.models import Store
 
@@ -135,14 +135,6 @@ def _line_refund(line: OrderLine, quantity: int) -> Decimal:
         return line.amount - already
     share = (line.amount * quantity / line.quantity).quantize(CENT, ROUND_HALF_UP)
     return min(share, line.amount - already)
-
-
-def _restore_expiry(order: Order, at: datetime) -> datetime:
-    """Restored points expire when the soonest lot their burn spent would have."""
-    soonest = LedgerEntry.objects.filter(
-        transaction__reference=f"order:{order.number}:burn", lot__isnull=False
-    ).aggregate(m=Min("lot__expires_at"))["m"]
-    return soonest or at
 
 
 @transaction.atomic
@@ -294,7 +286,7 @@ def order_return(
             member=member,
             points=points_back,
             reference=f"return:{ret.reference}:restore",
-            expires_at=_restore_expiry(order, at),
+            expires_at=restore_expiry(order, at),
             note=f"Return of order {order.number}",
             at=at,
         )

@@ -18,13 +18,13 @@ from omniloop.loyalty.selectors import ledger_audit, points_balance
 from omniloop.orders.cancel import order_cancel
 from omniloop.orders.models import Order, OrderStatusChange, Payment
 from omniloop.orders.online_settle import lock_order_with_payments, order_mark_paid
+from omniloop.orders.online_values import FulfilmentChoice
 from omniloop.orders.payments.services import payment_notification_receive
 from omniloop.orders.pickup import pickup_collect, pickup_mark_ready
 from omniloop.settlement.models import SettlementEntry
 from tests.concurrency.helpers import outcomes, run_at_once
 from tests.factories import make_member, make_store
 from tests.orders.online_helpers import checkout, place, signed, start
-from omniloop.orders.online_values import FulfilmentChoice
 from tests.orders.pickup_helpers import stock
 from tests.promotions.pricing_helpers import make_shop
 
@@ -90,7 +90,9 @@ def test_a_cancel_racing_the_till_collecting_the_pickup_ends_in_one_of_them(roun
     store = make_store("sh02")
     stock(store, "JK100-M", 1)
     member = make_member()
-    order = place(member, checkout([("JK100-M", 1)], fulfilment=FulfilmentChoice.PICKUP, pickup_store="sh02"))
+    order = place(
+        member, checkout([("JK100-M", 1)], fulfilment=FulfilmentChoice.PICKUP, pickup_store="sh02")
+    )
     with transaction.atomic():
         order_mark_paid(order=lock_order_with_payments(order.pk), at=order.ordered_at)
     from omniloop.orders.online import pickup_code_for
@@ -134,8 +136,9 @@ def test_a_return_racing_the_provider_resending_paid_neither_deadlocks_nor_doubl
             return payment_notification_receive(
                 provider_name="test", body=body, headers=headers
             ).outcome
-        order_return(order_number=order.number, ret=ReturnInput(reference=f"RT-{i}",
-                                                                amount=Decimal("1.00")))
+        order_return(
+            order_number=order.number, ret=ReturnInput(reference=f"RT-{i}", amount=Decimal("1.00"))
+        )
         return "returned"
 
     got = outcomes(run_at_once(N, work), ok=str)

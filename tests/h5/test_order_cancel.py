@@ -65,7 +65,9 @@ def test_customer_service_cancels_through_the_api_idempotently(client, paid_orde
         "replayed": False,
     }
     assert post_json(client, url, {}, **auth).json()["replayed"] is True
-    assert not Payment.objects.filter(order=order, kind=Payment.Kind.REFUND).exists()  # unpaid by provider
+    assert not Payment.objects.filter(
+        order=order, kind=Payment.Kind.REFUND
+    ).exists()  # unpaid by provider
     marketer = token_create(name="mk", role=Role.MARKETER).secret
     r = post_json(client, url, {}, HTTP_AUTHORIZATION=f"Bearer {marketer}")
     assert r.status_code == 403

@@ -91,7 +91,9 @@ def test_the_api_imports_replays_and_updates_status(client, shop, hq):
     r = post_json(client, "/api/v1/marketplace/orders", BODY, **hq)
     assert r.status_code == 200 and r.json()["replayed"] is True
     r = post_json(
-        client, "/api/v1/marketplace/orders/tmall-flagship/TM-9/status", {"status": "cancelled"},
+        client,
+        "/api/v1/marketplace/orders/tmall-flagship/TM-9/status",
+        {"status": "cancelled"},
         **hq,
     )
     assert r.status_code == 200, r.content
@@ -102,8 +104,6 @@ def test_the_api_imports_replays_and_updates_status(client, shop, hq):
 def test_the_api_needs_an_hq_integration_token(client, shop):
     assert post_json(client, "/api/v1/marketplace/orders", BODY).status_code == 401
     secret = token_create(name="marketing", role=Role.MARKETER).secret
-    r = post_json(
-        client, "/api/v1/marketplace/orders", BODY, HTTP_AUTHORIZATION=f"Bearer {secret}"
-    )
+    r = post_json(client, "/api/v1/marketplace/orders", BODY, HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert r.status_code == 403
     assert Order.objects.count() == 0

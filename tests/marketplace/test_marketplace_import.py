@@ -38,16 +38,14 @@ def shop():
 
 def _history(order: Order) -> list[tuple[str, str]]:
     return list(
-        OrderStatusChange.objects.filter(order=order).order_by("pk").values_list(
-            "from_status", "to_status"
-        )
+        OrderStatusChange.objects.filter(order=order)
+        .order_by("pk")
+        .values_list("from_status", "to_status")
     )
 
 
 def test_an_order_without_figures_is_priced_by_the_engine_as_the_cart_is(shop):
-    live_offer(
-        name="满300减50", kind="threshold", params={"tiers": [[30000, 5000]]}, priority=50
-    )
+    live_offer(name="满300减50", kind="threshold", params={"tiers": [[30000, 5000]]}, priority=50)
     result = marketplace_order_import(data=mp_order(lines=(("JK100-M", 1, None),)))
     order = Order.objects.get(number=result.order_number)
     ours = quote(
@@ -61,8 +59,12 @@ def test_an_order_without_figures_is_priced_by_the_engine_as_the_cart_is(shop):
     assert result.engine_total == Decimal("349.00")
     assert result.drift == ()
     # The same engine the web mall uses: an offer for every channel prices both the same.
-    assert checkout_quote(items=[("JK100-M", 1)], mall=Mall.WEB, member=None, coupon_codes=[])\
-        .quote.lines[0].total == ours.quote.lines[0].total
+    assert (
+        checkout_quote(items=[("JK100-M", 1)], mall=Mall.WEB, member=None, coupon_codes=[])
+        .quote.lines[0]
+        .total
+        == ours.quote.lines[0].total
+    )
     assert order.flow == Order.Flow.MARKETPLACE
     assert order.channel.code == "tmall-flagship"
     assert order.receipt_no == "TM-1001"
@@ -70,17 +72,22 @@ def test_an_order_without_figures_is_priced_by_the_engine_as_the_cart_is(shop):
     assert _history(order) == [("", "pending"), ("pending", "paid")]
     line = order.lines.get()
     assert (line.unit_price, line.discount, line.amount) == (
-        Decimal("399.00"), Decimal("50.00"), Decimal("349.00")
+        Decimal("399.00"),
+        Decimal("50.00"),
+        Decimal("349.00"),
     )
     payment = Payment.objects.get(order=order)
     assert (payment.provider, payment.amount, payment.status) == (
-        "tmall-flagship", Decimal("349.00"), Payment.Status.SUCCEEDED
+        "tmall-flagship",
+        Decimal("349.00"),
+        Payment.Status.SUCCEEDED,
     )
 
 
 def test_platform_figures_are_recorded_and_their_drift_flagged(shop):
     data = mp_order(
-        lines=(("JK100-M", 1, "359.00"), ("TS200-S", 2, "199.00")), total="568.00",
+        lines=(("JK100-M", 1, "359.00"), ("TS200-S", 2, "199.00")),
+        total="568.00",
         shipping=Decimal("10.00"),
     )
     result = marketplace_order_import(data=data)
@@ -108,9 +115,7 @@ def test_only_a_total_is_spread_over_the_lines_and_flagged(shop):
 
 def test_inconsistent_platform_figures_are_refused_and_nothing_written(shop):
     with pytest.raises(ApplicationError) as exc:
-        marketplace_order_import(
-            data=mp_order(lines=(("JK100-M", 1, "359.00"),), total="300.00")
-        )
+        marketplace_order_import(data=mp_order(lines=(("JK100-M", 1, "359.00"),), total="300.00"))
     assert exc.value.code == "marketplace_total_mismatch"
     with pytest.raises(ApplicationError) as exc:
         marketplace_order_import(

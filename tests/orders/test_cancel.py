@@ -85,9 +85,7 @@ def test_cancel_gives_everything_back_through_the_provider(
     assert (last.from_status, last.to_status) == ("paid", "cancelled")
 
 
-def test_a_second_cancel_replays_and_refunds_nothing_more(
-    paid, django_capture_on_commit_callbacks
-):
+def test_a_second_cancel_replays_and_refunds_nothing_more(paid, django_capture_on_commit_callbacks):
     order, *_ = paid
     with django_capture_on_commit_callbacks(execute=True):
         order_cancel(order_number=order.number)
@@ -98,9 +96,7 @@ def test_a_second_cancel_replays_and_refunds_nothing_more(
     assert OrderStatusChange.objects.filter(order=order, to_status="cancelled").count() == 1
 
 
-def test_submitting_a_refund_twice_returns_the_money_once(
-    paid, django_capture_on_commit_callbacks
-):
+def test_submitting_a_refund_twice_returns_the_money_once(paid, django_capture_on_commit_callbacks):
     order, *_ = paid
     with django_capture_on_commit_callbacks(execute=False):  # the task is not run
         order_cancel(order_number=order.number)
@@ -141,7 +137,9 @@ def test_an_async_refund_settles_by_its_verified_notification_once(
     wrong = test_provider.refund_notification_body(
         refund_ref=refund.reference, status="refund_succeeded", amount=Decimal("1.00")
     )
-    r = post_notification(client, wrong, {test_provider.SIGNATURE_HEADER: test_provider.sign(wrong)})
+    r = post_notification(
+        client, wrong, {test_provider.SIGNATURE_HEADER: test_provider.sign(wrong)}
+    )
     assert payload(r)["code"] == "payment_amount_mismatch"
     refund.refresh_from_db()
     assert refund.status == Payment.Status.PENDING  # nothing changed by either
@@ -156,7 +154,7 @@ def test_an_async_refund_settles_by_its_verified_notification_once(
 def test_an_online_return_refunds_its_money_through_the_provider(
     paid, django_capture_on_commit_callbacks
 ):
-    order, member, _, charge = paid
+    order, _, _, charge = paid
     with django_capture_on_commit_callbacks(execute=True):
         order_return(
             order_number=order.number,

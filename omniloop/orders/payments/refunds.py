@@ -55,9 +55,11 @@ def refund_request(
         return []
     at = at or clock.now()
     number = refund_number(reference)
-    existing = list(Payment.objects.filter(order=order, kind=Payment.Kind.REFUND).filter(
-        reference__startswith=number
-    ))
+    existing = list(
+        Payment.objects.filter(order=order, kind=Payment.Kind.REFUND).filter(
+            reference__startswith=number
+        )
+    )
     if existing:
         return existing
     charges = list(
@@ -118,7 +120,9 @@ def refund_submit(*, payment_id: int) -> str:
         return refund.status
     provider = provider_get(refund.provider)
     answer = provider.refund(
-        provider_ref=refund.refund_of.provider_ref, amount=refund.amount, refund_ref=refund.reference
+        provider_ref=refund.refund_of.provider_ref,
+        amount=refund.amount,
+        refund_ref=refund.reference,
     )
     fields: dict[str, object] = {"provider_ref": answer.provider_ref or refund.provider_ref}
     if not answer.pending:
@@ -126,8 +130,12 @@ def refund_submit(*, payment_id: int) -> str:
         fields["settled_at"] = clock.now()
     Payment.objects.filter(pk=refund.pk, status=Payment.Status.PENDING).update(**fields)
     if not answer.pending and not answer.succeeded:
-        log.warning("refund %s of order %s refused by %s", refund.reference, refund.order_id,
-                    refund.provider)
+        log.warning(
+            "refund %s of order %s refused by %s",
+            refund.reference,
+            refund.order_id,
+            refund.provider,
+        )
     return str(fields.get("status", Payment.Status.PENDING))
 
 

@@ -59,10 +59,11 @@ def payment_start(*, order: Order, provider_name: str, return_url: str) -> Charg
     if order.status != Order.Status.PENDING:
         raise Conflict("This order is not awaiting payment.", code="order_not_pending")
     provider = provider_get(provider_name)
+    to_pay = order.total - order.points_value  # points paid the rest at placement
     start = provider.create_charge(
         ChargeRequest(
             order_number=order.number,
-            amount=order.total,
+            amount=to_pay,
             description=order.number,
             return_url=return_url,
         )
@@ -71,7 +72,7 @@ def payment_start(*, order: Order, provider_name: str, return_url: str) -> Charg
         order=order,
         provider=provider_name,
         kind=Payment.Kind.CHARGE,
-        amount=order.total,
+        amount=to_pay,
         provider_ref=start.provider_ref,
         created_at=clock.now(),
     )

@@ -1,7 +1,7 @@
 """`omniloop import KIND PATH`: stores, products, members or orders from CSV (with a header)
 or Parquet (by extension), all rows or none; `marketplace_orders` from a platform's CSV export,
-each order through the promotion engine (`omniloop.marketplace.csv_import`, ADR 27). A progress bar on a terminal, a summary at the
-end; problems are printed by row and column."""
+each order through the promotion engine (`omniloop.marketplace.csv_import`, ADR 27). A
+progress bar on a terminal, a summary at the end; problems are printed by row and column."""
 
 from __future__ import annotations
 
