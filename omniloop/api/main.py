@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from omniloop.api import (
     coupons,
+    endless_aisle,
     errors,
     flash,
     hq,
@@ -33,6 +34,7 @@ api.add_router("/v1/pos/", pos.router)
 api.add_router("/v1/pos/", returns.router)
 api.add_router("/v1/pos/", pickups.router)
 api.add_router("/v1/pos/", stock.till_router)
+api.add_router("/v1/pos/", endless_aisle.router)
 api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)
