@@ -85,34 +85,7 @@ def order_figures(data: MarketplaceOrderInput, priced: PricedQuote) -> OrderFigu
         _money(data.total, "total")
         if data.total == ours.total:
             return ours
-        # Only a total: the platform's money, spread over the lines as our quote spreads it.
-        goods = data.total - ours.shipping
-        if goods < 0:
-            raise ValidationFailed(
-                f"The total {data.total} is less than the shipping {ours.shipping}.",
-                code="marketplace_total_mismatch",
-            )
-        weights = [line.amount for line in ours.lines]
-        if not any(weights):
-            weights = [line.unit_price * line.quantity + CENT for line in ours.lines]
-        shares = allocate(goods, weights)
-        lines = tuple(
-            LineFigures(
-                line.sku_id,
-                line.quantity,
-                line.unit_price,
-                max(line.unit_price * line.quantity - share, Decimal("0.00")),
-                share,
-            )
-            for line, share in zip(ours.lines, shares, strict=True)
-        )
-        return OrderFigures(
-            lines=lines,
-            shipping=ours.shipping,
-            total=data.total,
-            discount_total=sum((line.discount for line in lines), Decimal("0.00")),
-            drift=(DriftItem("total", data.total, ours.total),),
-        )
+        return _spread_total(data.total, ours)
     drift: list[DriftItem] = []
     lines: list[LineFigures] = []
     codes = priced.basket.sku_codes
@@ -143,4 +116,36 @@ def order_figures(data: MarketplaceOrderInput, priced: PricedQuote) -> OrderFigu
         total=total,
         discount_total=sum((line.discount for line in lines), Decimal("0.00")),
         drift=tuple(drift),
+    )
+
+
+def _spread_total(total: Decimal, ours: OrderFigures) -> OrderFigures:
+    """Only a total from the platform: its money, spread over the lines as our quote spreads
+    it, the difference flagged."""
+    goods = total - ours.shipping
+    if goods < 0:
+        raise ValidationFailed(
+            f"The total {total} is less than the shipping {ours.shipping}.",
+            code="marketplace_total_mismatch",
+        )
+    weights = [line.amount for line in ours.lines]
+    if not any(weights):
+        weights = [line.unit_price * line.quantity + CENT for line in ours.lines]
+    shares = allocate(goods, weights)
+    lines = tuple(
+        LineFigures(
+            line.sku_id,
+            line.quantity,
+            line.unit_price,
+            max(line.unit_price * line.quantity - share, Decimal("0.00")),
+            share,
+        )
+        for line, share in zip(ours.lines, shares, strict=True)
+    )
+    return OrderFigures(
+        lines=lines,
+        shipping=ours.shipping,
+        total=total,
+        discount_total=sum((line.discount for line in lines), Decimal("0.00")),
+        drift=(DriftItem("total", total, ours.total),),
     )

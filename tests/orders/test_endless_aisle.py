@@ -102,11 +102,12 @@ def test_through_the_till_api_then_the_shipping_store_ships(client, stores):
         "lines": [{"sku": "JK100-M", "quantity": 2}],
         "address": ADDRESS_JSON,
     }
-    r = post_json(client, "/api/v1/pos/endless-aisle", body, HTTP_IDEMPOTENCY_KEY="ea-key-0001", **here)
+    key = {"HTTP_IDEMPOTENCY_KEY": "ea-key-0001"}
+    r = post_json(client, "/api/v1/pos/endless-aisle", body, **key, **here)
     assert r.status_code == 201, r.content
     number = r.json()["number"]
     assert r.json()["ships_from"] == "sh09" and r.json()["credited_store"] == "sh01"
-    again = post_json(client, "/api/v1/pos/endless-aisle", body, HTTP_IDEMPOTENCY_KEY="ea-key-0001", **here)
+    again = post_json(client, "/api/v1/pos/endless-aisle", body, **key, **here)
     assert again.json()["number"] == number and Order.objects.count() == 1
     url = f"/api/v1/pos/endless-aisle/{number}/ship"
     assert post_json(client, url, {}, **here).status_code == 404  # not the shipping store

@@ -37,7 +37,9 @@ def test_points_pay_part_and_the_provider_charges_the_rest(
 ):
     order = place(member, checkout(ITEMS, points=10_000))
     assert (order.total, order.points_redeemed, order.points_value) == (
-        Decimal("409.00"), 10_000, Decimal("100.00")
+        Decimal("409.00"),
+        10_000,
+        Decimal("100.00"),
     )
     assert points_balance(member_id=member.pk) == 20_000  # burned at placement
     charge = start(order)
