@@ -4,6 +4,7 @@ second cancel change nothing. Provider refunds for online returns, and refund no
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,13 +13,16 @@ from django.db.models import Sum
 from omniloop.accounts.access import Actor
 from omniloop.accounts.models import Role
 from omniloop.attribution.services import binding_touch
+from omniloop.core import clock
 from omniloop.core.errors import ApplicationError
 from omniloop.inventory.models import StockLevel
 from omniloop.loyalty.selectors import points_balance
 from omniloop.orders.cancel import order_cancel
 from omniloop.orders.models import Order, OrderStatusChange, Payment
+from omniloop.orders.online_settle import online_orders_expire
 from omniloop.orders.payments import test_provider
 from omniloop.orders.payments.refunds import RESUBMIT_AFTER, refund_submit, refunds_resubmit
+from omniloop.orders.payments.services import payment_notification_receive
 from omniloop.orders.pickup import pickup_collect, pickup_mark_ready
 from omniloop.orders.returns import ReturnInput, ReturnLineInput, order_return
 from omniloop.promotions.models import Coupon, CouponTemplate, Redemption
@@ -227,3 +231,49 @@ def test_an_unpaid_order_cancels_without_a_refund_and_an_unknown_one_is_404():
     with pytest.raises(ApplicationError) as exc:
         order_cancel(order_number="nope")
     assert exc.value.code == "order_not_found"
+
+
+def test_a_late_payment_is_given_back_through_the_provider(django_capture_on_commit_callbacks):
+    make_shop()
+    order = place(make_member(), checkout([("JK100-M", 1)]))
+    charge = start(order)
+    online_orders_expire(at=clock.now() + timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = payment_notification_receive(provider_name="test", **_delivery(charge))
+    assert result.outcome == "late"
+    refund = Payment.objects.get(order=order, kind=Payment.Kind.REFUND)
+    assert (refund.refund_of_id, refund.amount, refund.status) == (
+        charge.pk,
+        charge.amount,
+        Payment.Status.SUCCEEDED,
+    )
+
+
+def test_a_second_charge_for_a_paid_order_is_given_back_and_only_it(
+    client, paid, django_capture_on_commit_callbacks
+):
+    order, _, _, first = paid
+    second = start_again(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = payment_notification_receive(provider_name="test", **_delivery(second))
+    assert result.outcome == "late"
+    refunds = list(Payment.objects.filter(order=order, kind=Payment.Kind.REFUND))
+    assert [(r.refund_of_id, r.amount) for r in refunds] == [(second.pk, second.amount)]
+    assert first.pk != second.pk
+
+
+def _delivery(charge: Payment) -> dict[str, object]:
+    body, headers = signed(charge)
+    return {"body": body, "headers": headers}
+
+
+def start_again(order: Order) -> Payment:
+    """A second charge for an order already paid (a double tap on a stale pay page)."""
+
+    return Payment.objects.create(
+        order_id=order.pk,
+        provider="test",
+        amount=order.total,
+        provider_ref="TP-SECOND-CHARGE",
+        created_at=clock.now(),
+    )

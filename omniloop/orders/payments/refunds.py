@@ -44,13 +44,19 @@ def _refunded(charge: Payment) -> Decimal:
 
 
 def refund_request(
-    *, order: Order, amount: Decimal, reference: str, at: datetime | None = None
+    *,
+    order: Order,
+    amount: Decimal,
+    reference: str,
+    at: datetime | None = None,
+    charge_id: int | None = None,
 ) -> list[Payment]:
     """Ask the providers that charged `order` to give back `amount` (the caller holds the
     order's lock, inside the refund's transaction). Draws on the succeeded charges of our
     providers, oldest first, each up to what it has not yet refunded. Idempotent by
     `reference`. An order no provider of ours charged gets nothing here (an empty list); a
-    refund above what our providers took is refused (`refund_exceeds_charged`, 409)."""
+    refund above what our providers took is refused (`refund_exceeds_charged`, 409).
+    `charge_id`: draw on that charge only (a late payment given back)."""
     if amount <= 0:
         return []
     at = at or clock.now()
@@ -62,14 +68,15 @@ def refund_request(
     )
     if existing:
         return existing
-    charges = list(
-        Payment.objects.filter(
-            order=order,
-            kind=Payment.Kind.CHARGE,
-            status=Payment.Status.SUCCEEDED,
-            provider__in=enabled_providers(),
-        ).order_by("pk")
+    charges = Payment.objects.filter(
+        order=order,
+        kind=Payment.Kind.CHARGE,
+        status=Payment.Status.SUCCEEDED,
+        provider__in=enabled_providers(),
     )
+    if charge_id is not None:
+        charges = charges.filter(pk=charge_id)
+    charges = list(charges.order_by("pk"))
     if not charges:
         return []
     plan: list[tuple[Payment, Decimal]] = []

@@ -32,7 +32,7 @@ from omniloop.orders.payments.base import (
     EventKind,
     PaymentEvent,
 )
-from omniloop.orders.payments.refunds import refund_notification_apply
+from omniloop.orders.payments.refunds import refund_notification_apply, refund_request
 from omniloop.orders.payments.registry import provider_get
 
 
@@ -41,7 +41,7 @@ class NotificationOutcome(StrEnum):
     FAILED = "failed"  # the payment failed and the order was cancelled
     DUPLICATE = "duplicate"  # this notification was already received
     ALREADY_SETTLED = "already_settled"  # another notification settled the payment
-    LATE = "late"  # the payment succeeded after the order was cancelled: refund it
+    LATE = "late"  # the payment succeeded after the order was cancelled: refunded (ADR 27)
     REFUNDED = "refunded"  # a pending refund went through
     REFUND_FAILED = "refund_failed"  # a pending refund was refused by the provider
 
@@ -133,6 +133,15 @@ def payment_notification_receive(
         return NotificationResult(NotificationOutcome.FAILED, order.number)
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED, settled_at=now)
     if order.status != Order.Status.PENDING:
+        # Money for an order that is no longer waiting for it (cancelled, or already paid by
+        # another charge): given back whole through the provider, after this commits.
+        refund_request(
+            order=order,
+            amount=payment.amount,
+            reference=f"late:{payment.provider}:{payment.provider_ref}",
+            at=now,
+            charge_id=payment.pk,
+        )
         return NotificationResult(NotificationOutcome.LATE, order.number)
     order_mark_paid(order=order, at=now, note=f"{provider_name} {payment.provider_ref}")
     return NotificationResult(NotificationOutcome.PAID, order.number)
