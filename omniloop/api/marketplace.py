@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as NinjaStatus
 from pydantic import Field
 
 from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth
 from omniloop.api.schemas import ErrorOut, Strict
+from omniloop.marketplace.selectors import marketplace_drift
 from omniloop.marketplace.services import marketplace_order_import, marketplace_order_status
 from omniloop.marketplace.values import (
     ImportedOrder,
@@ -137,3 +138,30 @@ def order_status(request: HttpRequest, channel: str, external_id: str, body: Sta
         paid_at=body.paid_at,
     )
     return _out(result)
+
+
+class DriftQuery(Schema):
+    channel: str | None = Field(None, max_length=32)
+    since: datetime | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class DriftOrderOut(Schema):
+    channel: str
+    external_id: str
+    order_number: str
+    imported_at: datetime
+    marketplace_total: Decimal | None
+    engine_total: Decimal
+    drift: list[DriftOut]
+
+
+@router.get(
+    "/marketplace/drift",
+    response={200: list[DriftOrderOut], **ERRORS},
+    summary="Imported orders whose platform prices differ from our engine's, newest first",
+    auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)),
+)
+def drift(request: HttpRequest, query: Query[DriftQuery]) -> Any:
+    rows = marketplace_drift(channel=query.channel, since=query.since, limit=query.limit)
+    return [row.__dict__ for row in rows]

@@ -148,6 +148,10 @@ def _result(mp: MarketplaceOrder, order: Order, replayed: bool) -> ImportedOrder
     )
 
 
+def _has_figures(data: MarketplaceOrderInput) -> bool:
+    return data.total is not None or any(li.amount is not None for li in data.lines)
+
+
 def _create(
     data: MarketplaceOrderInput, channel: SalesChannel, fingerprint: str, now: datetime
 ) -> tuple[MarketplaceOrder, Order]:
@@ -200,7 +204,7 @@ def _create(
         external_id=data.external_id.strip(),
         fingerprint=fingerprint,
         platform_status=PlatformStatus.PENDING,
-        marketplace_total=data.total,
+        marketplace_total=figures.total if _has_figures(data) else None,
         engine_total=priced.total,
         drift=[d.as_json() for d in figures.drift],
         has_drift=bool(figures.drift),

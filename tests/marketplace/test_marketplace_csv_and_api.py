@@ -107,3 +107,16 @@ def test_the_api_needs_an_hq_integration_token(client, shop):
     r = post_json(client, "/api/v1/marketplace/orders", BODY, HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert r.status_code == 403
     assert Order.objects.count() == 0
+
+
+def test_the_drift_report_lists_only_orders_that_differ(client, shop, hq):
+    post_json(client, "/api/v1/marketplace/orders", BODY, **hq)  # ¥369 where we say ¥399
+    same = {**BODY, "external_id": "TM-10", "lines": [{"sku": "JK100-M", "quantity": 1}]}
+    post_json(client, "/api/v1/marketplace/orders", same, **hq)
+    r = client.get("/api/v1/marketplace/drift", **hq)
+    assert r.status_code == 200, r.content
+    rows = r.json()
+    assert [row["external_id"] for row in rows] == ["TM-9"]
+    assert rows[0]["marketplace_total"] == "369.00" and rows[0]["engine_total"] == "399.00"
+    assert rows[0]["drift"][0]["field"] == "amount"
+    assert client.get("/api/v1/marketplace/drift?channel=other", **hq).json() == []
