@@ -68,15 +68,15 @@ def refund_request(
     )
     if existing:
         return existing
-    charges = Payment.objects.filter(
+    succeeded = Payment.objects.filter(
         order=order,
         kind=Payment.Kind.CHARGE,
         status=Payment.Status.SUCCEEDED,
         provider__in=enabled_providers(),
     )
     if charge_id is not None:
-        charges = charges.filter(pk=charge_id)
-    charges = list(charges.order_by("pk"))
+        succeeded = succeeded.filter(pk=charge_id)
+    charges = list(succeeded.order_by("pk"))
     if not charges:
         return []
     plan: list[tuple[Payment, Decimal]] = []
