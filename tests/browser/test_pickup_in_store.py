@@ -1,5 +1,5 @@
 """Buy online, pick up in store, end to end at a phone's width: the member sees which stores
-have the jacket, chooses one at checkout and pays; the store sees it on the dashboard's
+have the jacket, chooses one at checkout, pays part with points and the rest on the provider; the store sees it on the dashboard's
 Pickups page and marks it ready (the member is told by SMS); the till API refuses a wrong code
 and hands it over with the right one, once; the settlement credits the bound store and its
 assistant 70% and the pickup store 30% (ADR 19's pickup rule). Screenshots go to
@@ -16,6 +16,8 @@ from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.attribution.services import binding_touch
 from omniloop.inventory.models import StockLevel
+from omniloop.loyalty.selectors import points_balance
+from omniloop.loyalty.services import points_earn
 from omniloop.orders.models import Order
 from omniloop.settlement.models import SettlementEntry
 from tests.browser.conftest import staff_login
@@ -26,7 +28,7 @@ from tests.promotions.pricing_helpers import make_shop
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 PHONE = "13812345678"
-# English: the test machine has no CJK font, so Chinese screenshots would show only boxes.
+# Starts in English and switches to Chinese at checkout, so both languages are walked.
 PHONE_VIEW = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "locale": "en-US"}
 
 
@@ -41,6 +43,7 @@ def world():
     stock(pickup, "JK100-M", 3)
     bound_assistant = make_user(Role.ASSISTANT, shop.store)
     member = make_member(PHONE)
+    points_earn(member=member, points=20_000, reference="seed")  # ¥200 of points
     binding_touch(
         member=member, store_id=shop.store.pk, assistant_id=bound_assistant.pk, source="scan"
     )
@@ -91,15 +94,37 @@ def test_buy_online_pick_up_in_store_at_phone_width(
     shopper.wait_for_selector("[data-testid=store-sh02]:checked")
     total = _yuan(shopper.inner_text("[data-testid=total]"))
     assert total == Decimal("399.00")  # no shipping for a pick-up
+    # Points pay part: at most half of ¥399 (19950 points); 10000 points are ¥100.
+    assert "19950" in shopper.inner_text("[data-testid=points]")
+    shopper.fill("[data-testid=points-input]", "10000")
+    shopper.click("[data-testid=update]")
+    shopper.wait_for_selector("[data-testid=to-pay]")
+    assert _yuan(shopper.inner_text("[data-testid=to-pay]")) == Decimal("299.00")
+    assert shopper.evaluate(OVERFLOW) <= 0
     shoot(shopper, "pickup-390-2-checkout")
+    # The same page in Chinese (the shopper's switch; the form is entered again).
+    shopper.click("[data-testid=language-switch] button[value=zh-hans]")
+    shopper.wait_for_selector("html[lang=zh-hans]")
+    shopper.check("[data-testid=fulfilment-pickup]")
+    shopper.click("[data-testid=update]")
+    shopper.check("[data-testid=store-sh02]")
+    shopper.fill("[data-testid=points-input]", "10000")
+    shopper.click("[data-testid=update]")
+    shopper.wait_for_selector("[data-testid=to-pay]")
+    assert "积分抵扣" in shopper.inner_text("[data-testid=points]")
+    assert "还需支付" in shopper.inner_text("[data-testid=points-sums]")
+    shoot(shopper, "pickup-390-2b-checkout-zh")
     shopper.click("[data-testid=place]")
     shopper.wait_for_selector("[data-testid=pay-box]")
+    assert _yuan(shopper.inner_text("[data-testid=pay-amount]")) == Decimal("299.00")
     shopper.click("[data-testid=pay-ok]")
     shopper.wait_for_selector("[data-testid=pickup-code]")
     number = shopper.inner_text("[data-testid=order-number]")
     code = shopper.inner_text("[data-testid=pickup-code]").strip()
     order = Order.objects.get(number=number)
     assert (order.status, order.flow, order.store_id) == ("paid", "pickup", pickup.pk)
+    assert (order.points_redeemed, order.points_value) == (10_000, Decimal("100.00"))
+    assert points_balance(member_id=member.pk) == 10_000 + 299  # earned on the money part
     level = StockLevel.objects.get(store=pickup, sku__sku_code="JK100-M")
     assert (level.on_hand, level.reserved) == (3, 1)  # held at the pickup store
     assert shopper.evaluate(OVERFLOW) <= 0
