@@ -1,9 +1,9 @@
 """Buy online, pick up in store, end to end at a phone's width: the member sees which stores
-have the jacket, chooses one at checkout, pays part with points and the rest on the provider; the store sees it on the dashboard's
-Pickups page and marks it ready (the member is told by SMS); the till API refuses a wrong code
-and hands it over with the right one, once; the settlement credits the bound store and its
-assistant 70% and the pickup store 30% (ADR 19's pickup rule). Screenshots go to
-test-artifacts/browser/pickup-*.png."""
+have the jacket, chooses one at checkout, pays part with points and the rest on the provider;
+the store sees it on the dashboard's Pickups page and marks it ready (the member is told by
+SMS); the till API refuses a wrong code and hands it over with the right one, once; the
+settlement credits the bound store and its assistant 70% and the pickup store 30% (ADR 19's
+pickup rule). Screenshots go to test-artifacts/browser/pickup-*.png."""
 
 from __future__ import annotations
 
