@@ -289,8 +289,8 @@ def _apply_status(
     elif status == PlatformStatus.CANCELLED:
         order = order_cancel(order_number=order.number, reason="cancelled on the marketplace").order
     elif status == PlatformStatus.REFUNDED:
-        if order.status == S.PENDING:
-            raise Conflict("An unpaid order cannot be refunded.", code="order_not_returnable")
+        if order.status == S.PENDING:  # refunded before we heard it was paid: it was paid
+            order = _pay(order, paid_at, ref)
         reference = f"mp:{mp.pk}:{refund_ref.strip() or 'full'}"[:64]
         if order.status != S.REFUNDED or amount is not None:
             order = order_return(

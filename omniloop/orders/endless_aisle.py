@@ -56,14 +56,11 @@ class EndlessAisleInput:
 
 
 def _ordering_touchpoint(store: Store, assistant_id: int | None) -> Touchpoint:
+    live = Touchpoint.objects.filter(store=store, active=True).order_by("pk")
     found = None
     if assistant_id is not None:
-        found = Touchpoint.objects.filter(
-            kind=Touchpoint.Kind.ASSISTANT_CARD, store=store, assistant_id=assistant_id
-        ).first()
-    found = (
-        found or Touchpoint.objects.filter(kind=Touchpoint.Kind.STORE_COUNTER, store=store).first()
-    )
+        found = live.filter(kind=Touchpoint.Kind.ASSISTANT_CARD, assistant_id=assistant_id).first()
+    found = found or live.filter(kind=Touchpoint.Kind.STORE_COUNTER).first()
     if found is not None:
         return found
     from omniloop.touchpoints.services import touchpoint_create

@@ -245,3 +245,23 @@ def test_unknown_orders_and_skus_are_refused(shop):
         marketplace_order_import(data=mp_order(lines=(("NOPE-1", 1, None),)))
     assert exc.value.code == "sku_unknown"
     assert Order.objects.count() == 0
+
+
+def test_an_order_first_seen_refunded_is_recorded_paid_then_refunded(shop):
+    member = make_member(phone="13800138666")
+    result = marketplace_order_import(
+        data=mp_order(status=PlatformStatus.REFUNDED, phone="13800138666")
+    )
+    order = Order.objects.get(number=result.order_number)
+    assert order.status == Order.Status.REFUNDED and order.refunded_total == order.total
+    assert _history(order) == [("", "pending"), ("pending", "paid"), ("paid", "refunded")]
+    assert points_balance(member_id=member.pk) == 0
+    net = sum(SettlementEntry.objects.filter(order=order).values_list("amount", flat=True))
+    assert net == Decimal("0.00")
+
+
+def test_an_order_first_seen_cancelled_was_never_paid(shop):
+    result = marketplace_order_import(data=mp_order(status=PlatformStatus.CANCELLED))
+    order = Order.objects.get(number=result.order_number)
+    assert _history(order) == [("", "pending"), ("pending", "cancelled")]
+    assert not SettlementEntry.objects.filter(order=order).exists()
