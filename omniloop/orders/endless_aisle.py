@@ -31,7 +31,7 @@ from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
 from omniloop.orders.events import order_paid
 from omniloop.orders.models import Order, OrderAddress, OrderLine
-from omniloop.orders.online import _address
+from omniloop.orders.online import address_clean
 from omniloop.orders.online_values import AddressInput
 from omniloop.orders.points import order_points_earn_paid
 from omniloop.orders.services import _order_lines, new_order_number
@@ -113,7 +113,7 @@ def endless_aisle_order(*, store: Store, data: EndlessAisleInput) -> Order:
         at=at,
         zone=store.tzinfo,
     )
-    clean, masked, encrypted = _address(data.address)
+    clean, masked, encrypted = address_clean(data.address)
     credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
     touchpoint = _ordering_touchpoint(store, assistant_id)
     wanted: dict[int, int] = {}

@@ -138,7 +138,9 @@ def pickup_code_hash(code: str) -> str:
     return crypto.blind_index(code.strip(), purpose="pickup_code_hash")
 
 
-def _address(data: AddressInput) -> tuple[AddressInput, str, bytes]:
+def address_clean(data: AddressInput) -> tuple[AddressInput, str, bytes]:
+    """A delivery address checked and tidied, with the phone masked and encrypted (its plain
+    form is not kept): the mall's checkout and the till's endless-aisle orders."""
     def need(value: str, field: str, low: int, high: int) -> str:
         text = " ".join(value.split())
         if not low <= len(text) <= high:
@@ -205,7 +207,7 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
     if not data.items:
         raise ValidationFailed("The cart is empty.", code="basket_empty")
     store = _pickup_store(data)
-    address = _address(data.address or AddressInput()) if store is None else None
+    address = address_clean(data.address or AddressInput()) if store is None else None
     at = clock.now()
     channel = mall_channel(mall=data.mall)
     priced = checkout_quote(
