@@ -141,6 +141,7 @@ def pickup_code_hash(code: str) -> str:
 def address_clean(data: AddressInput) -> tuple[AddressInput, str, bytes]:
     """A delivery address checked and tidied, with the phone masked and encrypted (its plain
     form is not kept): the mall's checkout and the till's endless-aisle orders."""
+
     def need(value: str, field: str, low: int, high: int) -> str:
         text = " ".join(value.split())
         if not low <= len(text) <= high:
