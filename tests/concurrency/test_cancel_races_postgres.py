@@ -144,3 +144,43 @@ def test_a_return_racing_the_provider_resending_paid_neither_deadlocks_nor_doubl
     got = outcomes(run_at_once(N, work), ok=str)
     assert got == {"duplicate": N // 2, "returned": N // 2}
     assert _refunds(order) == [(Decimal("1.00"), Payment.Status.SUCCEEDED)] * (N // 2)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_cancel_racing_the_store_shipping_an_endless_aisle_order_ends_in_one(round_):
+    from omniloop.orders.endless_aisle import (
+        EndlessAisleInput,
+        endless_aisle_order,
+        endless_aisle_ship,
+    )
+    from tests.orders.online_helpers import ADDRESS
+
+    shop = make_shop()
+    source = make_store("sh02")
+    stock(source, "JK100-M", 1)
+    order = endless_aisle_order(
+        store=shop.store,
+        data=EndlessAisleInput(receipt_no="R-1", items=(("JK100-M", 1),), address=ADDRESS),
+    )
+    actor = Actor(role=Role.STORE_MANAGER, store_id=source.pk)
+
+    def work(i: int) -> str:
+        if i == 0:
+            endless_aisle_ship(actor=actor, order_number=order.number)
+            return "shipped"
+        order_cancel(order_number=order.number)
+        return "cancelled"
+
+    got = outcomes(run_at_once(2, work), ok=str)
+    order.refresh_from_db()
+    level = StockLevel.objects.get(store=source, sku__sku_code="JK100-M")
+    if order.status == Order.Status.SHIPPED:
+        assert got == {"shipped": 1, "order_already_fulfilled": 1}
+        assert (level.on_hand, level.reserved) == (0, 0) and order.refunded_total == 0
+    else:
+        assert order.status == Order.Status.CANCELLED
+        assert got == {"cancelled": 1, "order_not_shippable": 1}
+        assert (level.on_hand, level.reserved) == (1, 0)
+    settled = SettlementEntry.objects.filter(order=order).aggregate(s=Sum("amount"))["s"]
+    assert settled == (order.total - order.refunded_total)
+    assert ledger_audit() == []
