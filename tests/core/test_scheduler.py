@@ -22,6 +22,7 @@ from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
 from omniloop.orders.tasks import (
+    orders_erase_sweep_task,
     orders_expire_unpaid_task,
     pickup_release_no_shows_task,
     refunds_resubmit_task,
@@ -167,6 +168,7 @@ def test_the_apps_register_their_periodic_jobs():
         "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
         "pickup_release_no_shows": (timedelta(hours=1), pickup_release_no_shows_task),
         "refunds_resubmit": (5 * MINUTE, refunds_resubmit_task),
+        "orders_erase_sweep": (timedelta(days=1), orders_erase_sweep_task),
         "features_rebuild": (timedelta(days=1), features_rebuild_task),
         "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
     }
