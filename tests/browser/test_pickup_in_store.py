@@ -136,6 +136,10 @@ def test_buy_online_pick_up_in_store_at_phone_width(
     staff.goto(f"{base}/dashboard/pickups/")
     row = staff.locator(f"[data-testid=pickup-{number}]")
     assert row.count() == 1 and "JK100-M" in row.inner_text()
+    # One card per order on a phone: the button is on screen, nothing scrolls sideways.
+    box = row.locator("[data-testid=mark-ready]").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    assert staff.evaluate(OVERFLOW) <= 0
     shoot(staff, "pickup-390-4-queue")
     before = len(sms_outbox)
     row.locator("[data-testid=mark-ready]").click()
