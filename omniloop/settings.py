@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "omniloop.listings",
     "omniloop.clv",
     "omniloop.settlement",
+    "omniloop.marketplace",
     "omniloop.insights",
     "omniloop.onboarding",
     "omniloop.wechat",

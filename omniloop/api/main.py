@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from omniloop.api import (
     coupons,
+    endless_aisle,
     errors,
     flash,
     hq,
     listings,
+    marketplace,
+    orders,
     pickups,
     pos,
     privacy,
@@ -30,6 +33,7 @@ api.add_router("/v1/pos/", pos.router)
 api.add_router("/v1/pos/", returns.router)
 api.add_router("/v1/pos/", pickups.router)
 api.add_router("/v1/pos/", stock.till_router)
+api.add_router("/v1/pos/", endless_aisle.router)
 api.add_router("/v1/", hq.router)
 api.add_router("/v1/flash-sales/", flash.router)
 api.add_router("/v1/", coupons.router)
@@ -38,3 +42,5 @@ api.add_router("/v1/", wechat.router)
 api.add_router("/v1/", privacy.router)
 api.add_router("/v1/", stock.router)
 api.add_router("/v1/", segments.router)
+api.add_router("/v1/", marketplace.router)
+api.add_router("/v1/", orders.router)

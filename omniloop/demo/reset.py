@@ -21,6 +21,7 @@ from omniloop.catalog.models import (
 from omniloop.inventory.models import StockLevel, StockMovement, StockReservation
 from omniloop.listings.models import ChannelListing
 from omniloop.loyalty.bulk import ledger_purge
+from omniloop.marketplace.models import MarketplaceOrder
 from omniloop.members.models import ConsentRecord, Member, MemberIdentity, MemberMerge
 from omniloop.orders.models import Order, OrderLine
 from omniloop.promotions.models import (
@@ -52,6 +53,7 @@ ORDER: tuple[type[Model], ...] = (
     Coupon,
     CouponTemplate,
     Offer,
+    MarketplaceOrder,
     OrderLine,
     Order,
     BindingChange,

@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 from omniloop.h5 import (
     views,
+    views_cancel,
     views_checkout,
     views_coupons,
     views_feedback,
@@ -33,6 +34,7 @@ def member_pages(prefix: str) -> list[URLPattern]:
             views_feedback.order_survey,
             name="order_survey",
         ),
+        path(f"{prefix}orders/<slug:number>/cancel", views_cancel.cancel, name="order_cancel"),
         path(f"{prefix}join", views_member.join, name="join"),
         path(f"{prefix}join/otp", views_member.join_otp, name="join_otp"),
         path(f"{prefix}card", views_member.card, name="card"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from omniloop.core import clock
 from omniloop.core.errors import ApplicationError
 from omniloop.h5.cart_session import shopper_items
+from omniloop.h5.checkout_points import points_choice, points_from_form
 from omniloop.h5.codes import scalable_svg
 from omniloop.h5.errors import error_context, error_page
 from omniloop.h5.mall import mall_of, mall_redirect, mall_url
@@ -60,6 +61,7 @@ def _form(request: HttpRequest) -> dict[str, Any]:
         "address": {f: data.get(f, "").strip()[:200] for f in ADDRESS_FIELDS},
         "token": data.get("token") or secrets.token_urlsafe(18),
         "expected_total": data.get("expected_total", ""),
+        "points": points_from_form(data.get("points", "")),
     }
 
 
@@ -95,6 +97,7 @@ def _render(
             "form": form,
             "wallet": _wallet_options(request, member, items, form, wallet, problems),
             "stores": pickup_stores_for(items=items),
+            "points": points_choice(member=member, total=priced.total, points=form["points"]),
             "error": error,
         },
         status=status,
@@ -194,6 +197,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         coupon_codes=tuple(form["coupons"]),
         scene=_recent_scene(request),
         expected_total=_expected(form["expected_total"]),
+        points=form["points"],
     )
     try:
         placed = online_order_place(

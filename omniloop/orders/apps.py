@@ -19,6 +19,7 @@ class OrdersConfig(AppConfig):
             orders_erase_sweep_task,
             orders_expire_unpaid_task,
             pickup_release_no_shows_task,
+            refunds_resubmit_task,
         )
 
         register_merge_handler("orders", merge_orders)
@@ -35,4 +36,8 @@ class OrdersConfig(AppConfig):
         # Addresses of erased members' orders that were still on their way at the erasure.
         register_periodic_job(
             "orders_erase_sweep", every=timedelta(days=1), task=orders_erase_sweep_task
+        )
+        # Provider refunds still pending (a lost task, a provider down) are asked for again.
+        register_periodic_job(
+            "refunds_resubmit", every=timedelta(minutes=5), task=refunds_resubmit_task
         )

@@ -173,12 +173,28 @@ class Payment(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     provider_ref = models.CharField(max_length=64, help_text="The provider's transaction id")
+    refund_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        help_text="A refund: the charge it gives money back from",
+    )
+    reference = models.CharField(
+        max_length=32, blank=True, help_text="A refund: our refund number (out_refund_no)"
+    )
     created_at = models.DateTimeField()
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["provider", "provider_ref"], name="payment_ref_unique"),
+            models.UniqueConstraint(
+                fields=["provider", "reference"],
+                condition=~Q(reference=""),
+                name="payment_refund_reference_unique",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
 

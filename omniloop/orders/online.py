@@ -42,6 +42,7 @@ from omniloop.orders.online_values import (
     PickupOption,
     PlacedOrder,
 )
+from omniloop.orders.points import order_points_burn, points_payment_check
 from omniloop.orders.services import _order_lines, _refuse_coupons, new_order_number
 from omniloop.orders.status import status_record_initial
 from omniloop.promotions.coupons import coupons_reserve
@@ -137,7 +138,10 @@ def pickup_code_hash(code: str) -> str:
     return crypto.blind_index(code.strip(), purpose="pickup_code_hash")
 
 
-def _address(data: AddressInput) -> tuple[AddressInput, str, bytes]:
+def address_clean(data: AddressInput) -> tuple[AddressInput, str, bytes]:
+    """A delivery address checked and tidied, with the phone masked and encrypted (its plain
+    form is not kept): the mall's checkout and the till's endless-aisle orders."""
+
     def need(value: str, field: str, low: int, high: int) -> str:
         text = " ".join(value.split())
         if not low <= len(text) <= high:
@@ -204,7 +208,7 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
     if not data.items:
         raise ValidationFailed("The cart is empty.", code="basket_empty")
     store = _pickup_store(data)
-    address = _address(data.address or AddressInput()) if store is None else None
+    address = address_clean(data.address or AddressInput()) if store is None else None
     at = clock.now()
     channel = mall_channel(mall=data.mall)
     priced = checkout_quote(
@@ -222,6 +226,7 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
             code="checkout_total_changed",
             extra={"expected_total": str(priced.total)},
         )
+    paid_by_points = points_payment_check(points=data.points, member=member, total=priced.total)
     flow, credit, touchpoint_id = _flow(data, member)
     q = priced.quote
     number = new_order_number(at)
@@ -239,6 +244,8 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
         total=priced.total,
         discount_total=priced.discount_total,
         shipping_fee=to_yuan(q.shipping - q.shipping_discount),
+        points_redeemed=data.points,
+        points_value=paid_by_points,
         status=Order.Status.PENDING,
         pickup_code_hash=pickup_code_hash(pickup_code_for(order_number=number)) if store else "",
         ordered_at=at,
@@ -279,8 +286,10 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
     singles = [c.code for c, _ in used if c.coupon_id is not None and c.code]
     if singles:
         coupons_reserve(codes=singles, member_id=member.pk, ref=number, at=at)
+    if data.points:  # burned now (refused whole if short); given back if it is never paid
+        order_points_burn(number=number, member=member, points=data.points, at=at)
     cart_remove_ordered(member_id=member.pk, sku_codes=priced.basket.sku_codes)
-    if order.total == 0:
+    if order.total == order.points_value:
         order_mark_paid(order=order, at=at, note="nothing to pay")
     return order
 

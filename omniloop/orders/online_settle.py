@@ -14,9 +14,10 @@ from django.db import transaction
 from omniloop.core import clock
 from omniloop.core.errors import Conflict
 from omniloop.inventory.services import stock_release, stock_reservation_extend
+from omniloop.loyalty.services import points_restore
 from omniloop.orders.events import order_paid
 from omniloop.orders.models import Order, OrderCoupon, Payment
-from omniloop.orders.points import order_points_earn_paid
+from omniloop.orders.points import order_points_earn_paid, restore_expiry
 from omniloop.orders.status import order_transition
 from omniloop.promotions.coupons import coupons_redeem, coupons_release
 from omniloop.promotions.rules import offer_rule
@@ -70,11 +71,23 @@ def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
     coupons_release(ref=order.number)
     if order.fulfilment == Order.Fulfilment.PICKUP:
         stock_release(reference=order.number, kind="pickup", at=at)
+    if order.points_redeemed and order.member is not None:  # burned at placement: back
+        points_restore(
+            member=order.member,
+            points=order.points_redeemed,
+            reference=f"order:{order.number}:unburn",
+            expires_at=restore_expiry(order, at),
+            note=f"Order {order.number} not paid",
+            at=at,
+        )
     return order_transition(order=order, to=Order.Status.CANCELLED, at=at, note=note)
 
 
 def lock_order_with_payments(order_id: int) -> Order:
-    list(Payment.objects.select_for_update().filter(order_id=order_id).order_by("pk"))
+    # NO KEY UPDATE: a refund row inserted under the order's lock (a return, ADR 27) takes a
+    # key-share lock on its charge; a full row lock here would deadlock against it.
+    payments = Payment.objects.select_for_update(no_key=True).filter(order_id=order_id)
+    list(payments.order_by("pk"))
     return Order.objects.select_for_update().get(pk=order_id)
 
 

@@ -41,6 +41,7 @@ class CheckoutInput:
     coupon_codes: tuple[str, ...] = ()
     scene: str | None = None  # the last QR scene this browser came through
     expected_total: Decimal | None = None  # what the page showed; a changed price is refused
+    points: int = 0  # points to pay part of it with (ADR 15's rules, as at the till)
 
 
 @dataclass(frozen=True)

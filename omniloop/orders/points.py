@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Min
+
 from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.earning import (
     EarnLine,
@@ -21,7 +23,7 @@ from omniloop.loyalty.earning import (
     points_policy,
     points_value,
 )
-from omniloop.loyalty.models import PointsPolicy
+from omniloop.loyalty.models import LedgerEntry, PointsPolicy
 from omniloop.loyalty.services import points_burn, points_earn
 from omniloop.members.models import Member
 from omniloop.orders.models import Order
@@ -133,3 +135,12 @@ def order_points_earn_paid(order: Order, at: datetime) -> int:
         Order.objects.filter(pk=order.pk).update(points_earned=earned)
         order.points_earned = earned
     return earned
+
+
+def restore_expiry(order: Order, at: datetime) -> datetime:
+    """Points given back (a return, an order never paid) expire when the soonest lot their
+    burn spent would have: giving points back never extends their life."""
+    soonest = LedgerEntry.objects.filter(
+        transaction__reference=f"order:{order.number}:burn", lot__isnull=False
+    ).aggregate(m=Min("lot__expires_at"))["m"]
+    return soonest or at

@@ -28,15 +28,16 @@ from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import F, Min, Sum
+from django.db.models import F, Sum
 
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.loyalty.earning import points_for_value
-from omniloop.loyalty.models import LedgerEntry
 from omniloop.loyalty.services import points_restore, points_reverse
 from omniloop.orders.events import OrderRefunded, order_refunded
 from omniloop.orders.models import Order, OrderLine, OrderReturn, OrderReturnLine, OrderStatusChange
+from omniloop.orders.payments.refunds import refund_request
+from omniloop.orders.points import restore_expiry
 from omniloop.promotions.coupons_redeem import coupons_restore_for_order
 from omniloop.stores.models import Store
 
@@ -136,14 +137,6 @@ def _line_refund(line: OrderLine, quantity: int) -> Decimal:
     return min(share, line.amount - already)
 
 
-def _restore_expiry(order: Order, at: datetime) -> datetime:
-    """Restored points expire when the soonest lot their burn spent would have."""
-    soonest = LedgerEntry.objects.filter(
-        transaction__reference=f"order:{order.number}:burn", lot__isnull=False
-    ).aggregate(m=Min("lot__expires_at"))["m"]
-    return soonest or at
-
-
 @transaction.atomic
 def order_return(
     *,
@@ -152,6 +145,7 @@ def order_return(
     store: Store | None = None,
     actor_id: int | None = None,
     at: datetime | None = None,
+    cancel: bool = False,
 ) -> ReturnResult:
     """Record a return of `ret.lines` (or everything left, or a money-only `ret.amount`) of an
     order, giving back money, points and coupons as the module's policy says. Refusals:
@@ -268,7 +262,12 @@ def order_return(
         OrderReturnLine.objects.create(
             order_return=order_return_row, line=line, quantity=quantity, amount=refunds[line.pk]
         )
-    new_status = Order.Status.REFUNDED if final else order.status
+    if cancel and not final:  # pragma: no cover - orders.cancel asks for everything left
+        raise Conflict("A cancellation returns the whole order.", code="order_not_returnable")
+    money = amount - points_share
+    refund_request(order=order, amount=money, reference=f"return:{ret.reference}", at=at)
+    end = Order.Status.CANCELLED if cancel else Order.Status.REFUNDED
+    new_status = end if final else order.status
     Order.objects.filter(pk=order.pk).update(
         refunded_total=F("refunded_total") + amount, status=new_status
     )
@@ -287,7 +286,7 @@ def order_return(
             member=member,
             points=points_back,
             reference=f"return:{ret.reference}:restore",
-            expires_at=_restore_expiry(order, at),
+            expires_at=restore_expiry(order, at),
             note=f"Return of order {order.number}",
             at=at,
         )
@@ -302,7 +301,7 @@ def order_return(
         order_return_row.points_owed = result.owed
     if final:
         order_return_row.coupons_restored = coupons_restore_for_order(
-            order_id=order.pk, at=at
+            order_id=order.pk, at=at, always=cancel
         ).restored
     order_return_row.save(update_fields=["points_owed", "coupons_restored"])
     if amount:

@@ -33,3 +33,17 @@ def orders_erase_sweep_task() -> int:
     from omniloop.orders.privacy import orders_erase_sweep
 
     return orders_erase_sweep()
+
+
+@task(queue_name="default")
+def refund_submit_task(payment_id: int) -> str:
+    from omniloop.orders.payments.refunds import refund_submit
+
+    return refund_submit(payment_id=payment_id)
+
+
+@task(queue_name="default")
+def refunds_resubmit_task() -> int:
+    from omniloop.orders.payments.refunds import refunds_resubmit
+
+    return refunds_resubmit()

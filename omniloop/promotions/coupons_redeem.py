@@ -265,9 +265,12 @@ def coupons_redeem(
 
 
 @transaction.atomic
-def coupons_restore_for_order(*, order_id: int, at: datetime) -> RestoreReport:
-    """A fully returned (or cancelled after payment) order gives its coupon uses back where the
-    template says `restore_on_return`: the redemption is reversed and the single-use coupon is
+def coupons_restore_for_order(
+    *, order_id: int, at: datetime, always: bool = False
+) -> RestoreReport:
+    """A fully returned order gives its coupon uses back where the template says
+    `restore_on_return` (an order cancelled before fulfilment, `always`, gives every use back:
+    the shopper got nothing for it): the redemption is reversed and the single-use coupon is
     issued again (its own validity unchanged) or the shared code's use is returned. Where the
     template does not restore, the use stands: the coupon stays redeemed and its redemption
     live, so per-member counts still see it. Idempotent: a second call changes nothing."""
@@ -276,7 +279,7 @@ def coupons_restore_for_order(*, order_id: int, at: datetime) -> RestoreReport:
             "template"
         )
     )
-    restore = [r for r in live if r.template.restore_on_return]
+    restore = [r for r in live if always or r.template.restore_on_return]
     template_ids = sorted({r.template_id for r in restore if r.coupon_id is None})
     list(
         CouponTemplate.objects.select_for_update(no_key=True)

@@ -318,6 +318,8 @@ def settlement_refund(
         order = Order.objects.select_related("touchpoint").filter(pk=order_id).first()
         if order is None:
             raise NotFound("Order not found.", code="order_not_found")
+        if order.status == S.CANCELLED:  # cancelled before it was ever settled: nothing to take
+            return RefundResult(order_id, refund_ref, False, ZERO)
         _check_settleable(order)
         _record(order, RuleBook(), closed_periods(), brand_zone())
         header = _locked(order_id)

@@ -12,7 +12,10 @@ from omniloop.accounts.services import token_create
 from omniloop.api.main import api
 from omniloop.inventory.models import StockLevel
 from omniloop.listings.models import ChannelListing
+from omniloop.marketplace.services import marketplace_order_import
+from omniloop.orders.endless_aisle import EndlessAisleInput, endless_aisle_order
 from omniloop.orders.models import Order
+from omniloop.orders.online_values import AddressInput
 from omniloop.orders.pickup import pickup_mark_ready
 from omniloop.promotions.models import Coupon, FlashSaleClaim
 from omniloop.touchpoints.models import Touchpoint
@@ -20,11 +23,16 @@ from omniloop.wechat.qrcodes import wechat_qrcode_create
 from tests.api.helpers import sale_body
 from tests.factories import make_member, make_product, make_store, make_touchpoint
 from tests.listings.helpers import make_channel
+from tests.marketplace.helpers import mp_order
 from tests.orders.helpers import sell
 from tests.orders.pickup_helpers import paid_pickup, stock
 from tests.promotions.coupon_helpers import make_template
 from tests.promotions.flash_helpers import make_flash_sale
 from tests.wechat.fake_server import FakeWechat
+
+EA_ADDRESS = AddressInput(
+    recipient="王", phone="13800138000", region="上海市", line="南京西路 1 号"
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +68,14 @@ API_ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/inventory/availability"): frozenset(CALLERS),
     ("POST", "/api/v1/segments/preview"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
     ("POST", "/api/v1/segments/{slug}/refresh"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/marketplace/orders"): frozenset({Role.HQ_ADMIN}),
+    ("POST", "/api/v1/marketplace/orders/{channel}/{external_id}/status"): frozenset(
+        {Role.HQ_ADMIN}
+    ),
+    ("GET", "/api/v1/marketplace/drift"): frozenset({Role.HQ_ADMIN, Role.MARKETER}),
+    ("POST", "/api/v1/orders/{number}/cancel"): frozenset({Role.HQ_ADMIN, Role.CS_AGENT}),
+    ("POST", "/api/v1/pos/endless-aisle"): frozenset({TILL}),
+    ("POST", "/api/v1/pos/endless-aisle/{number}/ship"): frozenset({TILL}),
 }
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -104,11 +120,26 @@ def world(db, fake_wechat):
     stock(store, "JK100-M", 3)
     pickup, pickup_code = paid_pickup(member, store, [("JK100-M", 1)])
     pickup_mark_ready(actor=Actor(role=Role.HQ_ADMIN, store_id=None), order_number=pickup.number)
+    # A paid pickup to cancel (the first allowed caller cancels, the next replays).
+    to_cancel, _ = paid_pickup(member, store, [("JK100-M", 1)])
+    # A marketplace order for status updates, and endless aisle: sh02 has stock for this
+    # till's orders, and sh02's till ordered one from this store for this till to ship.
+    marketplace_order_import(data=mp_order("MP-WORLD", channel="tmall"))
+    other = make_store("sh02")
+    stock(other, "JK100-M", 5)
+    to_ship = endless_aisle_order(
+        store=other,
+        data=EndlessAisleInput(
+            receipt_no="EA-WORLD", items=(("JK100-M", 1),), address=EA_ADDRESS, from_store="sh01"
+        ),
+    )
     counter = make_touchpoint(Touchpoint.Kind.STORE_COUNTER, store=store)
     qrcode = wechat_qrcode_create(touchpoint_id=counter.pk, permanent=True)
     return {
         "order": order,
         "pickup": (pickup.number, pickup_code),
+        "to_cancel": to_cancel.number,
+        "to_ship": to_ship.number,
         "counter": counter,
         "qrcode_id": qrcode.id,
         "member": member,
@@ -124,6 +155,9 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
     path = path.replace("{template_id}", str(world["coupon_template"].pk))
     path = path.replace("{qrcode_id}", str(world["qrcode_id"]))
     path = path.replace("{slug}", "lifecycle-active")
+    path = path.replace("endless-aisle/{number}", f"endless-aisle/{world['to_ship']}")
+    path = path.replace("orders/{number}", f"orders/{world['to_cancel']}")
+    path = path.replace("{channel}/{external_id}", "tmall/MP-WORLD")
     headers = {"HTTP_IDEMPOTENCY_KEY": f"matrix-key-{n:04d}"}
     if secret:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
@@ -164,6 +198,28 @@ def _request(client, method: str, template: str, world, secret: str | None, n: i
         body = {"rows": [{"store": "sh01", "sku": "JK100-M", "on_hand": 3}]}
     elif path.endswith("/availability"):
         path += "?sku=JK100-M"
+    elif path.endswith("/marketplace/orders"):
+        body = {
+            "channel": "tmall",
+            "external_id": f"MP-{n}",
+            "ordered_at": "2026-11-30T10:00:00+08:00",
+            "lines": [{"sku": "JK100-M", "quantity": 1}],
+        }
+    elif path.endswith("/status"):
+        body = {"status": "paid"}
+    elif path.endswith("/cancel"):
+        body = {"reason": "matrix"}
+    elif path.endswith("/pos/endless-aisle"):
+        body = {
+            "receipt_no": f"EA-{n}",
+            "lines": [{"sku": "JK100-M", "quantity": 1}],
+            "address": {
+                "recipient": "王",
+                "phone": "13800138000",
+                "region": "上海市",
+                "line": "南京西路 1 号",
+            },
+        }
     return client.generic(
         method,
         path,
@@ -198,7 +254,7 @@ def test_switching_the_http_method_reaches_nothing(client, world, method, templa
     assert not FlashSaleClaim.objects.exists()
     assert not Coupon.objects.exists()
     assert not ChannelListing.objects.exists()
-    assert StockLevel.objects.count() == 1  # the world's own row, no other
+    assert StockLevel.objects.count() == 2  # the world's own rows (sh01, sh02), no other
 
 
 def test_tills_identify_members_of_any_store_but_see_phones_masked(client, world):

@@ -38,6 +38,11 @@ class ChargeStart:
 class EventKind(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    REFUND_SUCCEEDED = "refund_succeeded"  # a refund we asked for went through
+    REFUND_FAILED = "refund_failed"  # a refund we asked for was refused
+
+
+REFUND_EVENTS = frozenset({EventKind.REFUND_SUCCEEDED, EventKind.REFUND_FAILED})
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,18 @@ class PaymentEvent:
     kind: EventKind
     amount: Decimal
     payload: dict[str, Any]
+    refund_ref: str = ""  # refund events: our refund number (out_refund_no)
 
 
 @dataclass(frozen=True)
 class RefundResult:
+    """The provider's answer to a refund request. Providers are idempotent by `refund_ref` (our
+    refund number): asking again answers the same refund. `pending`: accepted, the outcome
+    comes by notification (WeChat Pay and Alipay refunds usually do)."""
+
     provider_ref: str
     succeeded: bool
+    pending: bool = False
 
 
 class PaymentProvider(Protocol):

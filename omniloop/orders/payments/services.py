@@ -25,7 +25,14 @@ from omniloop.orders.online_settle import (
     order_cancel_unpaid,
     order_mark_paid,
 )
-from omniloop.orders.payments.base import ChargeRequest, ChargeStart, EventKind, PaymentEvent
+from omniloop.orders.payments.base import (
+    REFUND_EVENTS,
+    ChargeRequest,
+    ChargeStart,
+    EventKind,
+    PaymentEvent,
+)
+from omniloop.orders.payments.refunds import refund_notification_apply, refund_request
 from omniloop.orders.payments.registry import provider_get
 
 
@@ -34,7 +41,9 @@ class NotificationOutcome(StrEnum):
     FAILED = "failed"  # the payment failed and the order was cancelled
     DUPLICATE = "duplicate"  # this notification was already received
     ALREADY_SETTLED = "already_settled"  # another notification settled the payment
-    LATE = "late"  # the payment succeeded after the order was cancelled: refund it
+    LATE = "late"  # the payment succeeded after the order was cancelled: refunded (ADR 27)
+    REFUNDED = "refunded"  # a pending refund went through
+    REFUND_FAILED = "refund_failed"  # a pending refund was refused by the provider
 
 
 @dataclass(frozen=True)
@@ -50,10 +59,11 @@ def payment_start(*, order: Order, provider_name: str, return_url: str) -> Charg
     if order.status != Order.Status.PENDING:
         raise Conflict("This order is not awaiting payment.", code="order_not_pending")
     provider = provider_get(provider_name)
+    to_pay = order.total - order.points_value  # points paid the rest at placement
     start = provider.create_charge(
         ChargeRequest(
             order_number=order.number,
-            amount=order.total,
+            amount=to_pay,
             description=order.number,
             return_url=return_url,
         )
@@ -62,7 +72,7 @@ def payment_start(*, order: Order, provider_name: str, return_url: str) -> Charg
         order=order,
         provider=provider_name,
         kind=Payment.Kind.CHARGE,
-        amount=order.total,
+        amount=to_pay,
         provider_ref=start.provider_ref,
         created_at=clock.now(),
     )
@@ -92,6 +102,9 @@ def payment_notification_receive(
     """Verify and apply one provider notification (the `/payments/<provider>/notify` body)."""
     provider = provider_get(provider_name)
     event = provider.verify_notification(body=body, headers=headers)  # raises before any write
+    if event.kind in REFUND_EVENTS:
+        outcome, number = refund_notification_apply(provider_name=provider_name, event=event)
+        return NotificationResult(NotificationOutcome(outcome), number)
     found = (
         Payment.objects.filter(provider=provider_name, provider_ref=event.provider_ref)
         .values_list("pk", "order_id")
@@ -120,6 +133,15 @@ def payment_notification_receive(
         return NotificationResult(NotificationOutcome.FAILED, order.number)
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED, settled_at=now)
     if order.status != Order.Status.PENDING:
+        # Money for an order that is no longer waiting for it (cancelled, or already paid by
+        # another charge): given back whole through the provider, after this commits.
+        refund_request(
+            order=order,
+            amount=payment.amount,
+            reference=f"late:{payment.provider}:{payment.provider_ref}",
+            at=now,
+            charge_id=payment.pk,
+        )
         return NotificationResult(NotificationOutcome.LATE, order.number)
     order_mark_paid(order=order, at=now, note=f"{provider_name} {payment.provider_ref}")
     return NotificationResult(NotificationOutcome.PAID, order.number)

@@ -4,7 +4,11 @@ real provider's cashier, and notifications signed with HMAC-SHA256 over the raw 
 
 A notification body is JSON: {"id": notification id, "payment": provider ref, "status":
 "succeeded"|"failed", "amount": "123.45"}; the signature is the hex digest in the
-`X-Test-Signature` header."""
+`X-Test-Signature` header. A refund notification has "refund" (our refund number) instead of
+"payment" and status "refund_succeeded"|"refund_failed".
+
+Refunds succeed at once, unless `OMNILOOP_PAYMENT_TEST_REFUNDS_ASYNC` is set: then they are
+accepted as pending and settle by a refund notification, as WeChat Pay's do."""
 
 from __future__ import annotations
 
@@ -51,6 +55,26 @@ def notification_body(
     ).encode()
 
 
+def refund_notification_body(
+    *, refund_ref: str, status: str, amount: Decimal, notification_id: str | None = None
+) -> bytes:
+    """A refund's outcome as the test provider posts it (signed with `sign`)."""
+    return json.dumps(
+        {
+            "id": notification_id or "N" + secrets.token_hex(8),
+            "refund": refund_ref,
+            "status": status,
+            "amount": str(amount),
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def _refund_provider_ref(refund_ref: str) -> str:
+    # Idempotent by our refund number, as real providers are: the same request, the same refund.
+    return "TR" + hmac.new(b"test-refund", refund_ref.encode(), hashlib.sha256).hexdigest()[:20]
+
+
 class TestProvider:
     name = "test"
 
@@ -66,12 +90,14 @@ class TestProvider:
             raise PaymentSignatureInvalid("The notification's signature does not verify.")
         try:
             data = json.loads(body)
+            refund = "refund" in data
             event = PaymentEvent(
                 notification_id=str(data["id"])[:64],
-                provider_ref=str(data["payment"])[:64],
+                provider_ref="" if refund else str(data["payment"])[:64],
                 kind=EventKind(data["status"]),
                 amount=Decimal(str(data["amount"])),
                 payload=data,
+                refund_ref=str(data["refund"])[:32] if refund else "",
             )
         except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
             # Signed by us but malformed: still refused, still nothing written.
@@ -79,4 +105,7 @@ class TestProvider:
         return event
 
     def refund(self, *, provider_ref: str, amount: Decimal, refund_ref: str) -> RefundResult:
-        return RefundResult(provider_ref="TR" + secrets.token_hex(10).upper(), succeeded=True)
+        pending = bool(getattr(settings, "OMNILOOP_PAYMENT_TEST_REFUNDS_ASYNC", False))
+        return RefundResult(
+            provider_ref=_refund_provider_ref(refund_ref), succeeded=not pending, pending=pending
+        )

@@ -1,6 +1,7 @@
 """`omniloop import KIND PATH`: stores, products, members or orders from CSV (with a header)
-or Parquet (by extension), all rows or none. A progress bar on a terminal, a summary at the
-end; problems are printed by row and column."""
+or Parquet (by extension), all rows or none; `marketplace_orders` from a platform's CSV export,
+each order through the promotion engine (`omniloop.marketplace.csv_import`, ADR 27). A
+progress bar on a terminal, a summary at the end; problems are printed by row and column."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from omniloop.bulkimport.service import KINDS, bulk_import
 from omniloop.bulkimport.specs import SPECS
 from omniloop.core.errors import ApplicationError
+from omniloop.marketplace.csv_import import marketplace_orders_import_csv
+
+MARKETPLACE = "marketplace_orders"
 
 
 class Command(BaseCommand):
@@ -20,12 +24,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=list(KINDS))
+        parser.add_argument("kind", choices=[*KINDS, MARKETPLACE])
         parser.add_argument("path", help="A .csv file with a header row, or a .parquet file")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
         show = not options["no_progress"] and sys.stderr.isatty()  # a terminal, not a pipe
+        if options["kind"] == MARKETPLACE:
+            self._marketplace(options["path"])
+            return
         try:
             if show:
                 result = self._with_bar(options["kind"], options["path"])
@@ -39,6 +46,18 @@ class Command(BaseCommand):
             f"{result.kind}: {result.rows} rows read, {result.created} created, "
             f"{result.updated} updated, {result.unchanged} unchanged{extra} "
             f"in {result.seconds:.1f} s"
+        )
+
+    def _marketplace(self, path: str) -> None:
+        try:
+            result = marketplace_orders_import_csv(path=path)
+        except ApplicationError as exc:
+            self._report(exc)
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        self.stdout.write(
+            f"{MARKETPLACE}: {result.rows} rows read, {result.orders} orders, "
+            f"{result.created} created, {result.replayed} unchanged, "
+            f"{result.with_drift} with price drift"
         )
 
     def _with_bar(self, kind: str, path: str) -> Any:

@@ -1,0 +1,167 @@
+"""Marketplace orders for HQ integrations (the Tmall/JD/Douyin order sync): import an order,
+then tell us when the platform says it was paid, cancelled or refunded. Idempotent by the
+marketplace shop and its order id, so a sync that retries or re-sends is harmless."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja import Status as NinjaStatus
+from pydantic import Field
+
+from omniloop.accounts.models import Role
+from omniloop.api.auth import TokenAuth
+from omniloop.api.schemas import ErrorOut, Strict
+from omniloop.marketplace.selectors import marketplace_drift
+from omniloop.marketplace.services import marketplace_order_import, marketplace_order_status
+from omniloop.marketplace.values import (
+    ImportedOrder,
+    MarketplaceLine,
+    MarketplaceOrderInput,
+    PlatformStatus,
+)
+
+router = Router(tags=["marketplace"], auth=TokenAuth(roles=(Role.HQ_ADMIN,)))
+ERRORS: dict[int, Any] = {c: ErrorOut for c in (400, 401, 403, 404, 409, 422)}
+
+
+class LineIn(Strict):
+    sku: str = Field(..., min_length=1, max_length=48, description="SKU code or barcode")
+    quantity: int = Field(..., ge=1, le=9999)
+    unit_price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
+    amount: Decimal | None = Field(
+        None, ge=0, max_digits=12, decimal_places=2, description="What the buyer paid for it"
+    )
+
+
+class OrderIn(Strict):
+    channel: str = Field(..., min_length=1, max_length=32, description="Our marketplace shop code")
+    external_id: str = Field(..., min_length=1, max_length=64, description="The platform's id")
+    ordered_at: datetime
+    status: Literal["pending", "paid", "cancelled", "refunded"] = "paid"
+    paid_at: datetime | None = None
+    lines: list[LineIn] = Field(..., min_length=1, max_length=200)
+    total: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    shipping: Decimal = Field(Decimal("0.00"), ge=0, max_digits=10, decimal_places=2)
+    phone: str = Field("", max_length=32)
+    unionid: str = Field("", max_length=64)
+    buyer_id: str = Field("", max_length=64)
+    store: str = Field("", max_length=32, description="The store that ships it, if one does")
+    payment_ref: str = Field("", max_length=64)
+
+
+class StatusIn(Strict):
+    status: Literal["paid", "cancelled", "refunded"]
+    amount: Decimal | None = Field(
+        None, gt=0, max_digits=12, decimal_places=2, description="A partial refund"
+    )
+    refund_ref: str = Field("", max_length=40, description="The platform's refund id")
+    paid_at: datetime | None = None
+
+
+class DriftOut(Schema):
+    field: str
+    line: int | None
+    sku: str
+    marketplace: Decimal
+    ours: Decimal
+
+
+class OrderOut(Schema):
+    order_number: str
+    external_id: str
+    status: str
+    total: Decimal
+    engine_total: Decimal = Field(..., description="What our promotion engine prices it at")
+    drift: list[DriftOut] = Field(..., description="Where the platform's figures differ")
+    member_matched: bool
+    replayed: bool
+
+
+def _out(result: ImportedOrder) -> dict[str, Any]:
+    return {
+        "order_number": result.order_number,
+        "external_id": result.external_id,
+        "status": result.status,
+        "total": result.total,
+        "engine_total": result.engine_total,
+        "drift": list(result.drift),
+        "member_matched": result.member_matched,
+        "replayed": result.replayed,
+    }
+
+
+@router.post(
+    "/marketplace/orders",
+    response={200: OrderOut, 201: OrderOut, **ERRORS},
+    summary="Import a marketplace order (idempotent by shop and platform order id)",
+)
+def import_order(request: HttpRequest, body: OrderIn) -> NinjaStatus:
+    result = marketplace_order_import(
+        data=MarketplaceOrderInput(
+            channel=body.channel,
+            external_id=body.external_id,
+            ordered_at=body.ordered_at,
+            status=PlatformStatus(body.status),
+            paid_at=body.paid_at,
+            lines=tuple(
+                MarketplaceLine(li.sku, li.quantity, li.unit_price, li.amount) for li in body.lines
+            ),
+            total=body.total,
+            shipping=body.shipping,
+            phone=body.phone,
+            unionid=body.unionid,
+            buyer_id=body.buyer_id,
+            store=body.store,
+            payment_ref=body.payment_ref,
+        )
+    )
+    return NinjaStatus(200 if result.replayed else 201, _out(result))
+
+
+@router.post(
+    "/marketplace/orders/{channel}/{external_id}/status",
+    response={200: OrderOut, **ERRORS},
+    summary="The platform says the order was paid, cancelled or refunded",
+)
+def order_status(request: HttpRequest, channel: str, external_id: str, body: StatusIn) -> Any:
+    result = marketplace_order_status(
+        channel_code=channel,
+        external_id=external_id,
+        status=PlatformStatus(body.status),
+        amount=body.amount,
+        refund_ref=body.refund_ref,
+        paid_at=body.paid_at,
+    )
+    return _out(result)
+
+
+class DriftQuery(Schema):
+    channel: str | None = Field(None, max_length=32)
+    since: datetime | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class DriftOrderOut(Schema):
+    channel: str
+    external_id: str
+    order_number: str
+    imported_at: datetime
+    marketplace_total: Decimal | None
+    engine_total: Decimal
+    drift: list[DriftOut]
+
+
+@router.get(
+    "/marketplace/drift",
+    response={200: list[DriftOrderOut], **ERRORS},
+    summary="Imported orders whose platform prices differ from our engine's, newest first",
+    auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)),
+)
+def drift(request: HttpRequest, query: Query[DriftQuery]) -> Any:
+    rows = marketplace_drift(channel=query.channel, since=query.since, limit=query.limit)
+    return [row.__dict__ for row in rows]
