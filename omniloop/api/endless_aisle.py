@@ -21,7 +21,7 @@ router = Router(tags=["till"], auth=TokenAuth(till=True))
 ERRORS: dict[int, Any] = {c: ErrorOut for c in (400, 401, 403, 404, 409, 422, 429)}
 
 
-class LineIn(Strict):
+class AisleLineIn(Strict):
     sku: str = Field(..., min_length=1, max_length=48)
     quantity: int = Field(..., ge=1, le=99)
 
@@ -36,7 +36,7 @@ class AddressIn(Strict):
 
 class EndlessAisleIn(Strict):
     receipt_no: str = Field(..., min_length=1, max_length=48)
-    lines: list[LineIn] = Field(..., min_length=1, max_length=50)
+    lines: list[AisleLineIn] = Field(..., min_length=1, max_length=50)
     address: AddressIn
     from_store: str = Field("", max_length=32, description="Ship from this store (else the first)")
     member_code: str | None = Field(None, max_length=16)

@@ -29,7 +29,7 @@ router = Router(tags=["marketplace"], auth=TokenAuth(roles=(Role.HQ_ADMIN,)))
 ERRORS: dict[int, Any] = {c: ErrorOut for c in (400, 401, 403, 404, 409, 422)}
 
 
-class LineIn(Strict):
+class MarketplaceLineIn(Strict):
     sku: str = Field(..., min_length=1, max_length=48, description="SKU code or barcode")
     quantity: int = Field(..., ge=1, le=9999)
     unit_price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
@@ -44,7 +44,7 @@ class OrderIn(Strict):
     ordered_at: datetime
     status: Literal["pending", "paid", "cancelled", "refunded"] = "paid"
     paid_at: datetime | None = None
-    lines: list[LineIn] = Field(..., min_length=1, max_length=200)
+    lines: list[MarketplaceLineIn] = Field(..., min_length=1, max_length=200)
     total: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     shipping: Decimal = Field(Decimal("0.00"), ge=0, max_digits=10, decimal_places=2)
     phone: str = Field("", max_length=32)
@@ -63,7 +63,7 @@ class StatusIn(Strict):
     paid_at: datetime | None = None
 
 
-class DriftOut(Schema):
+class MarketplaceDriftOut(Schema):
     field: str
     line: int | None
     sku: str
@@ -77,7 +77,7 @@ class OrderOut(Schema):
     status: str
     total: Decimal
     engine_total: Decimal = Field(..., description="What our promotion engine prices it at")
-    drift: list[DriftOut] = Field(..., description="Where the platform's figures differ")
+    drift: list[MarketplaceDriftOut] = Field(..., description="Where the platform's figures differ")
     member_matched: bool
     replayed: bool
 
@@ -140,28 +140,28 @@ def order_status(request: HttpRequest, channel: str, external_id: str, body: Sta
     return _out(result)
 
 
-class DriftQuery(Schema):
+class MarketplaceDriftQuery(Schema):
     channel: str | None = Field(None, max_length=32)
     since: datetime | None = None
     limit: int = Field(100, ge=1, le=500)
 
 
-class DriftOrderOut(Schema):
+class MarketplaceDriftOrderOut(Schema):
     channel: str
     external_id: str
     order_number: str
     imported_at: datetime
     marketplace_total: Decimal | None
     engine_total: Decimal
-    drift: list[DriftOut]
+    drift: list[MarketplaceDriftOut]
 
 
 @router.get(
     "/marketplace/drift",
-    response={200: list[DriftOrderOut], **ERRORS},
+    response={200: list[MarketplaceDriftOrderOut], **ERRORS},
     summary="Imported orders whose platform prices differ from our engine's, newest first",
     auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)),
 )
-def drift(request: HttpRequest, query: Query[DriftQuery]) -> Any:
+def drift(request: HttpRequest, query: Query[MarketplaceDriftQuery]) -> Any:
     rows = marketplace_drift(channel=query.channel, since=query.since, limit=query.limit)
     return [row.__dict__ for row in rows]
