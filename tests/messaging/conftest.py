@@ -22,3 +22,19 @@ def member_with(*, consents: tuple[str, ...] = ("sms",), phone: str | None = Non
     for channel in consents:
         consent_record(member=member, channel=channel, granted=True, source="test")
     return member
+
+
+@pytest.fixture
+def sms_gateway(settings):
+    """The HTTP SMS provider, talking to a local fake gateway."""
+    from tests.messaging.fake_sms import KEY_ID, KEY_SECRET, FakeSmsGateway
+
+    gateway = FakeSmsGateway().start()
+    settings.OMNILOOP_SMS_BACKEND = "omniloop.messaging.sms_http.AliyunSmsBackend"
+    settings.OMNILOOP_SMS_HTTP_ENDPOINT = gateway.url
+    settings.OMNILOOP_SMS_HTTP_KEY_ID = KEY_ID
+    settings.OMNILOOP_SMS_HTTP_KEY_SECRET = KEY_SECRET
+    settings.OMNILOOP_SMS_HTTP_SIGN_NAME = "全渠道"
+    settings.OMNILOOP_SMS_HTTP_TIMEOUT = 2
+    yield gateway
+    gateway.stop()

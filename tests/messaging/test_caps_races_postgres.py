@@ -1,0 +1,50 @@
+"""Caps hold with several workers at once (PostgreSQL, parallel connections): the claims take
+disjoint rows (SKIP LOCKED) and serialise per member (advisory locks) before counting."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from freezegun import freeze_time
+
+from omniloop.messaging.delivery import deliver_batch
+from omniloop.messaging.models import Message
+from omniloop.messaging.outbox import message_enqueue
+from tests.concurrency.helpers import run_at_once
+from tests.messaging.conftest import NOON, member_with
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+PROMO = {"brand": "Omni", "title": "上新", "body": "八折"}
+
+
+def _drain(i: int) -> int:
+    claimed = 0
+    while True:
+        batch = deliver_batch(size=2)
+        if batch.claimed == 0:
+            return claimed
+        claimed += batch.claimed
+
+
+@freeze_time(NOON)
+def test_eight_workers_at_once_send_no_member_more_than_the_cap(settings, sms_outbox):
+    settings.OMNILOOP_MESSAGING_CAPS = [("sms", 3, 30), ("*", 3, 1)]
+    members = [member_with() for _ in range(4)]
+    for _ in range(10):
+        for m in members:
+            message_enqueue(member_id=m.pk, template="promotion", context=PROMO)
+    results = run_at_once(8, _drain)
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 40
+    assert sum(1 for r in results if r) >= 2  # the work really was shared
+    per_member = Counter(
+        Message.objects.filter(status="sent").values_list("member_id", flat=True)
+    )
+    assert per_member == {m.pk: 3 for m in members}
+    assert Counter(Message.objects.values_list("status", "reason")) == {
+        ("sent", ""): 12,
+        ("suppressed", "frequency_cap"): 28,
+    }
+    assert len(sms_outbox) == 12
