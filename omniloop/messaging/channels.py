@@ -13,12 +13,13 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils.html import escape, linebreaks
 
 from omniloop.core import crypto
 from omniloop.core.phones import Phone
 from omniloop.core.sms import SmsError, SmsKind, SmsMessage, send_sms
 from omniloop.members.models import IdentityKind, MemberIdentity
-from omniloop.messaging.links import unsubscribe_url
+from omniloop.messaging.links import open_pixel_url, unsubscribe_url
 from omniloop.messaging.models import Message, MessagingProfile
 from omniloop.messaging.templates import SMS_OPT_OUT
 from omniloop.messaging.values import Channel, DeliveryError, MessageKind, Rendered, SendResult
@@ -147,6 +148,12 @@ class EmailSender:
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
         )
+        html = (
+            f"{linebreaks(escape(out.rendered.text))}"
+            f'<p style="font-size:12px;color:#666"><a href="{escape(link)}">{escape(footer)}</a></p>'
+            f'<img src="{escape(open_pixel_url(out.message))}" width="1" height="1" alt="">'
+        )
+        mail.attach_alternative(html, "text/html")
         try:
             mail.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
