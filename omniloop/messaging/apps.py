@@ -12,8 +12,10 @@ class MessagingConfig(AppConfig):
         from omniloop.core.periodic import register_periodic_job
         from omniloop.members.merge import register_merge_handler
         from omniloop.members.privacy import register_privacy_handler
-        from omniloop.messaging import channels  # noqa: F401 (registers the channels)
-        from omniloop.messaging import templates_builtin  # noqa: F401 (the built-in templates)
+        from omniloop.messaging import (
+            channels,  # noqa: F401 (registers the channels)
+            templates_builtin,  # noqa: F401 (the built-in templates)
+        )
         from omniloop.messaging.privacy import merge_move_messages, messages_erase, messages_export
         from omniloop.messaging.tasks import messaging_deliver_task
 

@@ -59,7 +59,9 @@ class WechatSender:
     def send(self, out: Outgoing) -> SendResult:
         openid = wechat_openid_for_member(member_id=out.message.member_id)
         if openid is None:
-            raise DeliveryError("The member no longer follows.", code="unreachable", retryable=False)
+            raise DeliveryError(
+                "The member no longer follows.", code="unreachable", retryable=False
+            )
         data = {"first": out.rendered.subject, "remark": out.rendered.text}
         try:
             msgid = wechat_template_send(
@@ -76,7 +78,7 @@ def _phones(member_ids: Iterable[int]) -> dict[int, bytes]:
     rows = MemberIdentity.objects.filter(
         member_id__in=list(member_ids), kind=IdentityKind.PHONE, cipher__isnull=False
     ).order_by("created_at")
-    return {m: bytes(c) for m, c in rows.values_list("member_id", "cipher")}
+    return {m: bytes(c) for m, c in rows.values_list("member_id", "cipher") if c is not None}
 
 
 def sms_text(out: Outgoing) -> str:
@@ -113,7 +115,7 @@ def email_encrypt(address: str) -> bytes:
     return crypto.encrypt(address, context=EMAIL_CONTEXT)
 
 
-def email_decrypt(blob: bytes) -> str:
+def email_decrypt(blob: bytes | memoryview) -> str:
     return crypto.decrypt(bytes(blob), context=EMAIL_CONTEXT)
 
 
@@ -150,7 +152,8 @@ class EmailSender:
         )
         html = (
             f"{linebreaks(escape(out.rendered.text))}"
-            f'<p style="font-size:12px;color:#666"><a href="{escape(link)}">{escape(footer)}</a></p>'
+            f'<p style="font-size:12px;color:#666">'
+            f'<a href="{escape(link)}">{escape(footer)}</a></p>'
             f'<img src="{escape(open_pixel_url(out.message))}" width="1" height="1" alt="">'
         )
         mail.attach_alternative(html, "text/html")

@@ -236,4 +236,3 @@ def deliver_due(*, max_seconds: float = 50.0, size: int | None = None) -> Counte
         if batch.claimed == 0:
             break
     return total
-

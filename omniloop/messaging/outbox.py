@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -100,11 +101,20 @@ def messages_enqueue_for_members(
     ctx_sql = "%s::jsonb" if pg else "%s"
     sql = (
         f"INSERT INTO {table} ({cols}) "  # noqa: S608 (names are ours, values are parameters)
-        f"SELECT {uid}, %s || ':' || m.id, m.id, %s, %s, {ctx_sql}, %s, %s, '', 'queued', '', '', 0, "
-        f"%s, %s, '' FROM {members} m WHERE m.id IN ({ids}) AND m.status = 'active' "
+        f"SELECT {uid}, %s || ':' || m.id, m.id, %s, %s, {ctx_sql}, %s, %s, '', 'queued', "
+        f"'', '', 0, %s, %s, '' FROM {members} m WHERE m.id IN ({ids}) AND m.status = 'active' "
         "ON CONFLICT (dedupe_key) DO NOTHING"
     )
-    fixed = [dedupe_prefix[:100], tpl.kind, tpl.key, ctx, cause[:64], _channel(channel), now, now]
+    fixed: list[Any] = [
+        dedupe_prefix[:100],
+        tpl.kind,
+        tpl.key,
+        ctx,
+        cause[:64],
+        _channel(channel),
+        now,
+        now,
+    ]
     inserted = 0
     with connection.cursor() as cur:
         for start in range(0, len(member_ids), chunk):

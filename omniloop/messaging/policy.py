@@ -83,7 +83,8 @@ def context_load(member_ids: set[int], *, now: datetime) -> Context:
         member_id__in=ids, kind=MessageKind.MARKETING, status__in=COUNTED, counted_at__gt=horizon
     )
     for member_id, channel, at in counted.values_list("member_id", "channel", "counted_at"):
-        sent[member_id].append((channel, at))
+        if at is not None:
+            sent[member_id].append((channel, at))
     return Context(
         now=now,
         status=dict(Member.objects.filter(id__in=ids).values_list("id", "status")),

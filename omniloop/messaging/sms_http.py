@@ -67,7 +67,9 @@ class AliyunSmsBackend:
     def send(self, message: SmsMessage) -> str:
         endpoint = settings.OMNILOOP_SMS_HTTP_ENDPOINT
         if not endpoint:
-            raise SmsError("No SMS endpoint is configured.", code="sms_not_configured", retryable=True)
+            raise SmsError(
+                "No SMS endpoint is configured.", code="sms_not_configured", retryable=True
+            )
         params = {
             "AccessKeyId": settings.OMNILOOP_SMS_HTTP_KEY_ID,
             "Action": "SendSms",
@@ -91,13 +93,21 @@ class AliyunSmsBackend:
                 endpoint, params=params, timeout=settings.OMNILOOP_SMS_HTTP_TIMEOUT
             )
         except requests.RequestException as exc:
-            raise SmsError(f"SMS provider unreachable: {exc}"[:200], code="sms_unavailable", retryable=True) from exc
+            raise SmsError(
+                f"SMS provider unreachable: {exc}"[:200], code="sms_unavailable", retryable=True
+            ) from exc
         if reply.status_code >= 500:
-            raise SmsError(f"SMS provider answered {reply.status_code}.", code="sms_unavailable", retryable=True)
+            raise SmsError(
+                f"SMS provider answered {reply.status_code}.",
+                code="sms_unavailable",
+                retryable=True,
+            )
         try:
             body = reply.json()
         except ValueError as exc:
-            raise SmsError("SMS provider answered no JSON.", code="sms_unavailable", retryable=True) from exc
+            raise SmsError(
+                "SMS provider answered no JSON.", code="sms_unavailable", retryable=True
+            ) from exc
         code = str(body.get("Code", ""))
         if code == "OK":
             return str(body.get("BizId", ""))

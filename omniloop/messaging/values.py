@@ -48,7 +48,10 @@ class Reason(models.TextChoices):
     MEMBER_GONE = "member_gone", "The member was erased"
     EXPIRED = "expired", "Not sendable before it expired"
     TEMPLATE_UNKNOWN = "template_unknown", "The template is not registered"
-    OUTCOME_UNKNOWN = "outcome_unknown", "A worker died mid-send on a channel without a client reference"
+    OUTCOME_UNKNOWN = (
+        "outcome_unknown",
+        "A worker died mid-send on a channel without a client reference",
+    )
     PROVIDER = "provider", "The provider refused it"
     ATTEMPTS = "attempts", "Retries exhausted"
 

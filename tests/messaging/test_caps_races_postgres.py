@@ -39,9 +39,7 @@ def test_eight_workers_at_once_send_no_member_more_than_the_cap(settings, sms_ou
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 40
     assert sum(1 for r in results if r) >= 2  # the work really was shared
-    per_member = Counter(
-        Message.objects.filter(status="sent").values_list("member_id", flat=True)
-    )
+    per_member = Counter(Message.objects.filter(status="sent").values_list("member_id", flat=True))
     assert per_member == {m.pk: 3 for m in members}
     assert Counter(Message.objects.values_list("status", "reason")) == {
         ("sent", ""): 12,

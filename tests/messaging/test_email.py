@@ -28,7 +28,7 @@ class Inbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], MimeMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         self.received.append(
             (list(envelope.rcpt_tos), email.message_from_bytes(envelope.original_content))
         )
@@ -98,9 +98,10 @@ def test_the_open_pixel_records_an_open(client, smtp):
     response = client.get(pixel.removeprefix("http://127.0.0.1:8000"))
     assert response.status_code == 200 and response["Content-Type"] == "image/gif"
     assert list(MessageEvent.objects.values_list("kind", flat=True)) == ["opened"]
-    assert reverse("messaging:open", args=["forged"]) and client.get(
+    assert (
         reverse("messaging:open", args=["forged"])
-    ).status_code == 200
+        and client.get(reverse("messaging:open", args=["forged"])).status_code == 200
+    )
     assert MessageEvent.objects.count() == 1
 
 

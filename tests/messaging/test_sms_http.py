@@ -85,7 +85,9 @@ def test_an_unreachable_gateway_is_retryable(settings, sms_gateway):
 def test_the_otp_verification_code_still_goes_through_the_provider(sms_gateway):
     from omniloop.core.tasks import enqueue_sms
 
-    enqueue_sms(SmsMessage(to_e164="+8613800138000", text="验证码 123456", kind=SmsKind.VERIFICATION))
+    enqueue_sms(
+        SmsMessage(to_e164="+8613800138000", text="验证码 123456", kind=SmsKind.VERIFICATION)
+    )
     [params] = sms_gateway.delivered
     assert params["TemplateCode"] == "SMS_VERIFY"
 
@@ -112,8 +114,15 @@ def test_a_delivery_receipt_marks_the_message_delivered_and_a_forged_one_does_no
             member_id=member.pk, template="notice", context={"brand": "B", "body": "x"}
         )
         deliver_batch()
-    receipt = [{"out_id": msg.uid.hex, "biz_id": "biz00000001", "success": True,
-                "err_code": "DELIVERED", "report_time": "2026-03-02 10:00:05"}]
+    receipt = [
+        {
+            "out_id": msg.uid.hex,
+            "biz_id": "biz00000001",
+            "success": True,
+            "err_code": "DELIVERED",
+            "report_time": "2026-03-02 10:00:05",
+        }
+    ]
     assert _post(client, "messaging:sms_receipts", receipt, secret="wrong").status_code == 403
     stale = int(time.time()) - 3600
     assert _post(client, "messaging:sms_receipts", receipt, stamp=stale).status_code == 403
@@ -132,7 +141,9 @@ def test_an_opt_out_reply_withdraws_sms_consent_and_stops_queued_marketing(
     with freeze_time(NOON):
         member = member_with(consents=("sms", "email"), phone="13900139000")
         message_enqueue(
-            member_id=member.pk, template="promotion", context={"brand": "B", "title": "t", "body": "b"}
+            member_id=member.pk,
+            template="promotion",
+            context={"brand": "B", "title": "t", "body": "b"},
         )
     body = [{"phone_number": "13900139000", "content": "好的"}]
     assert _post(client, "messaging:sms_replies", body).status_code == 200
