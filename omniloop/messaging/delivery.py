@@ -31,6 +31,7 @@ from django.db import connection, transaction
 
 from omniloop.core import clock
 from omniloop.messaging.channels import Outgoing, channel_sender
+from omniloop.messaging.links import tracked_context
 from omniloop.messaging.models import Message, MessagingProfile
 from omniloop.messaging.policy import Context, consent_in_force, context_load, decide
 from omniloop.messaging.templates import template_get
@@ -159,7 +160,7 @@ def _send(claimed: Claimed) -> Outcome:
     tpl = template_get(msg.template)
     assert tpl is not None  # checked at claim
     try:
-        rendered = tpl.render(language=claimed.language, context=msg.context)
+        rendered = tpl.render(language=claimed.language, context=tracked_context(msg))
         result = channel_sender(msg.channel).send(Outgoing(msg, rendered, claimed.language))
     except DeliveryError as exc:
         return Outcome(claimed, error=exc)

@@ -50,3 +50,12 @@ def tracked_url(message: Message, target: str) -> str:
 def open_pixel_url(message: Message) -> str:
     path = reverse("messaging:open", args=[track_token(message, "")])
     return f"{settings.OMNILOOP_BASE_URL}{path}"
+
+
+def tracked_context(message: Message) -> dict[str, str]:
+    """The message's variables with every `*_url` one replaced by its tracked redirect, so a
+    click is recorded whichever channel carried the link."""
+    return {
+        k: tracked_url(message, v) if k.endswith("_url") and v.startswith("http") else v
+        for k, v in message.context.items()
+    }

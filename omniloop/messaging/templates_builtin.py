@@ -24,3 +24,12 @@ register_template(
     subject={"zh-hans": "{brand}:{title}", "en": "{brand}: {title}"},
     text={"zh-hans": "【{brand}】{title}:{body}", "en": "[{brand}] {title}: {body}"},
 )
+register_template(
+    "promotion_link",
+    kind=MessageKind.MARKETING,
+    subject={"zh-hans": "{brand}:{title}", "en": "{brand}: {title}"},
+    text={
+        "zh-hans": "【{brand}】{title}:{body} 详情 {link_url}",
+        "en": "[{brand}] {title}: {body} More: {link_url}",
+    },
+)

@@ -21,6 +21,7 @@ from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.forms_points import AdjustmentRequestForm
 from omniloop.dashboard.lookups import member_search, member_timeline
 from omniloop.loyalty.selectors import points_balance, points_debt
+from omniloop.messaging.selectors import member_message_log
 from omniloop.members.selectors import (
     consent_history,
     member_consents,
@@ -87,6 +88,7 @@ def member_detail(request: HttpRequest, actor: Actor, member_id: int) -> HttpRes
             "timeline": member_timeline(member_id=member.pk),
             "stores": stores_for_actor(actor=actor),
             "assistants": assistants,
+            "message_log": member_message_log(member_id=member.pk),
         },
     )
 
