@@ -21,6 +21,7 @@ from omniloop.core.tasks import housekeeping
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
+from omniloop.messaging.tasks import messaging_deliver_task
 from omniloop.orders.tasks import orders_expire_unpaid_task, pickup_release_no_shows_task
 from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
@@ -164,6 +165,7 @@ def test_the_apps_register_their_periodic_jobs():
         "pickup_release_no_shows": (timedelta(hours=1), pickup_release_no_shows_task),
         "features_rebuild": (timedelta(days=1), features_rebuild_task),
         "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
+        "messaging_deliver": (MINUTE, messaging_deliver_task),
     }
 
 

@@ -18,16 +18,25 @@ pytestmark = pytest.mark.django_db
 
 
 def test_store_staff_see_the_message_log_with_masked_addresses_in_their_language(
-    client, world, sms_outbox
+    client,
+    world,
+    sms_outbox,  # noqa: F811
 ):
     member = world.member_a
     messaging_profile_set(member=member, email="zhang.san@example.com")
     with freeze_time(NOON):
         consent_record(member=member, channel="sms", granted=True, source="test")
         message_enqueue(
-            member_id=member.pk, template="promotion", context={"brand": "B", "title": "t", "body": "b"}
+            member_id=member.pk,
+            template="promotion",
+            context={"brand": "B", "title": "t", "body": "b"},
         )
-        message_enqueue(member_id=member.pk, template="notice", context={"brand": "B", "body": "x"}, channel="email")
+        message_enqueue(
+            member_id=member.pk,
+            template="notice",
+            context={"brand": "B", "body": "x"},
+            channel="email",
+        )
         consent_record(member=member, channel="sms", granted=False, source="test")
         deliver_batch()
     login(client, world.assistant_a)
@@ -44,7 +53,7 @@ def test_store_staff_see_the_message_log_with_masked_addresses_in_their_language
     assert "消息" in html and "未发送" in html
 
 
-def test_another_stores_member_log_is_not_shown(client, world):
+def test_another_stores_member_log_is_not_shown(client, world):  # noqa: F811
     login(client, world.assistant_a)
     response = client.get(reverse("dashboard:member_detail", args=[world.member_b.pk]))
     assert response.status_code == 404

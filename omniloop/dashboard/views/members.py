@@ -21,7 +21,6 @@ from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.forms_points import AdjustmentRequestForm
 from omniloop.dashboard.lookups import member_search, member_timeline
 from omniloop.loyalty.selectors import points_balance, points_debt
-from omniloop.messaging.selectors import member_message_log
 from omniloop.members.selectors import (
     consent_history,
     member_consents,
@@ -30,6 +29,7 @@ from omniloop.members.selectors import (
     member_phone,
     member_phone_masked,
 )
+from omniloop.messaging.selectors import member_message_log
 
 PAGE_SIZE = 50
 
