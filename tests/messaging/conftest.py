@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 
 from omniloop.members.services import consent_record
+from tests.dashboard.conftest import world  # noqa: F401 (the dashboard's staff and members)
 from tests.factories import make_member
 
 # 10:00 in Shanghai: outside the default quiet hours (21:00-09:00).

@@ -11,16 +11,14 @@ from omniloop.members.services import consent_record
 from omniloop.messaging.delivery import deliver_batch
 from omniloop.messaging.outbox import message_enqueue
 from omniloop.messaging.services import messaging_profile_set
-from tests.dashboard.conftest import login, world  # noqa: F401 (the fixture)
+from tests.dashboard.conftest import login
 from tests.messaging.conftest import NOON
 
 pytestmark = pytest.mark.django_db
 
 
 def test_store_staff_see_the_message_log_with_masked_addresses_in_their_language(
-    client,
-    world,
-    sms_outbox,  # noqa: F811
+    client, world, sms_outbox
 ):
     member = world.member_a
     messaging_profile_set(member=member, email="zhang.san@example.com")
@@ -53,7 +51,7 @@ def test_store_staff_see_the_message_log_with_masked_addresses_in_their_language
     assert "消息" in html and "未发送" in html
 
 
-def test_another_stores_member_log_is_not_shown(client, world):  # noqa: F811
+def test_another_stores_member_log_is_not_shown(client, world):
     login(client, world.assistant_a)
     response = client.get(reverse("dashboard:member_detail", args=[world.member_b.pk]))
     assert response.status_code == 404
