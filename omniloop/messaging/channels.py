@@ -13,6 +13,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
 from django.utils.html import escape, linebreaks
 
 from omniloop.core import crypto
@@ -24,7 +25,7 @@ from omniloop.messaging.models import Message, MessagingProfile
 from omniloop.messaging.templates import SMS_OPT_OUT
 from omniloop.messaging.values import Channel, DeliveryError, MessageKind, Rendered, SendResult
 from omniloop.wechat.errors import WechatApiError
-from omniloop.wechat.messages import wechat_openid_for_member, wechat_template_send
+from omniloop.wechat.messages import wechat_template_send
 from omniloop.wechat.models import WechatFollower
 
 EMAIL_CONTEXT = b"messaging.email"
@@ -35,6 +36,11 @@ class Outgoing:
     message: Message
     rendered: Rendered
     language: str
+    address: str | None  # openid, E.164 number or e-mail address, looked up for the batch
+
+
+def _unreachable() -> DeliveryError:
+    return DeliveryError("The member cannot be reached here.", code="unreachable", retryable=False)
 
 
 class ChannelSender(Protocol):
@@ -42,6 +48,8 @@ class ChannelSender(Protocol):
     idempotent: bool
 
     def reachable(self, member_ids: Iterable[int]) -> set[int]: ...
+
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]: ...
 
     def send(self, out: Outgoing) -> SendResult: ...
 
@@ -56,12 +64,16 @@ class WechatSender:
         rows = WechatFollower.objects.filter(member_id__in=list(member_ids), subscribed=True)
         return {m for m in rows.values_list("member_id", flat=True) if m is not None}
 
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        rows = WechatFollower.objects.filter(
+            member_id__in=list(member_ids), subscribed=True
+        ).order_by(F("last_interaction_at").asc(nulls_first=True), "id")  # the latest wins
+        return {m: o for m, o in rows.values_list("member_id", "openid") if m is not None}
+
     def send(self, out: Outgoing) -> SendResult:
-        openid = wechat_openid_for_member(member_id=out.message.member_id)
+        openid = out.address
         if openid is None:
-            raise DeliveryError(
-                "The member no longer follows.", code="unreachable", retryable=False
-            )
+            raise _unreachable()
         data = {"first": out.rendered.subject, "remark": out.rendered.text}
         try:
             msgid = wechat_template_send(
@@ -94,13 +106,15 @@ class SmsSender:
     def reachable(self, member_ids: Iterable[int]) -> set[int]:
         return set(_phones(member_ids))
 
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        return {m: Phone.decrypt(c).e164 for m, c in _phones(member_ids).items()}
+
     def send(self, out: Outgoing) -> SendResult:
-        cipher = _phones([out.message.member_id]).get(out.message.member_id)
-        if cipher is None:
-            raise DeliveryError("The member has no phone.", code="unreachable", retryable=False)
+        if out.address is None:
+            raise _unreachable()
         kind = SmsKind.MARKETING if out.message.kind == MessageKind.MARKETING else SmsKind.NOTICE
         sms = SmsMessage(
-            to_e164=Phone.decrypt(cipher).e164,
+            to_e164=out.address,
             text=sms_text(out),
             kind=kind,
             reference=out.message.uid.hex,
@@ -129,10 +143,15 @@ class EmailSender:
         )
         return set(rows.values_list("member_id", flat=True))
 
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        rows = MessagingProfile.objects.filter(
+            member_id__in=list(member_ids), email_cipher__isnull=False
+        ).values_list("member_id", "email_cipher")
+        return {m: email_decrypt(c) for m, c in rows if c is not None}
+
     def send(self, out: Outgoing) -> SendResult:
-        profile = MessagingProfile.objects.filter(member_id=out.message.member_id).first()
-        if profile is None or profile.email_cipher is None:
-            raise DeliveryError("The member has no e-mail.", code="unreachable", retryable=False)
+        if out.address is None:
+            raise _unreachable()
         link = unsubscribe_url(out.message)
         footer = {
             "zh-hans": f"退订邮件: {link}",
@@ -143,7 +162,7 @@ class EmailSender:
             subject=out.rendered.subject,
             body=f"{out.rendered.text}\n\n-- \n{footer}\n",
             from_email=settings.OMNILOOP_MESSAGING_EMAIL_FROM,
-            to=[email_decrypt(profile.email_cipher)],
+            to=[out.address],
             headers={
                 "Message-ID": message_id,
                 "List-Unsubscribe": f"<{link}>",

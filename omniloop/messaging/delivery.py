@@ -155,13 +155,26 @@ class Outcome:
     error: DeliveryError | None = None
 
 
-def _send(claimed: Claimed) -> Outcome:
+def _addresses(claimed: list[Claimed]) -> dict[tuple[str, int], str]:
+    """Each message's address, looked up per channel for the whole batch."""
+    by_channel: dict[str, set[int]] = {}
+    for c in claimed:
+        by_channel.setdefault(c.message.channel, set()).add(c.message.member_id)
+    out: dict[tuple[str, int], str] = {}
+    for channel, members in by_channel.items():
+        for member_id, address in channel_sender(channel).addresses(members).items():
+            out[(channel, member_id)] = address
+    return out
+
+
+def _send(claimed: Claimed, address: str | None) -> Outcome:
     msg = claimed.message
     tpl = template_get(msg.template)
     assert tpl is not None  # checked at claim
     try:
         rendered = tpl.render(language=claimed.language, context=tracked_context(msg))
-        result = channel_sender(msg.channel).send(Outgoing(msg, rendered, claimed.language))
+        out = Outgoing(msg, rendered, claimed.language, address)
+        result = channel_sender(msg.channel).send(out)
     except DeliveryError as exc:
         return Outcome(claimed, error=exc)
     except Exception as exc:  # a bug or an unexpected library error: retried, then failed
@@ -172,27 +185,55 @@ def _send(claimed: Claimed) -> Outcome:
     return Outcome(claimed, result=result)
 
 
+def send_claimed(claimed: list[Claimed]) -> list[Outcome]:
+    """Send claimed messages (outside any transaction), each to the address it has now."""
+    addresses = _addresses(claimed)
+    return [_send(c, addresses.get((c.message.channel, c.message.member_id))) for c in claimed]
+
+
+def _record_sent(sent: list[Outcome], now: datetime) -> int:
+    """One fenced UPDATE for every sent message of the batch; returns the rows it changed."""
+    if not sent:
+        return 0
+    table = Message._meta.db_table
+    rows = ", ".join(["(%s, %s, %s)"] * len(sent))
+    params: list[object] = []
+    for o in sent:
+        assert o.result is not None
+        params += [o.claimed.message.id, o.claimed.attempt, o.result.provider_id[:128]]
+    params.append(now)
+    # A CTE with named columns: the one form of UPDATE ... FROM VALUES both databases take.
+    sql = (
+        f"WITH v(mid, attempt, pid) AS (VALUES {rows}) "
+        f"UPDATE {table} SET status = 'sent', provider_id = v.pid, sent_at = %s, "  # noqa: S608
+        f"lease_until = NULL, last_error = '' FROM v WHERE {table}.id = v.mid "
+        f"AND {table}.status = 'sending' AND {table}.attempts = v.attempt RETURNING {table}.id"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return len(cur.fetchall())  # sqlite3 reports no rowcount for a WITH statement
+
+
 def _record(outcomes: list[Outcome], counts: Counter[str]) -> None:
+    """Write each outcome, fenced by status and attempt: a worker whose lease ran out and was
+    replaced changes nothing (counted as `stale`)."""
     now = clock.now()
     max_attempts = settings.OMNILOOP_MESSAGING_MAX_ATTEMPTS
+    sent = [o for o in outcomes if o.result is not None]
     with transaction.atomic():
+        changed = _record_sent(sent, now)
+        if changed:
+            counts["sent"] += changed
+        if len(sent) > changed:
+            counts["stale"] += len(sent) - changed
         for o in outcomes:
-            msg = o.claimed.message
-            fence = Message.objects.filter(
-                id=msg.id, status=Status.SENDING, attempts=o.claimed.attempt
-            )
             if o.result is not None:
-                n = fence.update(
-                    status=Status.SENT,
-                    provider_id=o.result.provider_id[:128],
-                    sent_at=now,
-                    lease_until=None,
-                    last_error="",
-                )
-                counts["sent" if n else "stale"] += 1
                 continue
             err = o.error
             assert err is not None
+            fence = Message.objects.filter(
+                id=o.claimed.message.id, status=Status.SENDING, attempts=o.claimed.attempt
+            )
             text = f"{err.code}: {err}"[:300]
             if err.code == "unreachable":
                 fence.update(status=Status.SUPPRESSED, reason=Reason.UNREACHABLE, last_error=text)
@@ -221,7 +262,7 @@ def deliver_batch(*, size: int | None = None) -> BatchResult:
     result.claimed, claimed = claim_batch(size=size)
     if not claimed:
         return result
-    outcomes = [_send(c) for c in claimed]
+    outcomes = send_claimed(claimed)
     _record(outcomes, result.counts)
     return result
 

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -63,6 +64,17 @@ def _national(e164: str) -> str:
     return e164.removeprefix("+86") if e164.startswith("+86") else e164.lstrip("+")
 
 
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per thread (a worker sends many messages in a row)."""
+    session: requests.Session | None = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
 class AliyunSmsBackend:
     def send(self, message: SmsMessage) -> str:
         endpoint = settings.OMNILOOP_SMS_HTTP_ENDPOINT
@@ -89,7 +101,7 @@ class AliyunSmsBackend:
             params["OutId"] = message.reference
         params["Signature"] = sign(params, secret=settings.OMNILOOP_SMS_HTTP_KEY_SECRET)
         try:
-            reply = requests.get(
+            reply = _session().get(
                 endpoint, params=params, timeout=settings.OMNILOOP_SMS_HTTP_TIMEOUT
             )
         except requests.RequestException as exc:

@@ -125,7 +125,7 @@ def test_a_worker_that_died_mid_send_is_replaced_after_its_lease_and_sends_once(
     message_enqueue(member_id=member.pk, template="notice", context=NOTICE)
     claimed_n, claimed = delivery.claim_batch(size=10)  # claimed, then the worker "dies"
     assert (claimed_n, len(claimed)) == (1, 1)
-    delivery._send(claimed[0])  # it even reached the provider before dying
+    delivery.send_claimed(claimed)  # it even reached the provider before dying
     assert deliver_batch().claimed == 0  # the lease still holds
     with freeze_time(NOON + timedelta(minutes=3)):
         assert dict(deliver_batch().counts) == {"sent": 1}
@@ -142,8 +142,8 @@ def test_a_stale_worker_cannot_overwrite_a_newer_attempt(sms_outbox):
     with freeze_time(NOON + timedelta(minutes=3)):
         _, [fresh] = delivery.claim_batch(size=10)
     counts = delivery.Counter()
-    delivery._record([delivery._send(stale)], counts)
+    delivery._record(delivery.send_claimed([stale]), counts)
     assert counts == {"stale": 1}
     assert Message.objects.get().status == Status.SENDING
-    delivery._record([delivery._send(fresh)], counts)
+    delivery._record(delivery.send_claimed([fresh]), counts)
     assert Message.objects.get().status == Status.SENT

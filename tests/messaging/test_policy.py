@@ -37,6 +37,9 @@ class RecordingSender:
     def reachable(self, member_ids):
         return self.followers & set(member_ids)
 
+    def addresses(self, member_ids):
+        return {m: f"o-{m}" for m in self.reachable(member_ids)}
+
     def send(self, out):
         self.sent.append(out.message.member_id)
         return SendResult(provider_id=f"wx:{len(self.sent)}")
