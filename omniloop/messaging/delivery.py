@@ -204,8 +204,8 @@ def _record_sent(sent: list[Outcome], now: datetime) -> int:
     params.append(now)
     # A CTE with named columns: the one form of UPDATE ... FROM VALUES both databases take.
     sql = (
-        f"WITH v(mid, attempt, pid) AS (VALUES {rows}) "
-        f"UPDATE {table} SET status = 'sent', provider_id = v.pid, sent_at = %s, "  # noqa: S608
+        f"WITH v(mid, attempt, pid) AS (VALUES {rows}) "  # noqa: S608 (our names; values bound)
+        f"UPDATE {table} SET status = 'sent', provider_id = v.pid, sent_at = %s, "
         f"lease_until = NULL, last_error = '' FROM v WHERE {table}.id = v.mid "
         f"AND {table}.status = 'sending' AND {table}.attempts = v.attempt RETURNING {table}.id"
     )
