@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -197,7 +198,7 @@ def _record_sent(sent: list[Outcome], now: datetime) -> int:
         return 0
     table = Message._meta.db_table
     rows = ", ".join(["(%s, %s, %s)"] * len(sent))
-    params: list[object] = []
+    params: list[Any] = []
     for o in sent:
         assert o.result is not None
         params += [o.claimed.message.id, o.claimed.attempt, o.result.provider_id[:128]]
