@@ -27,7 +27,7 @@ def test_a_link_in_a_message_is_tracked_and_redirects(client, sms_outbox):
     deliver_batch()
     [sms] = sms_outbox
     url = sms.text.split("详情 ")[1].split(" ")[0]
-    assert url.startswith("http://127.0.0.1:8000/m/c/") and "shop.example" not in url
+    assert url.startswith("http://127.0.0.1:8000/msg/c/") and "shop.example" not in url
     response = client.get(url.removeprefix("http://127.0.0.1:8000"))
     assert (response.status_code, response["Location"]) == (302, "https://shop.example/p/1")
     assert list(MessageEvent.objects.values_list("message_id", "kind", "detail")) == [
