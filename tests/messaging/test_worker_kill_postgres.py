@@ -77,8 +77,13 @@ def test_sigkilled_workers_lose_nothing_and_send_nothing_twice(sms_gateway):
     kills, deadline = 0, time.monotonic() + 240
     while Message.objects.exclude(status=Status.SENT).exists():
         assert time.monotonic() < deadline, "the workers did not finish in time"
+        before = sms_gateway.total_requests
         procs = [_start(env) for _ in range(2)]
-        time.sleep(rng.uniform(1.0, 3.5))  # start-up is about a second: kill mid-batch
+        # Wait until they are sending (start-up takes a second or more), then kill at a random
+        # point: inside a claim, between sends, between a send and its record.
+        while sms_gateway.total_requests == before and all(p.poll() is None for p in procs):
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.8))
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGKILL)
@@ -103,5 +108,8 @@ def test_sigkilled_workers_lose_nothing_and_send_nothing_twice(sms_gateway):
     # Every message records the gateway's id for it.
     assert all(sms_gateway.by_reference[u.hex] == biz for u, biz in sent.items())
     assert sms_gateway.refused == []
+    # The kills did land between a send and its record: those were sent again, and the
+    # gateway recognised them by reference instead of sending a second SMS.
     resent = sum(n - 1 for n in sms_gateway.requests.values())
     print(f"kills={kills} resends recognised by reference={resent}")
+    assert resent > 0
