@@ -104,7 +104,7 @@ def _killed_until_done(sms_gateway, *, total: int, kills_wanted: int) -> None:
             p.wait(timeout=30)
             if p.returncode not in (0, -signal.SIGKILL):
                 pytest.fail(p.stderr.read().decode() if p.stderr else "worker failed")
-        if kills >= kills_wanted:  # enough kills: let the last ones finish (after the leases ran out)
+        if kills >= kills_wanted:  # enough: let the last ones finish (once the leases ran out)
             time.sleep(3.2)
             final = _start(env)
             final.wait(timeout=180)
