@@ -114,9 +114,13 @@ def claim_batch(*, size: int, now: datetime | None = None) -> tuple[int, list[Cl
         for msg in messages:
             if msg.status == Status.SENDING:  # a lease ran out: the worker died mid-send
                 if msg.channel == Channel.WECHAT:  # no client reference: never risk a twin
-                    _settle(msg, status=Status.FAILED, reason=Reason.OUTCOME_UNKNOWN)
+                    _settle(
+                        msg, status=Status.FAILED, reason=Reason.OUTCOME_UNKNOWN, lease_until=None
+                    )
                 elif not consent_in_force(msg, ctx):
-                    _settle(msg, status=Status.SUPPRESSED, reason=Reason.NO_CONSENT)
+                    _settle(
+                        msg, status=Status.SUPPRESSED, reason=Reason.NO_CONSENT, lease_until=None
+                    )
                 else:
                     _settle(msg, attempts=msg.attempts + 1, lease_until=now + lease)
                     out.append(Claimed(msg, msg.attempts, languages.get(msg.member_id, "zh-hans")))

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
+from django.db import transaction
 from freezegun import freeze_time
 
 from omniloop.attribution.services import binding_touch
@@ -75,3 +76,22 @@ def test_quiet_hours_hold_with_workers_at_once_and_notices_still_go(settings, sm
     assert set(Message.objects.filter(status="queued").values_list("due_at", flat=True)) == {
         datetime.fromisoformat("2026-03-03T09:00:00+08:00")
     }
+
+
+def test_the_same_dedupe_key_from_racing_transactions_is_one_message():
+    member = member_with()
+
+    def enqueue(i: int) -> str:
+        with transaction.atomic():
+            msg = message_enqueue(
+                member_id=member.pk,
+                template="notice",
+                context={"brand": "B", "body": str(i)},
+                dedupe_key="order:42:ready",
+            )
+            return msg.uid.hex
+
+    results = run_at_once(6, enqueue)
+    assert all(isinstance(r, str) for r in results), results
+    assert len(set(results)) == 1
+    assert Message.objects.count() == 1

@@ -147,3 +147,21 @@ def test_a_stale_worker_cannot_overwrite_a_newer_attempt(sms_outbox):
     assert Message.objects.get().status == Status.SENDING
     delivery._record(delivery.send_claimed([fresh]), counts)
     assert Message.objects.get().status == Status.SENT
+
+
+@freeze_time(NOON)
+def test_the_periodic_job_and_the_command_deliver_what_is_due(sms_outbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from omniloop.messaging.tasks import messaging_deliver_task
+
+    first, second = member_with(consents=()), member_with(consents=())
+    message_enqueue(member_id=first.pk, template="notice", context=NOTICE)
+    assert messaging_deliver_task.call() == {"sent": 1, "claimed": 1}
+    message_enqueue(member_id=second.pk, template="notice", context=NOTICE)
+    out = StringIO()
+    call_command("messaging_worker", "--until-idle", stdout=out)
+    assert "sent=1" in out.getvalue()
+    assert len(sms_outbox) == 2
