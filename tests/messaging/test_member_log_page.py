@@ -55,3 +55,29 @@ def test_another_stores_member_log_is_not_shown(client, world):
     login(client, world.assistant_a)
     response = client.get(reverse("dashboard:member_detail", args=[world.member_b.pk]))
     assert response.status_code == 404
+
+
+def test_customer_service_sets_the_email_and_language_and_store_staff_cannot(client, world):
+    from omniloop.audit.models import AuditEvent
+    from omniloop.messaging.models import MessagingProfile
+
+    url = reverse("dashboard:member_messaging", args=[world.member_a.pk])
+    login(client, world.assistant_a)
+    assert client.post(url, {"email": "a@example.com"}).status_code == 403
+    assert not MessagingProfile.objects.exists()
+    login(client, world.cs)
+    html = client.get(reverse("dashboard:member_detail", args=[world.member_a.pk])).content
+    assert url.encode() in html
+    response = client.post(url, {"email": "zhang@example.com", "language": "en"})
+    assert response.status_code == 302
+    profile = MessagingProfile.objects.get(member=world.member_a)
+    assert (profile.language, profile.email_masked) == ("en", "z***@example.com")
+    client.post(url, {"email": "", "language": "zh-hans"})  # an empty field keeps the address
+    profile.refresh_from_db()
+    assert (profile.language, profile.email_masked) == ("zh-hans", "z***@example.com")
+    client.post(url, {"remove_email": "1"})
+    profile.refresh_from_db()
+    assert (profile.email_cipher, profile.email_masked) == (None, "")
+    assert client.post(url, {"email": "not-an-address"}).status_code == 422
+    events = AuditEvent.objects.filter(action="member.messaging_profile")
+    assert events.count() == 3 and "example.com" not in str(list(events.values()))
