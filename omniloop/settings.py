@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "omniloop.core.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omniloop.core.middleware.RequestSizeLimitMiddleware",
+    "omniloop.core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -224,6 +225,11 @@ OMNILOOP_LOGIN_RATE_PER_IP = [(int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_IP", "
 OMNILOOP_LOGIN_RATE_PER_USERNAME = [
     (int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_USERNAME", "5")), 900)
 ]
+# Two-factor sign-in (TOTP) for these roles (issue 10); a pending sign-in lasts this long.
+OMNILOOP_2FA_ROLES = [
+    r for r in os.environ.get("OMNILOOP_2FA_ROLES", "hq_admin,marketer,cs_agent").split(",") if r
+]
+OMNILOOP_2FA_PENDING_SECONDS = 300
 # A channel listing observed longer ago than this is reported as stale by the consistency check.
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
 # Retention (ADR 18): raw scan events older than this are deleted by the daily job.

@@ -30,7 +30,7 @@ SEGMENT_USERS = frozenset({HQ_ADMIN, MARKETER})
 # customer service has no business with the brand's money. Only HQ admins change the rules.
 SETTLEMENT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
 
-PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
+PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login", "dashboard:login_verify"})
 
 VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:logout": ALL_ROLES,

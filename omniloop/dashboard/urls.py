@@ -30,6 +30,7 @@ from omniloop.dashboard.views import (
 app_name = "dashboard"
 urlpatterns = [
     path("login/", auth.login, name="login"),
+    path("login/verify/", auth.login_verify, name="login_verify"),
     path("logout/", auth.logout, name="logout"),
     path("", home.home, name="home"),
     path("members/", members.members, name="members"),

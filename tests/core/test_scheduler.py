@@ -22,7 +22,11 @@ from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
 from omniloop.messaging.tasks import messaging_deliver_task
-from omniloop.orders.tasks import orders_expire_unpaid_task, pickup_release_no_shows_task
+from omniloop.orders.tasks import (
+    orders_erase_sweep_task,
+    orders_expire_unpaid_task,
+    pickup_release_no_shows_task,
+)
 from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
 from omniloop.promotions.group_buy import group_buy_settle_task
@@ -163,6 +167,7 @@ def test_the_apps_register_their_periodic_jobs():
         "stock_release_expired": (MINUTE, stock_release_expired_task),
         "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
         "pickup_release_no_shows": (timedelta(hours=1), pickup_release_no_shows_task),
+        "orders_erase_sweep": (timedelta(days=1), orders_erase_sweep_task),
         "features_rebuild": (timedelta(days=1), features_rebuild_task),
         "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
         "messaging_deliver": (MINUTE, messaging_deliver_task),
