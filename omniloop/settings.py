@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "omniloop.onboarding",
     "omniloop.wechat",
     "omniloop.inbox",
+    "omniloop.messaging",
     "omniloop.api",
     "omniloop.dashboard",
     "omniloop.h5",
@@ -281,6 +282,55 @@ OMNILOOP_PICKUP_HOLD_DAYS = int(os.environ.get("OMNILOOP_PICKUP_HOLD_DAYS", "3")
 OMNILOOP_SCAN_TO_BUY_HOURS = int(os.environ.get("OMNILOOP_SCAN_TO_BUY_HOURS", "24"))
 # Flat shipping fee for orders shipped home, unless a free-shipping offer applies (yuan).
 OMNILOOP_SHIPPING_FEE = os.environ.get("OMNILOOP_SHIPPING_FEE", "10.00")
+
+# Messaging (ADR 25). Caps: (channel or "*" for across channels, messages, window in days),
+# counting marketing messages only. A service account may push a follower about 4 times a month.
+OMNILOOP_MESSAGING_CAPS = [
+    ("wechat", 4, 30),
+    ("sms", 4, 30),
+    ("email", 8, 30),
+    ("*", 2, 1),
+    ("*", 12, 30),
+]
+# Quiet hours in the member's local time (home store, else the brand): (from hour, to hour).
+OMNILOOP_MESSAGING_QUIET_HOURS = (21, 9)
+OMNILOOP_MESSAGING_BATCH_SIZE = int(os.environ.get("OMNILOOP_MESSAGING_BATCH_SIZE", "100"))
+OMNILOOP_MESSAGING_LEASE_SECONDS = int(os.environ.get("OMNILOOP_MESSAGING_LEASE_SECONDS", "120"))
+OMNILOOP_MESSAGING_MAX_ATTEMPTS = int(os.environ.get("OMNILOOP_MESSAGING_MAX_ATTEMPTS", "8"))
+OMNILOOP_MESSAGING_BACKOFF_SECONDS = float(
+    os.environ.get("OMNILOOP_MESSAGING_BACKOFF_SECONDS", "30")
+)
+OMNILOOP_MESSAGING_BACKOFF_MAX_SECONDS = 6 * 3600
+OMNILOOP_MESSAGING_WECHAT_TEMPLATE_ID = os.environ.get("OMNILOOP_MESSAGING_WECHAT_TEMPLATE_ID", "")
+OMNILOOP_MESSAGING_EMAIL_FROM = os.environ.get("OMNILOOP_MESSAGING_EMAIL_FROM", "noreply@localhost")
+OMNILOOP_MESSAGING_EMAIL_DOMAIN = os.environ.get(
+    "OMNILOOP_MESSAGING_EMAIL_DOMAIN", "omniloop.local"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
+    else "django.core.mail.backends.console.EmailBackend"
+    if not PRODUCTION
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_TIMEOUT = 10
+# The HTTP SMS provider (omniloop.messaging.sms_http.AliyunSmsBackend), when selected by
+# OMNILOOP_SMS_BACKEND. Webhooks (receipts, replies) are signed with the webhook secret.
+OMNILOOP_SMS_HTTP_ENDPOINT = os.environ.get("OMNILOOP_SMS_HTTP_ENDPOINT", "")
+OMNILOOP_SMS_HTTP_KEY_ID = os.environ.get("OMNILOOP_SMS_HTTP_KEY_ID", "")
+OMNILOOP_SMS_HTTP_KEY_SECRET = os.environ.get("OMNILOOP_SMS_HTTP_KEY_SECRET", "")
+OMNILOOP_SMS_HTTP_SIGN_NAME = os.environ.get("OMNILOOP_SMS_HTTP_SIGN_NAME", "")
+OMNILOOP_SMS_HTTP_TEMPLATES = {
+    "verification": os.environ.get("OMNILOOP_SMS_TEMPLATE_VERIFICATION", "SMS_VERIFY"),
+    "notice": os.environ.get("OMNILOOP_SMS_TEMPLATE_NOTICE", "SMS_NOTICE"),
+    "marketing": os.environ.get("OMNILOOP_SMS_TEMPLATE_MARKETING", "SMS_MARKETING"),
+}
+OMNILOOP_SMS_HTTP_TIMEOUT = float(os.environ.get("OMNILOOP_SMS_HTTP_TIMEOUT", "5"))
+OMNILOOP_SMS_WEBHOOK_SECRET = os.environ.get("OMNILOOP_SMS_WEBHOOK_SECRET", "")
+OMNILOOP_SMS_WEBHOOK_TOLERANCE = 300
 
 LOGGING = {
     "version": 1,

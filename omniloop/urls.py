@@ -15,6 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/", include("omniloop.dashboard.urls")),
     path("wechat/", include("omniloop.wechat.urls")),
     path("inbox/", include("omniloop.inbox.urls")),
+    # Messaging: unsubscribe, tracked links, the open pixel, the SMS provider webhooks.
+    path("msg/", include("omniloop.messaging.urls")),
 ]
 if settings.OMNILOOP_SERVE_MEDIA:
     # The embedded default serves uploaded photos itself; production puts them behind the

@@ -1,5 +1,10 @@
-"""SMS delivery behind a small interface. The messaging issue adds real providers; here the
-development backend writes messages to the log and the test backend keeps them in memory."""
+"""SMS delivery behind a small interface. The development backend writes messages to the log
+and the test backend keeps them in memory; `omniloop.messaging.sms_http` adds a real HTTP
+provider (configured by `OMNILOOP_SMS_BACKEND`).
+
+`SmsMessage.reference` is the caller's idempotency key (the outbox's message id): a provider
+passes it as its client reference (Aliyun's OutId) so a resend after a crash is recognised.
+A backend that fails raises `SmsError`, whose `retryable` tells the outbox whether to try again."""
 
 from __future__ import annotations
 
@@ -26,6 +31,17 @@ class SmsMessage:
     to_e164: str
     text: str
     kind: SmsKind
+    reference: str = ""
+
+
+class SmsError(Exception):
+    """A provider refused or could not take a message. `code` is stable and machine-readable
+    (`sms_rate_limited`, `sms_number_invalid`...), `retryable` says whether later may work."""
+
+    def __init__(self, message: str, *, code: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
 
 
 class SmsBackend(Protocol):
@@ -46,6 +62,11 @@ class LocmemSmsBackend:
     outbox: list[SmsMessage] = []
 
     def send(self, message: SmsMessage) -> str:
+        if message.reference:
+            # As a provider that dedupes by client reference: a resend is not a second SMS.
+            for i, sent in enumerate(LocmemSmsBackend.outbox, start=1):
+                if sent.reference == message.reference:
+                    return f"locmem-{i}"
         LocmemSmsBackend.outbox.append(message)
         return f"locmem-{len(LocmemSmsBackend.outbox)}"
 

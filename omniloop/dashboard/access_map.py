@@ -44,6 +44,8 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:member_detail": ALL_ROLES,
     "dashboard:member_phone": PHONE_READERS,
     "dashboard:member_rebind": frozenset({HQ_ADMIN, STORE_MANAGER}),
+    # The e-mail address is personal data in clear: those who may see phones in clear.
+    "dashboard:member_messaging": PHONE_READERS,
     "dashboard:member_merge": frozenset({HQ_ADMIN}),
     # Data-subject requests: customer service answers access requests; only HQ erases.
     "dashboard:member_export": PHONE_READERS,

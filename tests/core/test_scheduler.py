@@ -22,6 +22,7 @@ from omniloop.inbox.tasks import inbox_escalate_task
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
+from omniloop.messaging.tasks import messaging_deliver_task
 from omniloop.orders.tasks import (
     orders_erase_sweep_task,
     orders_expire_unpaid_task,
@@ -173,6 +174,7 @@ def test_the_apps_register_their_periodic_jobs():
         "features_rebuild": (timedelta(days=1), features_rebuild_task),
         "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
         "inbox_escalate": (MINUTE, inbox_escalate_task),
+        "messaging_deliver": (MINUTE, messaging_deliver_task),
     }
 
 

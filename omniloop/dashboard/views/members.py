@@ -29,6 +29,7 @@ from omniloop.members.selectors import (
     member_phone,
     member_phone_masked,
 )
+from omniloop.messaging.selectors import member_message_log
 
 PAGE_SIZE = 50
 
@@ -87,6 +88,7 @@ def member_detail(request: HttpRequest, actor: Actor, member_id: int) -> HttpRes
             "timeline": member_timeline(member_id=member.pk),
             "stores": stores_for_actor(actor=actor),
             "assistants": assistants,
+            "message_log": member_message_log(member_id=member.pk),
         },
     )
 

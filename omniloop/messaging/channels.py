@@ -1,0 +1,206 @@
+"""The three ways out, behind one small interface: who is reachable on a channel (for a batch
+of members, when the worker decides) and how to send one rendered message there.
+
+`idempotent` says whether the provider takes our message id as its client reference and so
+recognises a resend: SMS (OutId) does; SMTP and WeChat template messages do not (ADR 25)."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.utils.html import escape, linebreaks
+
+from omniloop.core import crypto
+from omniloop.core.phones import Phone
+from omniloop.core.sms import SmsError, SmsKind, SmsMessage, send_sms
+from omniloop.members.models import IdentityKind, MemberIdentity
+from omniloop.messaging.links import open_pixel_url, unsubscribe_url
+from omniloop.messaging.models import Message, MessagingProfile
+from omniloop.messaging.templates import SMS_OPT_OUT
+from omniloop.messaging.values import Channel, DeliveryError, MessageKind, Rendered, SendResult
+from omniloop.wechat.errors import WechatApiError
+from omniloop.wechat.messages import wechat_template_send
+from omniloop.wechat.models import WechatFollower
+
+EMAIL_CONTEXT = b"messaging.email"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    message: Message
+    rendered: Rendered
+    language: str
+    address: str | None  # openid, E.164 number or e-mail address, looked up for the batch
+
+
+def _unreachable() -> DeliveryError:
+    return DeliveryError("The member cannot be reached here.", code="unreachable", retryable=False)
+
+
+class ChannelSender(Protocol):
+    channel: Channel
+    idempotent: bool
+
+    def reachable(self, member_ids: Iterable[int]) -> set[int]: ...
+
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]: ...
+
+    def send(self, out: Outgoing) -> SendResult: ...
+
+
+class WechatSender:
+    channel = Channel.WECHAT
+    idempotent = False
+
+    def reachable(self, member_ids: Iterable[int]) -> set[int]:
+        if not settings.OMNILOOP_MESSAGING_WECHAT_TEMPLATE_ID:
+            return set()
+        rows = WechatFollower.objects.filter(member_id__in=list(member_ids), subscribed=True)
+        return {m for m in rows.values_list("member_id", flat=True) if m is not None}
+
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        rows = WechatFollower.objects.filter(
+            member_id__in=list(member_ids), subscribed=True
+        ).order_by(F("last_interaction_at").asc(nulls_first=True), "id")  # the latest wins
+        return {m: o for m, o in rows.values_list("member_id", "openid") if m is not None}
+
+    def send(self, out: Outgoing) -> SendResult:
+        openid = out.address
+        if openid is None:
+            raise _unreachable()
+        data = {"first": out.rendered.subject, "remark": out.rendered.text}
+        try:
+            msgid = wechat_template_send(
+                openid=openid,
+                template_id=settings.OMNILOOP_MESSAGING_WECHAT_TEMPLATE_ID,
+                data=data,
+            )
+        except WechatApiError as exc:
+            raise DeliveryError(exc.message, code=exc.code, retryable=exc.retryable) from exc
+        return SendResult(provider_id=f"wx:{msgid}")
+
+
+def _phones(member_ids: Iterable[int]) -> dict[int, bytes]:
+    rows = MemberIdentity.objects.filter(
+        member_id__in=list(member_ids), kind=IdentityKind.PHONE, cipher__isnull=False
+    ).order_by("created_at")
+    return {m: bytes(c) for m, c in rows.values_list("member_id", "cipher") if c is not None}
+
+
+def sms_text(out: Outgoing) -> str:
+    if out.message.kind == MessageKind.MARKETING:
+        return f"{out.rendered.text} {SMS_OPT_OUT.get(out.language, SMS_OPT_OUT['zh-hans'])}"
+    return out.rendered.text
+
+
+class SmsSender:
+    channel = Channel.SMS
+    idempotent = True
+
+    def reachable(self, member_ids: Iterable[int]) -> set[int]:
+        return set(_phones(member_ids))
+
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        return {m: Phone.decrypt(c).e164 for m, c in _phones(member_ids).items()}
+
+    def send(self, out: Outgoing) -> SendResult:
+        if out.address is None:
+            raise _unreachable()
+        kind = SmsKind.MARKETING if out.message.kind == MessageKind.MARKETING else SmsKind.NOTICE
+        sms = SmsMessage(
+            to_e164=out.address,
+            text=sms_text(out),
+            kind=kind,
+            reference=out.message.uid.hex,
+        )
+        try:
+            return SendResult(provider_id=send_sms(sms))
+        except SmsError as exc:
+            raise DeliveryError(str(exc), code=exc.code, retryable=exc.retryable) from exc
+
+
+def email_encrypt(address: str) -> bytes:
+    return crypto.encrypt(address, context=EMAIL_CONTEXT)
+
+
+def email_decrypt(blob: bytes | memoryview) -> str:
+    return crypto.decrypt(bytes(blob), context=EMAIL_CONTEXT)
+
+
+class EmailSender:
+    channel = Channel.EMAIL
+    idempotent = False  # at-least-once: the Message-ID header lets a mail client drop a twin
+
+    def reachable(self, member_ids: Iterable[int]) -> set[int]:
+        rows = MessagingProfile.objects.filter(
+            member_id__in=list(member_ids), email_cipher__isnull=False
+        )
+        return set(rows.values_list("member_id", flat=True))
+
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        rows = MessagingProfile.objects.filter(
+            member_id__in=list(member_ids), email_cipher__isnull=False
+        ).values_list("member_id", "email_cipher")
+        return {m: email_decrypt(c) for m, c in rows if c is not None}
+
+    def send(self, out: Outgoing) -> SendResult:
+        if out.address is None:
+            raise _unreachable()
+        link = unsubscribe_url(out.message)
+        footer = {
+            "zh-hans": f"退订邮件: {link}",
+            "en": f"Unsubscribe: {link}",
+        }[out.language if out.language == "en" else "zh-hans"]
+        message_id = f"<{out.message.uid.hex}@{settings.OMNILOOP_MESSAGING_EMAIL_DOMAIN}>"
+        mail = EmailMultiAlternatives(
+            subject=out.rendered.subject,
+            body=f"{out.rendered.text}\n\n-- \n{footer}\n",
+            from_email=settings.OMNILOOP_MESSAGING_EMAIL_FROM,
+            to=[out.address],
+            headers={
+                "Message-ID": message_id,
+                "List-Unsubscribe": f"<{link}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        html = (
+            f"{linebreaks(escape(out.rendered.text))}"
+            f'<p style="font-size:12px;color:#666">'
+            f'<a href="{escape(link)}">{escape(footer)}</a></p>'
+            f'<img src="{escape(open_pixel_url(out.message))}" width="1" height="1" alt="">'
+        )
+        mail.attach_alternative(html, "text/html")
+        try:
+            mail.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(str(exc)[:200], code="email_refused", retryable=False) from exc
+        except smtplib.SMTPResponseException as exc:
+            permanent = 500 <= exc.smtp_code < 600
+            raise DeliveryError(
+                str(exc)[:200], code=f"smtp_{exc.smtp_code}", retryable=not permanent
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(str(exc)[:200], code="email_unavailable", retryable=True) from exc
+        return SendResult(provider_id=message_id)
+
+
+_senders: dict[str, ChannelSender] = {
+    Channel.WECHAT: WechatSender(),
+    Channel.SMS: SmsSender(),
+    Channel.EMAIL: EmailSender(),
+}
+
+
+def channel_sender(channel: str) -> ChannelSender:
+    return _senders[channel]
+
+
+def register_channel_sender(sender: ChannelSender) -> None:
+    """Replace a channel's sender (tests, or a deployment with its own gateway)."""
+    _senders[sender.channel] = sender

@@ -1,0 +1,121 @@
+"""Writes of messaging beyond the outbox: a member's profile, consent withdrawn by an
+unsubscribe link or an SMS reply, delivery receipts, opens and clicks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.db import transaction
+
+from omniloop.core import clock
+from omniloop.core.errors import ValidationFailed
+from omniloop.core.phones import parse_phone
+from omniloop.members.models import ConsentChannel, IdentityKind, Member, MemberIdentity
+from omniloop.members.services import consent_record
+from omniloop.messaging.channels import email_encrypt
+from omniloop.messaging.models import Message, MessageEvent, MessagingProfile
+from omniloop.messaging.values import EventKind, Status
+
+# Replies that mean "stop sending me SMS" (退订). Compared after trimming, case-insensitively.
+SMS_OPT_OUT_REPLIES = frozenset({"t", "td", "n", "退订", "unsubscribe", "stop"})
+
+
+def _mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def messaging_profile_set(
+    *, member: Member, language: str | None = None, email: str | None = None
+) -> MessagingProfile:
+    """Set the language of a member's messages and/or their e-mail address ("" removes it)."""
+    profile, _ = MessagingProfile.objects.get_or_create(member=member)
+    if language is not None:
+        if language not in MessagingProfile.Language.values:
+            raise ValidationFailed("Unknown language.", code="language_invalid")
+        profile.language = language
+    if email is not None:
+        address = email.strip()
+        if address and ("@" not in address or len(address) > 254 or " " in address):
+            raise ValidationFailed("Enter a valid e-mail address.", code="email_invalid")
+        profile.email_cipher = email_encrypt(address) if address else None
+        profile.email_masked = _mask_email(address) if address else ""
+    profile.save()
+    return profile
+
+
+def _event(message: Message, kind: str, *, at: datetime | None = None, detail: str = "") -> None:
+    MessageEvent.objects.create(message=message, kind=kind, at=at or clock.now(), detail=detail)
+
+
+@transaction.atomic
+def email_unsubscribe(*, message_uid: str) -> Member | None:
+    """The unsubscribe link of an e-mail: e-mail consent withdrawn, from now on and for the
+    marketing messages already queued (the worker checks consent when it sends)."""
+    message = Message.objects.filter(uid=message_uid).select_related("member").first()
+    if message is None:
+        return None
+    consent_record(
+        member=message.member,
+        channel=ConsentChannel.EMAIL,
+        granted=False,
+        source=f"unsubscribe:{message.uid.hex[:16]}",
+    )
+    return message.member
+
+
+def sms_reply_received(*, phone: str, text: str) -> int:
+    """An SMS reply (上行短信). An opt-out ('T', 'TD', '退订') withdraws the SMS consent of
+    every member on that number; returns how many members that was (0 for other replies)."""
+    if text.strip().lower() not in SMS_OPT_OUT_REPLIES:
+        return 0
+    try:
+        index = parse_phone(phone).index
+    except ValidationFailed:
+        return 0
+    member_ids = MemberIdentity.objects.filter(kind=IdentityKind.PHONE, value=index).values_list(
+        "member_id", flat=True
+    )
+    with transaction.atomic():
+        members = list(Member.objects.filter(id__in=list(member_ids)))
+        for member in members:
+            consent_record(
+                member=member, channel=ConsentChannel.SMS, granted=False, source="sms_reply"
+            )
+    return len(members)
+
+
+def delivery_receipt_record(
+    *, provider_id: str = "", reference: str = "", delivered: bool, at: datetime, detail: str = ""
+) -> bool:
+    """A provider's delivery receipt (状态报告), found by our reference (OutId) or its id."""
+    query = Message.objects.all()
+    if reference:
+        try:
+            query = query.filter(uid=uuid.UUID(reference))
+        except ValueError:
+            return False
+    elif provider_id:
+        query = query.filter(provider_id=provider_id)
+    else:
+        return False
+    with transaction.atomic():
+        message = query.select_for_update().first()
+        if message is None:
+            return False
+        kind = EventKind.DELIVERED if delivered else EventKind.UNDELIVERED
+        _event(message, kind, at=at, detail=detail[:300])
+        if delivered and message.status == Status.SENT:
+            message.status, message.delivered_at = Status.DELIVERED, at
+            message.save(update_fields=["status", "delivered_at"])
+    return True
+
+
+def message_tracked(*, message_uid: str, kind: str, detail: str = "") -> bool:
+    """An open (pixel) or a click (redirect) of a message."""
+    message = Message.objects.filter(uid=message_uid).first()
+    if message is None:
+        return False
+    _event(message, kind, detail=detail[:300])
+    return True

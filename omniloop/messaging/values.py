@@ -1,0 +1,84 @@
+"""The words of messaging: channels, kinds, statuses and the reasons a message is not sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    WECHAT = "wechat", "WeChat"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "E-mail"
+
+
+# The fallback order when a message names no channel: WeChat (seen, free) if the member
+# follows, then SMS, then e-mail.
+FALLBACK_ORDER = (Channel.WECHAT, Channel.SMS, Channel.EMAIL)
+
+
+class MessageKind(models.TextChoices):
+    """Transactional messages (an order is ready, a code) bypass caps and quiet hours; marketing
+    ones are rationed and need the member's consent for the channel, checked when sent."""
+
+    TRANSACTIONAL = "transactional", "Transactional"
+    MARKETING = "marketing", "Marketing"
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+# Statuses that count towards a member's frequency caps.
+COUNTED = (Status.SENDING, Status.SENT, Status.DELIVERED)
+
+
+class Reason(models.TextChoices):
+    """Why a message ended suppressed or failed (stable codes)."""
+
+    NO_CONSENT = "no_consent", "No consent for the channel"
+    UNREACHABLE = "unreachable", "The member cannot be reached on the channel"
+    FREQUENCY_CAP = "frequency_cap", "A frequency cap is reached"
+    MEMBER_GONE = "member_gone", "The member was erased"
+    EXPIRED = "expired", "Not sendable before it expired"
+    TEMPLATE_UNKNOWN = "template_unknown", "The template is not registered"
+    OUTCOME_UNKNOWN = (
+        "outcome_unknown",
+        "A worker died mid-send on a channel without a client reference",
+    )
+    PROVIDER = "provider", "The provider refused it"
+    ATTEMPTS = "attempts", "Retries exhausted"
+
+
+class EventKind(models.TextChoices):
+    DELIVERED = "delivered", "Delivered (receipt)"
+    UNDELIVERED = "undelivered", "Not delivered (receipt)"
+    OPENED = "opened", "Opened"
+    CLICKED = "clicked", "Clicked"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str = ""
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_id: str
+
+
+class DeliveryError(Exception):
+    """A channel could not send: `retryable` decides between a later try and `failed`."""
+
+    def __init__(self, message: str, *, code: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable

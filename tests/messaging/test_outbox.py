@@ -1,0 +1,78 @@
+"""message_enqueue: in the cause's transaction, deduplicated by key."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from omniloop.core.errors import ValidationFailed
+from omniloop.messaging.models import Message
+from omniloop.messaging.outbox import message_enqueue, messages_enqueue_for_members
+from omniloop.messaging.values import MessageKind, Status
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_message_is_queued_with_a_stable_id_and_the_templates_kind():
+    member = make_member()
+    msg = message_enqueue(
+        member_id=member.pk, template="promotion", context={"brand": "B", "title": "t", "body": 1}
+    )
+    row = Message.objects.get()
+    assert (row.uid, row.status, row.kind, row.context) == (
+        msg.uid,
+        Status.QUEUED,
+        MessageKind.MARKETING,
+        {"brand": "B", "title": "t", "body": "1"},
+    )
+
+
+def test_a_rolled_back_cause_leaves_no_message():
+    member = make_member()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        message_enqueue(member_id=member.pk, template="notice", context={"brand": "B", "body": "x"})
+        raise RuntimeError("the cause fails")
+    assert Message.objects.count() == 0
+
+
+def test_the_same_dedupe_key_gives_one_message():
+    member = make_member()
+    ctx = {"brand": "B", "body": "x"}
+    first = message_enqueue(member_id=member.pk, template="notice", context=ctx, dedupe_key="k1")
+    with transaction.atomic():
+        again = message_enqueue(
+            member_id=member.pk, template="notice", context=ctx, dedupe_key="k1"
+        )
+    other = message_enqueue(member_id=member.pk, template="notice", context=ctx, dedupe_key="k2")
+    assert again.uid == first.uid != other.uid
+    assert Message.objects.count() == 2
+
+
+def test_an_unknown_template_or_channel_is_refused_and_nothing_is_written():
+    member = make_member()
+    with pytest.raises(ValidationFailed) as err:
+        message_enqueue(member_id=member.pk, template="nope")
+    assert err.value.code == "template_unknown"
+    with pytest.raises(ValidationFailed) as err:
+        message_enqueue(member_id=member.pk, template="notice", channel="fax")
+    assert err.value.code == "channel_unknown"
+    assert Message.objects.count() == 0
+
+
+def test_the_set_based_form_queues_one_per_active_member_and_a_rerun_adds_only_new_ones():
+    members = [make_member() for _ in range(3)]
+    ids = [m.pk for m in members]
+    ctx = {"brand": "B", "title": "t", "body": "b"}
+    n = messages_enqueue_for_members(
+        member_ids=ids[:2], template="promotion", context=ctx, dedupe_prefix="c1"
+    )
+    again = messages_enqueue_for_members(
+        member_ids=ids, template="promotion", context=ctx, dedupe_prefix="c1", chunk=2
+    )
+    assert (n, again) == (2, 1)
+    rows = Message.objects.order_by("member_id")
+    assert [r.member_id for r in rows] == ids
+    assert {r.dedupe_key for r in rows} == {f"c1:{i}" for i in ids}
+    assert len({r.uid for r in rows}) == 3
+    assert all(r.context == ctx and r.status == "queued" for r in rows)
