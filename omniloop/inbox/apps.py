@@ -15,10 +15,13 @@ class InboxConfig(AppConfig):
         from omniloop.inbox.services import merge_move_tickets
         from omniloop.inbox.tasks import inbox_escalate_task
         from omniloop.members.merge import register_merge_handler
+        from omniloop.inbox.replies import CAUSE_PREFIX, reply_outcome
         from omniloop.members.privacy import register_privacy_handler
+        from omniloop.messaging.events import register_outcome_listener
         from omniloop.wechat.listeners import register_message_listener
 
         register_message_listener("inbox", ticket_from_wechat)
+        register_outcome_listener(CAUSE_PREFIX, reply_outcome)
         register_merge_handler("inbox_tickets", merge_move_tickets)
         register_privacy_handler("inbox_tickets", export=tickets_export, erase=tickets_erase)
         register_periodic_job(

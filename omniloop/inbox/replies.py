@@ -1,11 +1,16 @@
-"""How a reply reaches the customer: back through the channel the voice came from.
+"""How a reply reaches the customer: back through the channel the voice came from, through
+the messaging outbox (ADR 25, ADR 31).
 
-WeChat voices are answered with a customer-service message (客服消息) while WeChat's 48-hour
-window is open, otherwise by SMS (a notice) to the member's phone; voices from the H5 form,
-store notes and surveys by SMS; social mentions and reviews are answered on their platform by
-hand (no route). Delivery is a task enqueued in the reply's transaction (django-tasks, ADR 6),
-so a rolled-back reply sends nothing. This module is the one place that decides and sends, so
-it can be rerouted through the messaging outbox later without touching the inbox."""
+A reply to a member is a transactional `cs_reply` message written in the reply's transaction
+(`message_enqueue`, dedupe key `inbox:<ticket message id>`): a customer-service message (客服消息)
+while WeChat's 48-hour window is open, else an SMS notice; voices from the H5 form, store notes
+and surveys by SMS. The messaging worker delivers it with its idempotency, retries and delivery
+record, and tells this module how it went (`reply_outcome`, an outcome listener registered for
+the cause prefix `inbox`), which sets the ticket message's delivery in the same transaction.
+
+A follower who has not joined has no member, and the outbox writes only to members: their
+reply is still the task `inbox_reply_task` (at least once), the one path left outside it.
+Social mentions and reviews are answered on their platform by hand (no route)."""
 
 from __future__ import annotations
 
@@ -14,16 +19,21 @@ import logging
 from django.db import transaction
 
 from omniloop.core import clock
-from omniloop.core.sms import SmsKind, SmsMessage, send_sms
 from omniloop.inbox.models import Channel, Ticket, TicketMessage
-from omniloop.members.models import Member
-from omniloop.members.selectors import member_phone
+from omniloop.messaging.events import MessageOutcome
+from omniloop.messaging.outbox import message_enqueue, messages_deliver_soon
 from omniloop.wechat.errors import WechatApiError
 from omniloop.wechat.messages import wechat_customer_service_send
 
 log = logging.getLogger(__name__)
 SMS_CHANNELS = frozenset({Channel.WECHAT, Channel.H5_FORM, Channel.STORE_NOTE, Channel.SURVEY})
 SMS_MAX = 300
+CAUSE_PREFIX = "inbox"
+# Why the customer-service message was passed over, as the ticket shows it.
+SKIPPED_CODES = {
+    "wechat_cs:window_closed": "wechat_window_closed",
+    "wechat_cs:unreachable": "wechat_not_following",
+}
 
 
 def reply_route(ticket: Ticket) -> str:
@@ -36,6 +46,60 @@ def reply_route(ticket: Ticket) -> str:
 
 
 def reply_enqueue(message_id: int) -> None:
+    """Queue the delivery of one reply, in the caller's (the reply's) transaction."""
+    message = TicketMessage.objects.select_related("ticket").get(pk=message_id)
+    ticket = message.ticket
+    if ticket.member_id is None:  # a follower who has not joined: outside the outbox
+        _task_enqueue(message_id)
+        return
+    route = reply_route(ticket)
+    message_enqueue(
+        member_id=ticket.member_id,
+        template="cs_reply",
+        context={"body": message.body[:SMS_MAX] if route == "sms" else message.body},
+        # WeChat voices: the template's order (customer service, then SMS); others by SMS.
+        channel="" if route == "wechat" else "sms",
+        dedupe_key=f"{CAUSE_PREFIX}:{message_id}",
+        cause=f"{CAUSE_PREFIX}:{message_id}",
+    )
+    messages_deliver_soon()
+
+
+def reply_outcome(outcome: MessageOutcome) -> None:
+    """Messaging's word on a reply (sent, failed, suppressed, retrying): the ticket shows it."""
+    try:
+        message_id = int(outcome.cause.partition(":")[2])
+    except ValueError:
+        return
+    rows = TicketMessage.objects.filter(pk=message_id, direction=TicketMessage.Direction.OUT)
+    if outcome.status in ("sent", "delivered"):
+        rows.update(
+            delivery=TicketMessage.Delivery.SENT,
+            via="wechat" if outcome.channel == "wechat_cs" else outcome.channel,
+            delivered_at=outcome.delivered_at or outcome.sent_at or clock.now(),
+            delivery_error=_skipped(outcome.skipped),
+        )
+    elif outcome.status in ("failed", "suppressed"):
+        error = outcome.last_error.partition(":")[0] if outcome.last_error else outcome.reason
+        if outcome.reason == "unreachable" and not outcome.last_error:
+            error = _skipped(outcome.skipped) or "unreachable"
+            error = "no_phone" if "sms:unreachable" in outcome.skipped else error
+        rows.update(delivery=TicketMessage.Delivery.FAILED, delivery_error=error[:64])
+    elif outcome.last_error:  # queued again for a retry: keep the latest error visible
+        rows.update(delivery_error=outcome.last_error.partition(":")[0][:64])
+
+
+def _skipped(skipped: str) -> str:
+    for part in skipped.split():
+        if part in SKIPPED_CODES:
+            return SKIPPED_CODES[part]
+    return ""
+
+
+# --- Followers who have not joined (no member, so no outbox) ----------------------------------
+
+
+def _task_enqueue(message_id: int) -> None:
     from omniloop.inbox.tasks import inbox_reply_task
 
     backend = type(inbox_reply_task.get_backend()).__module__
@@ -45,18 +109,9 @@ def reply_enqueue(message_id: int) -> None:
         inbox_reply_task.enqueue(message_id)
 
 
-def _sms(ticket: Ticket, text: str) -> str:
-    member = Member.objects.filter(pk=ticket.member_id).first() if ticket.member_id else None
-    phone = member_phone(member=member) if member is not None else None
-    if phone is None:
-        return "no_phone"
-    send_sms(SmsMessage(to_e164=phone.e164, text=text[:SMS_MAX], kind=SmsKind.NOTICE))
-    return ""
-
-
 def reply_deliver(*, message_id: int) -> str:
-    """Send one queued reply; returns how it went ("wechat", "sms" or the failure's code).
-    A reply that is no longer queued (sent by an earlier run) is not sent again."""
+    """Send one queued reply to a follower without a member by WeChat customer service;
+    returns "wechat" or the failure's code. A reply no longer queued is not sent again."""
     message = (
         TicketMessage.objects.select_related("ticket")
         .filter(pk=message_id, delivery=TicketMessage.Delivery.QUEUED)
@@ -64,28 +119,12 @@ def reply_deliver(*, message_id: int) -> str:
     )
     if message is None:
         return "not_queued"
-    ticket = message.ticket
-    via, error = "", ""
-    if reply_route(ticket) == "wechat":
-        openid = ticket.wechat_openid
-        try:
-            wechat_customer_service_send(openid=openid, text=message.body)
-            via = "wechat"
-        except WechatApiError as exc:  # window closed, unfollowed, WeChat down: SMS instead
-            log.info("inbox reply %s by WeChat: %s", message_id, exc.code)
-            error = exc.code
-    if not via:
-        failed = _sms(ticket, message.body)
-        # Keep why WeChat was not used beside how it went instead.
-        via, error = ("", failed) if failed else ("sms", error)
     done = TicketMessage.objects.filter(pk=message_id, delivery=TicketMessage.Delivery.QUEUED)
-    if via:
-        done.update(
-            delivery=TicketMessage.Delivery.SENT,
-            via=via,
-            delivered_at=clock.now(),
-            delivery_error=error[:64],
-        )
-        return via
-    done.update(delivery=TicketMessage.Delivery.FAILED, delivery_error=error[:64])
-    return error
+    try:
+        wechat_customer_service_send(openid=message.ticket.wechat_openid, text=message.body)
+    except WechatApiError as exc:  # window closed, unfollowed, WeChat down: no phone to try
+        log.info("inbox reply %s by WeChat: %s", message_id, exc.code)
+        done.update(delivery=TicketMessage.Delivery.FAILED, delivery_error=exc.code[:64])
+        return exc.code
+    done.update(delivery=TicketMessage.Delivery.SENT, via="wechat", delivered_at=clock.now())
+    return "wechat"

@@ -16,7 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.utils.html import escape, linebreaks
 
-from omniloop.core import crypto
+from omniloop.core import clock, crypto
 from omniloop.core.phones import Phone
 from omniloop.core.sms import SmsError, SmsKind, SmsMessage, send_sms
 from omniloop.members.models import IdentityKind, MemberIdentity
@@ -25,7 +25,11 @@ from omniloop.messaging.models import Message, MessagingProfile
 from omniloop.messaging.templates import SMS_OPT_OUT
 from omniloop.messaging.values import Channel, DeliveryError, MessageKind, Rendered, SendResult
 from omniloop.wechat.errors import WechatApiError
-from omniloop.wechat.messages import wechat_template_send
+from omniloop.wechat.messages import (
+    CUSTOMER_SERVICE_WINDOW,
+    wechat_customer_service_send,
+    wechat_template_send,
+)
 from omniloop.wechat.models import WechatFollower
 
 EMAIL_CONTEXT = b"messaging.email"
@@ -84,6 +88,44 @@ class WechatSender:
         except WechatApiError as exc:
             raise DeliveryError(exc.message, code=exc.code, retryable=exc.retryable) from exc
         return SendResult(provider_id=f"wx:{msgid}")
+
+
+class WechatCsSender:
+    """Customer-service messages (客服消息): free text to a follower who acted in the last 48
+    hours. Reachable means a subscribed follower inside the window now; the window is checked
+    again when sending (`wechat_customer_service_send`), and a window that closed in between
+    fails the message clearly (`wechat_window_closed`, not retried)."""
+
+    channel = Channel.WECHAT_CS
+    idempotent = False
+
+    def _open(self, member_ids: Iterable[int]) -> list[tuple[int, str]]:
+        since = clock.now() - CUSTOMER_SERVICE_WINDOW
+        rows = WechatFollower.objects.filter(
+            member_id__in=list(member_ids), subscribed=True, last_interaction_at__gt=since
+        ).order_by("last_interaction_at", "id")  # the latest wins
+        return [(m, o) for m, o in rows.values_list("member_id", "openid") if m is not None]
+
+    def reachable(self, member_ids: Iterable[int]) -> set[int]:
+        return {m for m, _ in self._open(member_ids)}
+
+    def window_closed(self, member_ids: Iterable[int]) -> set[int]:
+        """Followers whose window is closed: told apart from those who do not follow."""
+        ids = list(member_ids)
+        following = WechatFollower.objects.filter(member_id__in=ids, subscribed=True)
+        return set(following.values_list("member_id", flat=True)) - self.reachable(ids)
+
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        return dict(self._open(member_ids))
+
+    def send(self, out: Outgoing) -> SendResult:
+        if out.address is None:
+            raise _unreachable()
+        try:
+            wechat_customer_service_send(openid=out.address, text=out.rendered.text)
+        except WechatApiError as exc:
+            raise DeliveryError(exc.message, code=exc.code, retryable=exc.retryable) from exc
+        return SendResult(provider_id="")
 
 
 def _phones(member_ids: Iterable[int]) -> dict[int, bytes]:
@@ -194,6 +236,7 @@ _senders: dict[str, ChannelSender] = {
     Channel.WECHAT: WechatSender(),
     Channel.SMS: SmsSender(),
     Channel.EMAIL: EmailSender(),
+    Channel.WECHAT_CS: WechatCsSender(),
 }
 
 

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 
 from omniloop.core import clock
 from omniloop.messaging.channels import Outgoing, channel_sender
+from omniloop.messaging.events import outcomes_notify
 from omniloop.messaging.links import tracked_context
 from omniloop.messaging.models import Message, MessagingProfile
 from omniloop.messaging.policy import Context, consent_in_force, context_load, decide
@@ -113,8 +114,8 @@ def claim_batch(*, size: int, now: datetime | None = None) -> tuple[int, list[Cl
         changed: list[Message] = []
         for msg in messages:
             if msg.status == Status.SENDING:  # a lease ran out: the worker died mid-send
-                if msg.channel == Channel.WECHAT:  # no client reference: never risk a twin
-                    _settle(
+                if msg.channel in (Channel.WECHAT, Channel.WECHAT_CS):  # no client reference:
+                    _settle(  # never risk a twin
                         msg, status=Status.FAILED, reason=Reason.OUTCOME_UNKNOWN, lease_until=None
                     )
                 elif not consent_in_force(msg, ctx):
@@ -134,12 +135,19 @@ def claim_batch(*, size: int, now: datetime | None = None) -> tuple[int, list[Cl
             if decision.action == "defer":
                 _settle(msg, due_at=decision.until)
             elif decision.action == "suppress":
-                _settle(msg, status=Status.SUPPRESSED, reason=decision.reason, lease_until=None)
+                _settle(
+                    msg,
+                    status=Status.SUPPRESSED,
+                    reason=decision.reason,
+                    lease_until=None,
+                    skipped=decision.skipped,
+                )
             else:
                 _settle(
                     msg,
                     status=Status.SENDING,
                     channel=decision.channel,
+                    skipped=decision.skipped,
                     attempts=msg.attempts + 1,
                     lease_until=now + lease,
                     counted_at=now,
@@ -148,8 +156,18 @@ def claim_batch(*, size: int, now: datetime | None = None) -> tuple[int, list[Cl
             changed.append(msg)
         Message.objects.bulk_update(
             changed,
-            ["status", "reason", "channel", "attempts", "lease_until", "counted_at", "due_at"],
+            [
+                "status",
+                "reason",
+                "channel",
+                "attempts",
+                "lease_until",
+                "counted_at",
+                "due_at",
+                "skipped",
+            ],
         )
+        outcomes_notify(m.id for m in changed if m.status in (Status.FAILED, Status.SUPPRESSED))
     return len(ids), out
 
 
@@ -258,6 +276,7 @@ def _record(outcomes: list[Outcome], counts: Counter[str]) -> None:
                     last_error=text,
                 )
                 counts["retry"] += 1
+        outcomes_notify(o.claimed.message.id for o in outcomes)
 
 
 def deliver_batch(*, size: int | None = None) -> BatchResult:

@@ -25,9 +25,16 @@ class Message(models.Model):
     context = models.JSONField(default=dict, blank=True)
     cause = models.CharField(max_length=64, blank=True, help_text="order:123, campaign:7...")
     channel_requested = models.CharField(
-        max_length=8, choices=Channel.choices, blank=True, help_text="Blank: the fallback order"
+        max_length=12, choices=Channel.choices, blank=True, help_text="Blank: the fallback order"
     )
-    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    channel = models.CharField(max_length=12, choices=Channel.choices, blank=True)
+    skipped = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Channels passed over and why: wechat_cs:window_closed",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
     last_error = models.CharField(max_length=300, blank=True)

@@ -122,3 +122,16 @@ def messages_enqueue_for_members(
             cur.execute(sql, [*fixed, part if pg else json.dumps(part)])
             inserted += cur.rowcount
     return inserted
+
+
+def messages_deliver_soon() -> None:
+    """Ask for a delivery round now instead of at the next minute's periodic job (a reply a
+    customer waits for). With the database task backend the task row commits with the caller's
+    transaction (ADR 6); RQ, which enqueues at once, is handed it on commit."""
+    from omniloop.messaging.tasks import messaging_deliver_task
+
+    backend = type(messaging_deliver_task.get_backend()).__module__
+    if backend.startswith("django_tasks_rq"):
+        transaction.on_commit(lambda: messaging_deliver_task.enqueue())
+    else:
+        messaging_deliver_task.enqueue()

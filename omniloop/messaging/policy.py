@@ -22,7 +22,8 @@ from omniloop.core.brand import brand_settings
 from omniloop.members.models import ConsentRecord, Member
 from omniloop.messaging.channels import channel_sender
 from omniloop.messaging.models import Message
-from omniloop.messaging.values import COUNTED, FALLBACK_ORDER, MessageKind, Reason
+from omniloop.messaging.templates import template_get
+from omniloop.messaging.values import COUNTED, FALLBACK_ORDER, Channel, MessageKind, Reason
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Context:
     reachable: dict[str, set[int]]
     tz: dict[int, zoneinfo.ZoneInfo]
     sent: dict[int, list[tuple[str, datetime]]] = field(default_factory=dict)
+    # Members who follow but whose 48-hour customer-service window is closed.
+    window_closed: set[int] = field(default_factory=set)
 
 
 def context_load(member_ids: set[int], *, now: datetime) -> Context:
@@ -89,10 +92,17 @@ def context_load(member_ids: set[int], *, now: datetime) -> Context:
         now=now,
         status=dict(Member.objects.filter(id__in=ids).values_list("id", "status")),
         consent=consent,
-        reachable={c: channel_sender(c).reachable(ids) for c in FALLBACK_ORDER},
+        reachable={c: channel_sender(c).reachable(ids) for c in Channel.values},
         tz=tz,
         sent=sent,
+        window_closed=_window_closed(ids),
     )
+
+
+def _window_closed(ids: list[int]) -> set[int]:
+    sender = channel_sender(Channel.WECHAT_CS)
+    closed = getattr(sender, "window_closed", None)
+    return set(closed(ids)) if closed is not None else set()
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,7 @@ class Decision:
     channel: str = ""
     reason: str = ""
     until: datetime | None = None
+    skipped: str = ""  # the channels passed over before `channel`, and why
 
 
 def _under_caps(ctx: Context, member_id: int, channel: str) -> bool:
@@ -128,14 +139,24 @@ def decide(message: Message, ctx: Context) -> Decision:
         until = quiet_until(ctx.now, ctx.tz[member_id])
         if until is not None:
             return Decision("defer", until=until)
-    candidates = [message.channel_requested] if message.channel_requested else FALLBACK_ORDER
+    tpl = template_get(message.template)
+    order = tpl.channels if tpl is not None and tpl.channels else FALLBACK_ORDER
+    candidates = [message.channel_requested] if message.channel_requested else order
     # Reported: the refusal of the channel that came closest (a cap beats no consent, which
-    # beats unreachable), so "withdrew consent" is not hidden behind "does not follow".
-    refusal_rank = {Reason.UNREACHABLE: 0, Reason.NO_CONSENT: 1, Reason.FREQUENCY_CAP: 2}
+    # beats a closed window, which beats unreachable), so "withdrew consent" is not hidden
+    # behind "does not follow".
+    refusal_rank = {
+        Reason.UNREACHABLE: 0,
+        Reason.WINDOW_CLOSED: 1,
+        Reason.NO_CONSENT: 2,
+        Reason.FREQUENCY_CAP: 3,
+    }
     best = ""
+    skipped: list[str] = []
     for channel in candidates:
         if member_id not in ctx.reachable.get(channel, set()):
-            refusal = Reason.UNREACHABLE
+            closed = channel == Channel.WECHAT_CS and member_id in ctx.window_closed
+            refusal = Reason.WINDOW_CLOSED if closed else Reason.UNREACHABLE
         elif marketing and not ctx.consent.get((member_id, channel), False):
             refusal = Reason.NO_CONSENT
         elif marketing and not _under_caps(ctx, member_id, channel):
@@ -143,10 +164,11 @@ def decide(message: Message, ctx: Context) -> Decision:
         else:
             if marketing:
                 ctx.sent.setdefault(member_id, []).append((channel, ctx.now))
-            return Decision("send", channel=channel)
+            return Decision("send", channel=channel, skipped=" ".join(skipped)[:64])
+        skipped.append(f"{channel}:{refusal}")
         if not best or refusal_rank[refusal] > refusal_rank[Reason(best)]:
             best = refusal
-    return Decision("suppress", reason=best or Reason.UNREACHABLE)
+    return Decision("suppress", reason=best or Reason.UNREACHABLE, skipped=" ".join(skipped)[:64])
 
 
 def consent_in_force(message: Message, ctx: Context) -> bool:

@@ -25,6 +25,8 @@ class MessageTemplate:
     # WeChat template messages need a template id registered on the account (模板ID).
     wechat_template_id: str = ""
     variables: frozenset[str] = field(default_factory=frozenset)
+    # The channels to try, in order, when the message names none (blank: the fallback order).
+    channels: tuple[str, ...] = ()
 
     def render(self, *, language: str, context: Mapping[str, object]) -> Rendered:
         lang = language if language in self.text else "zh-hans"
@@ -54,6 +56,7 @@ def register_template(
     text: Mapping[str, str],
     subject: Mapping[str, str] | None = None,
     wechat_template_id: str = "",
+    channels: tuple[str, ...] = (),
 ) -> MessageTemplate:
     """Declare a template; every language in LANGUAGES must be given, with the same variables."""
     if set(text) != set(LANGUAGES):
@@ -69,6 +72,7 @@ def register_template(
         text=dict(text),
         wechat_template_id=wechat_template_id,
         variables=names["en"],
+        channels=tuple(channels),
     )
     _templates[key] = tpl
     return tpl

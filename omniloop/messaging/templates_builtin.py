@@ -1,7 +1,7 @@
 """The templates Omniloop itself sends."""
 
 from omniloop.messaging.templates import register_template
-from omniloop.messaging.values import MessageKind
+from omniloop.messaging.values import Channel, MessageKind
 
 register_template(
     "notice",
@@ -32,4 +32,13 @@ register_template(
         "zh-hans": "【{brand}】{title}:{body} 详情 {link_url}",
         "en": "[{brand}] {title}: {body} More: {link_url}",
     },
+)
+register_template(
+    # An answer to a customer (the inbox): a customer-service message while WeChat's 48-hour
+    # window is open, else an SMS notice. Sent as written: no brand prefix, no opt-out line.
+    "cs_reply",
+    kind=MessageKind.TRANSACTIONAL,
+    subject={"zh-hans": "客服回复", "en": "Customer service"},
+    text={"zh-hans": "{body}", "en": "{body}"},
+    channels=(Channel.WECHAT_CS, Channel.SMS),
 )

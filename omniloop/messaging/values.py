@@ -11,6 +11,9 @@ class Channel(models.TextChoices):
     WECHAT = "wechat", "WeChat"
     SMS = "sms", "SMS"
     EMAIL = "email", "E-mail"
+    # A customer-service message (客服消息): free text, only inside WeChat's 48-hour window
+    # after the user last acted; for answers (the inbox), never part of the fallback order.
+    WECHAT_CS = "wechat_cs", "WeChat customer service"
 
 
 # The fallback order when a message names no channel: WeChat (seen, free) if the member
@@ -53,6 +56,8 @@ class Reason(models.TextChoices):
         "A worker died mid-send on a channel without a client reference",
     )
     PROVIDER = "provider", "The provider refused it"
+    WINDOW_CLOSED = "window_closed", "WeChat's 48-hour customer-service window is closed"
+    UNDELIVERED = "undelivered", "The provider's receipt says it was not delivered"
     ATTEMPTS = "attempts", "Retries exhausted"
 
 
