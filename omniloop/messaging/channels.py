@@ -116,7 +116,11 @@ class WechatCsSender:
         return set(following.values_list("member_id", flat=True)) - self.reachable(ids)
 
     def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
-        return dict(self._open(member_ids))
+        # Every follower, window open or not: the send checks the window again and says so.
+        rows = WechatFollower.objects.filter(
+            member_id__in=list(member_ids), subscribed=True
+        ).order_by(F("last_interaction_at").asc(nulls_first=True), "id")  # the latest wins
+        return {m: o for m, o in rows.values_list("member_id", "openid") if m is not None}
 
     def send(self, out: Outgoing) -> SendResult:
         if out.address is None:
