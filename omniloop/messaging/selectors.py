@@ -30,8 +30,15 @@ REASON_LABELS: dict[str, Promise] = {
     "outcome_unknown": _("outcome unknown"),
     "provider": _("refused by the provider"),
     "attempts": _("retries exhausted"),
+    "window_closed": _("48-hour window closed"),
+    "undelivered": _("not delivered"),
 }
-CHANNEL_LABELS: dict[str, Promise] = {"wechat": _("WeChat"), "sms": _("SMS"), "email": _("E-mail")}
+CHANNEL_LABELS: dict[str, Promise] = {
+    "wechat": _("WeChat"),
+    "sms": _("SMS"),
+    "email": _("E-mail"),
+    "wechat_cs": _("WeChat customer service"),
+}
 KIND_LABELS: dict[str, Promise] = {
     "transactional": _("Transactional"),
     "marketing": _("Marketing"),

@@ -15,7 +15,9 @@ from omniloop.members.models import ConsentChannel, IdentityKind, Member, Member
 from omniloop.members.services import consent_record
 from omniloop.messaging.channels import email_encrypt
 from omniloop.messaging.models import Message, MessageEvent, MessagingProfile
-from omniloop.messaging.values import EventKind, Status
+from omniloop.messaging.events import outcomes_notify
+from omniloop.messaging.values import Channel, EventKind, Reason, Status
+from omniloop.wechat.listeners import TemplateJobFinished
 
 # Replies that mean "stop sending me SMS" (退订). Compared after trimming, case-insensitively.
 SMS_OPT_OUT_REPLIES = frozenset({"t", "td", "n", "退订", "unsubscribe", "stop"})
@@ -118,4 +120,41 @@ def message_tracked(*, message_uid: str, kind: str, detail: str = "") -> bool:
     if message is None:
         return False
     _event(message, kind, detail=detail[:300])
+    return True
+
+
+# WeChat's TEMPLATESENDJOBFINISH statuses: delivered, or why not (stable codes in last_error).
+WECHAT_RECEIPT_FAILURES = {
+    "failed:user block": "wechat_user_block",  # the user refused the account's messages
+    "failed: system failed": "wechat_system_failed",
+}
+
+
+def wechat_receipt_record(receipt: TemplateJobFinished) -> bool:
+    """A template message's receipt (wechat listener): the outbox message sent under that msgid
+    (`provider_id` "wx:<msgid>") becomes delivered, or failed (`undelivered`) with the reason.
+    A receipt repeated or for a message we do not know changes nothing more."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(provider_id=f"wx:{receipt.msgid}", channel=Channel.WECHAT)
+            .first()
+        )
+        if message is None:
+            return False
+        delivered = receipt.status == "success"
+        kind = EventKind.DELIVERED if delivered else EventKind.UNDELIVERED
+        if MessageEvent.objects.filter(message=message, kind=kind).exists():
+            return True
+        _event(message, kind, at=receipt.at, detail=receipt.status[:300])
+        if message.status == Status.SENT:
+            if delivered:
+                message.status, message.delivered_at = Status.DELIVERED, receipt.at
+                message.save(update_fields=["status", "delivered_at"])
+            else:
+                code = WECHAT_RECEIPT_FAILURES.get(receipt.status, "wechat_undelivered")
+                message.status, message.reason = Status.FAILED, Reason.UNDELIVERED
+                message.last_error = f"{code}: {receipt.status}"[:300]
+                message.save(update_fields=["status", "reason", "last_error"])
+        outcomes_notify([message.pk])
     return True

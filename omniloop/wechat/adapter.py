@@ -163,6 +163,7 @@ def _parse(xml: str) -> Inbound:
     try:
         create_time = int(data.get("CreateTime") or 0)
         msg_id = int(data["MsgId"]) if data.get("MsgId") else None
+        job_msgid = int(data["MsgID"]) if event and data.get("MsgID") else None
     except ValueError as exc:
         raise CallbackMalformed("The message has a bad CreateTime or MsgId.") from exc
     openid = str(data.get("FromUserName") or "")
@@ -180,6 +181,11 @@ def _parse(xml: str) -> Inbound:
         content=str(data.get("Content") or "")[:2048],
         pic_url=str(data.get("PicUrl") or "")[:512],
         media_id=str(data.get("MediaId") or "")[:128],
+        job_msgid=job_msgid,
+        status=str(data.get("Status") or "")[:64],
+        card_id=str(data.get("CardId") or "")[:64],
+        card_code=str(data.get("UserCardCode") or "")[:64],
+        outer_str=str(data.get("OuterStr") or "")[:128],
     )
 
 

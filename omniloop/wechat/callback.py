@@ -67,6 +67,20 @@ def callback_accept(*, query: dict[str, str], body: bytes) -> WechatInbound | No
                         if inbound.msg_type in MESSAGE_TYPES
                         else {}
                     ),
+                    **(
+                        {"job_msgid": inbound.job_msgid, "status": inbound.status}
+                        if inbound.job_msgid
+                        else {}
+                    ),
+                    **(
+                        {
+                            "card_id": inbound.card_id,
+                            "card_code": inbound.card_code,
+                            "outer_str": inbound.outer_str,
+                        }
+                        if inbound.card_id
+                        else {}
+                    ),
                 },
             )
             enqueue_inbound(row.pk)

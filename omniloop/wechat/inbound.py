@@ -23,7 +23,13 @@ from omniloop.wechat.followers import (
     follower_set_unionid,
     follower_touch,
 )
-from omniloop.wechat.listeners import MESSAGE_TYPES, FollowerMessage, follower_message
+from omniloop.wechat.listeners import (
+    MESSAGE_TYPES,
+    FollowerMessage,
+    TemplateJobFinished,
+    follower_message,
+    template_job_finished,
+)
 from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
 
 log = logging.getLogger(__name__)
@@ -111,6 +117,14 @@ def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
         _subscribe(follower, at)
     if row.event == "scan":
         return _scan(follower, scene, ticket, at)
+    if row.event == "templatesendjobfinish" and row.payload.get("job_msgid"):
+        status = str(row.payload.get("status") or "")
+        template_job_finished(
+            TemplateJobFinished(
+                msgid=int(row.payload["job_msgid"]), status=status, openid=row.openid, at=at
+            )
+        )
+        return f"receipt:{status}"
     if not row.event and row.msg_type in MESSAGE_TYPES:
         follower_message(
             FollowerMessage(

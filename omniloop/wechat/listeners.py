@@ -39,3 +39,29 @@ def follower_message(message: FollowerMessage) -> None:
     """A follower wrote (text) or sent a picture; every listener hears it, in name order."""
     for _, listener in sorted(_listeners.items()):
         listener(message)
+
+
+@dataclass(frozen=True)
+class TemplateJobFinished:
+    """WeChat's receipt of a template message (TEMPLATESENDJOBFINISH): `status` is "success",
+    "failed:user block" or "failed: system failed"; `msgid` is what the send returned."""
+
+    msgid: int
+    status: str
+    openid: str
+    at: datetime
+
+
+ReceiptListener = Callable[[TemplateJobFinished], object]
+_receipt_listeners: dict[str, ReceiptListener] = {}
+
+
+def register_receipt_listener(name: str, listener: ReceiptListener) -> None:
+    _receipt_listeners[name] = listener
+
+
+def template_job_finished(receipt: TemplateJobFinished) -> None:
+    """A template message's receipt arrived; every listener hears it, in name order (messaging
+    records it on the outbox message)."""
+    for _, listener in sorted(_receipt_listeners.items()):
+        listener(receipt)

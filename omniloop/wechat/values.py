@@ -22,6 +22,13 @@ class Inbound:
     content: str = ""
     pic_url: str = ""  # image messages: WeChat's temporary URL of the picture
     media_id: str = ""
+    # TEMPLATESENDJOBFINISH: the template message's msgid (its `MsgID`) and `Status`.
+    job_msgid: int | None = None
+    status: str = ""
+    # Membership-card events (user_get_card, user_del_card): card, code and our outer_str.
+    card_id: str = ""
+    card_code: str = ""
+    outer_str: str = ""
 
     @property
     def dedup_key(self) -> str:
