@@ -15,14 +15,16 @@ from datetime import datetime
 from django.core import signing
 from django.db import IntegrityError, transaction
 
+from omniloop.audit.services import audit_record
+from omniloop.core import clock
 from omniloop.core.errors import Conflict
-from omniloop.members.models import IdentityKind, Member
+from omniloop.members.models import IdentityKind, Member, MemberIdentity
 from omniloop.members.selectors import member_by_identity
-from omniloop.members.services import identity_attach
+from omniloop.members.services import identity_attach, member_merge
 from omniloop.onboarding.services import visitor_claim
 from omniloop.touchpoints.models import Visitor
 from omniloop.wechat.adapter import wechat_config
-from omniloop.wechat.models import WechatFollower
+from omniloop.wechat.models import WechatFollower, WechatUnionidConflict
 
 log = logging.getLogger(__name__)
 JOIN_SALT = "omniloop.wechat.join"
@@ -126,7 +128,59 @@ def follower_set_unionid(*, follower: WechatFollower, unionid: str) -> None:
         if member is not None:
             follower_link_member(follower=follower, member=member)
         return
+    holder = member_by_identity(kind=IdentityKind.WECHAT_UNIONID, value=unionid)
+    if holder is not None and holder.pk != member.pk:
+        unionid_reconcile(follower=follower, member=member, other=holder)
+        return
     _attach_identities(follower, member)
+
+
+def _phone_index(member: Member) -> str | None:
+    return (
+        MemberIdentity.objects.filter(member=member, kind=IdentityKind.PHONE)
+        .order_by("created_at")
+        .values_list("value", flat=True)
+        .first()
+    )
+
+
+def unionid_reconcile(*, follower: WechatFollower, member: Member, other: Member) -> str:
+    """The follower's member and another member share one unionid (the same WeChat user,
+    known by a mini program or another account): one person, so they are merged by the
+    members merge rules (`member_merge`, every app's rows follow), the member who joined first
+    surviving. When both hold a phone the phones differ (a phone leads to one member), so
+    which is right is for staff: a `WechatUnionidConflict` is recorded and nothing merged.
+    Returns "merged" or "flagged"."""
+    phones = _phone_index(member), _phone_index(other)
+    if phones[0] is not None and phones[1] is not None:
+        _, created = WechatUnionidConflict.objects.get_or_create(
+            member=member,
+            other=other,
+            defaults={"follower": follower, "unionid": follower.unionid, "created_at": clock.now()},
+        )
+        if created:
+            audit_record(
+                action="wechat.unionid_conflict",
+                target_type="member",
+                target_id=member.pk,
+                summary=f"unionid also on member {other.pk}; both have phones",
+                code="unionid_phones_conflict",
+            )
+        log.info(
+            "wechat follower %s: unionid shared with member %s, flagged", follower.pk, other.pk
+        )
+        return "flagged"
+    first, second = sorted((member, other), key=lambda m: (m.joined_at, m.pk))
+    member_merge(
+        survivor_id=first.pk,
+        merged_id=second.pk,
+        actor="wechat:unionid",
+        reason="The same WeChat user (unionid) on two members",
+    )
+    follower.member_id = first.pk
+    survivor = Member.objects.get(pk=first.pk)
+    _attach_identities(follower, survivor)
+    return "merged"
 
 
 def follower_link_by_token(*, token: str, member: Member) -> bool:

@@ -91,3 +91,23 @@ class WechatQrQuota(models.Model):
 
     app_id = models.CharField(max_length=64, unique=True)
     permanent_used = models.PositiveIntegerField(default=0)
+
+
+class WechatUnionidConflict(models.Model):
+    """Two members behind one unionid (the follower's member and the one a mini program or
+    another account made) that were not merged automatically because both hold a phone and
+    the phones differ: for staff to decide (ADR 31). Resolved when staff merge or dismiss."""
+
+    follower = models.ForeignKey(WechatFollower, on_delete=models.CASCADE, related_name="+")
+    unionid = models.CharField(max_length=64)
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "other"], name="one_unionid_conflict_per_pair"
+            )
+        ]

@@ -50,9 +50,7 @@ def test_a_reply_is_one_transactional_outbox_message_sent_once(client, wechat_sa
     assert sms_outbox == []
 
 
-def test_a_rolled_back_reply_leaves_no_message_and_sends_nothing(
-    client, wechat_safe, monkeypatch
-):
+def test_a_rolled_back_reply_leaves_no_message_and_sends_nothing(client, wechat_safe, monkeypatch):
     # The immediate task backend of the tests would deliver inside the transaction; the
     # database backend's task row rolls back with it, as the message does.
     monkeypatch.setattr("omniloop.inbox.replies.messages_deliver_soon", lambda: None)
