@@ -31,6 +31,12 @@ MESSAGES: dict[str, Promise] = {
     "coupon_issue_limit_reached": _("All these coupons have been claimed."),
     "coupon_template_inactive": _("This coupon is no longer available."),
     "coupon_template_expired": _("This coupon has expired."),
+    "card_token_invalid": _("This card link is not ours."),
+    "card_member_required": _("Join or sign in to activate the card."),
+    "card_link_incomplete": _("The card link is incomplete. Open it again from WeChat."),
+    "card_code_invalid": _("WeChat could not read this card. Open it again from WeChat."),
+    "card_other_member": _("This card belongs to another member."),
+    "card_activate_failed": _("WeChat could not activate the card. Try again later."),
 }
 
 TITLES: dict[int, Promise] = {

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from omniloop.h5 import (
     views,
     views_cancel,
+    views_card,
     views_checkout,
     views_coupons,
     views_feedback,
@@ -38,6 +39,7 @@ def member_pages(prefix: str) -> list[URLPattern]:
         path(f"{prefix}join", views_member.join, name="join"),
         path(f"{prefix}join/otp", views_member.join_otp, name="join_otp"),
         path(f"{prefix}card", views_member.card, name="card"),
+        path(f"{prefix}card/activate", views_card.card_activate_view, name="card_activate"),
         path(f"{prefix}logout", views_member.logout, name="logout"),
         path(f"{prefix}coupons", views_coupons.wallet, name="coupons"),
         path(f"{prefix}coupons/claim/<str:token>", views_coupons.claim, name="coupon_claim"),

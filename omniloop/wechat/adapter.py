@@ -366,6 +366,27 @@ class WechatApi:
             "message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": text}}
         )
 
+    # --- Membership cards (会员卡) -----------------------------------------------------------
+
+    def card_code_decrypt(self, *, encrypt_code: str) -> str:
+        """The card code behind the `encrypt_code` WeChat put on the activation URL."""
+        return str(self._post("card/code/decrypt", {"encrypt_code": encrypt_code})["code"])[:64]
+
+    def card_code_get(self, *, card_id: str, code: str) -> tuple[str, str]:
+        """Who holds a card code and its state: (openid, user_card_status), from WeChat, so the
+        openid is not taken from the URL."""
+        result = self._post(
+            "card/code/get", {"card_id": card_id, "code": code, "check_consume": False}
+        )
+        return str(result.get("openid") or "")[:64], str(result.get("user_card_status") or "")
+
+    def card_member_activate(self, *, card_id: str, code: str, membership_number: str) -> None:
+        """Activate a membership card (开卡) with our member code as its membership number."""
+        self._post(
+            "card/membercard/activate",
+            {"card_id": card_id, "code": code, "membership_number": membership_number},
+        )
+
     @staticmethod
     def qrcode_image_url(ticket: str) -> str:
         return str(WeChatClient.qrcode.get_url(ticket))

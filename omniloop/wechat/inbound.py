@@ -16,6 +16,7 @@ from omniloop.core.errors import ApplicationError
 from omniloop.touchpoints.models import Visitor
 from omniloop.touchpoints.services import scan_record, scene_resolve
 from omniloop.wechat.adapter import WechatApi, wechat_config
+from omniloop.wechat.cards import card_event
 from omniloop.wechat.errors import WechatApiError
 from omniloop.wechat.followers import (
     follower_get_or_create,
@@ -117,6 +118,15 @@ def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
         _subscribe(follower, at)
     if row.event == "scan":
         return _scan(follower, scene, ticket, at)
+    if row.event in ("user_get_card", "user_del_card"):
+        return card_event(
+            event=row.event,
+            openid=row.openid,
+            card_id=str(row.payload.get("card_id") or ""),
+            code=str(row.payload.get("card_code") or ""),
+            outer_str=str(row.payload.get("outer_str") or ""),
+            at=at,
+        )
     if row.event == "templatesendjobfinish" and row.payload.get("job_msgid"):
         status = str(row.payload.get("status") or "")
         template_job_finished(

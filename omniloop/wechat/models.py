@@ -111,3 +111,33 @@ class WechatUnionidConflict(models.Model):
                 fields=["member", "other"], name="one_unionid_conflict_per_pair"
             )
         ]
+
+
+class WechatMemberCard(models.Model):
+    """A WeChat membership card (会员卡) in a user's card bag, by its code: received
+    (`user_get_card`), activated by us with the member's code as membership number (开卡),
+    deleted by the user (`user_del_card`)."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        ACTIVE = "active", "Activated"
+        DELETED = "deleted", "Deleted"
+
+    card_id = models.CharField(max_length=64)
+    code = models.CharField(max_length=64, unique=True)
+    openid = models.CharField(max_length=64)
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wechat_cards",
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
+    outer_str = models.CharField(max_length=128, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member"])]

@@ -1,5 +1,7 @@
 """A local fake of WeChat's API (http.server in a thread): token, qrcode/create,
-message/template/send, message/custom/send and user/info (with the unionids it is given).
+message/template/send, message/custom/send, user/info (with the unionids it is given) and the
+membership-card calls card/code/decrypt, card/code/get and card/membercard/activate (with the
+cards it is given, `card_give`).
 Tokens expire when told (`expire_token`) and any endpoint can be told to answer error codes
 (`fail`)."""
 
@@ -28,6 +30,10 @@ class FakeWechat:
     calls: list[Call] = field(default_factory=list)
     tokens_issued: int = 0
     unionids: dict[str, str] = field(default_factory=dict)  # openid -> unionid (user/info)
+    # Membership cards: encrypt_code -> code, code -> (card_id, openid), code -> membership no.
+    card_codes: dict[str, str] = field(default_factory=dict)
+    card_holders: dict[str, tuple[str, str]] = field(default_factory=dict)
+    card_activated: dict[str, str] = field(default_factory=dict)
     _errors: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _n: int = 0
@@ -39,6 +45,12 @@ class FakeWechat:
     def fail(self, path: str, errcode: int, times: int = 1) -> None:
         """The next `times` calls to `path` (e.g. "message/custom/send") answer `errcode`."""
         self._errors[path].extend([errcode] * times)
+
+    def card_give(self, *, card_id: str, code: str, openid: str, encrypt_code: str) -> None:
+        """A user took a membership card into their card bag; WeChat will put `encrypt_code`
+        on the activation URL."""
+        self.card_codes[encrypt_code] = code
+        self.card_holders[code] = (card_id, openid)
 
     def expire_token(self) -> None:
         """WeChat forgets the current token (and the previous): the next call gets 40001."""
@@ -90,6 +102,31 @@ class FakeWechat:
                 info["unionid"] = self.unionids[query["openid"]]
             return info
         if endpoint == "message/custom/send":
+            return {"errcode": 0, "errmsg": "ok"}
+        if endpoint == "card/code/decrypt":
+            code = self.card_codes.get(body.get("encrypt_code", ""))
+            if code is None:
+                return {"errcode": 40056, "errmsg": "invalid serial code"}
+            return {"errcode": 0, "errmsg": "ok", "code": code}
+        if endpoint == "card/code/get":
+            holder = self.card_holders.get(body.get("code", ""))
+            if holder is None or holder[0] != body.get("card_id"):
+                return {"errcode": 40056, "errmsg": "invalid serial code"}
+            status = "NORMAL" if body["code"] in self.card_activated else "NOT_ACTIVATED"
+            return {
+                "errcode": 0,
+                "errmsg": "ok",
+                "openid": holder[1],
+                "card": {"card_id": holder[0]},
+                "user_card_status": status,
+            }
+        if endpoint == "card/membercard/activate":
+            holder = self.card_holders.get(body.get("code", ""))
+            if holder is None or holder[0] != body.get("card_id"):
+                return {"errcode": 40056, "errmsg": "invalid serial code"}
+            if not body.get("membership_number"):
+                return {"errcode": 47001, "errmsg": "data format error"}
+            self.card_activated[body["code"]] = body["membership_number"]
             return {"errcode": 0, "errmsg": "ok"}
         return {"errcode": 40004, "errmsg": f"unknown endpoint {endpoint}"}
 
