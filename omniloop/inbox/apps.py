@@ -12,10 +12,10 @@ class InboxConfig(AppConfig):
         from omniloop.core.periodic import register_periodic_job
         from omniloop.inbox.intake import ticket_from_wechat
         from omniloop.inbox.privacy import tickets_erase, tickets_export
+        from omniloop.inbox.replies import CAUSE_PREFIX, reply_outcome
         from omniloop.inbox.services import merge_move_tickets
         from omniloop.inbox.tasks import inbox_escalate_task
         from omniloop.members.merge import register_merge_handler
-        from omniloop.inbox.replies import CAUSE_PREFIX, reply_outcome
         from omniloop.members.privacy import register_privacy_handler
         from omniloop.messaging.events import register_outcome_listener
         from omniloop.wechat.listeners import register_message_listener

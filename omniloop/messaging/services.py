@@ -14,8 +14,8 @@ from omniloop.core.phones import parse_phone
 from omniloop.members.models import ConsentChannel, IdentityKind, Member, MemberIdentity
 from omniloop.members.services import consent_record
 from omniloop.messaging.channels import email_encrypt
-from omniloop.messaging.models import Message, MessageEvent, MessagingProfile
 from omniloop.messaging.events import outcomes_notify
+from omniloop.messaging.models import Message, MessageEvent, MessagingProfile
 from omniloop.messaging.values import Channel, EventKind, Reason, Status
 from omniloop.wechat.listeners import TemplateJobFinished
 

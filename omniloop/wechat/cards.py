@@ -70,7 +70,11 @@ def card_context(outer_str: str) -> CardContext:
 
 def _member(ctx: CardContext, signed_in: Member | None) -> Member:
     member_id = ctx.member_id or (signed_in.pk if signed_in is not None else None)
-    member = Member.objects.filter(pk=member_id, status=Member.Status.ACTIVE).first()
+    member = (
+        Member.objects.filter(pk=member_id, status=Member.Status.ACTIVE).first()
+        if member_id is not None
+        else None
+    )
     if member is None:
         raise PermissionDenied("Join or sign in to activate the card.", code="card_member_required")
     return member

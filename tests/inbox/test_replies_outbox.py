@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from omniloop.accounts.access import actor_for_user
 from omniloop.accounts.models import Role
 from omniloop.core import clock
-from omniloop.inbox.models import Ticket, TicketMessage
+from omniloop.inbox.models import Ticket
 from omniloop.inbox.services import ticket_reply
 from omniloop.messaging.delivery import deliver_due
 from omniloop.messaging.models import Message
