@@ -14,11 +14,13 @@ class WechatConfig(AppConfig):
         from omniloop.members.privacy import register_privacy_handler
         from omniloop.touchpoints.links import register_visitor_link_handler
         from omniloop.wechat import checks  # noqa: F401 (registers the deploy check)
+        from omniloop.wechat.cards import merge_move_cards
         from omniloop.wechat.followers import follower_on_visitor_link, merge_move_followers
         from omniloop.wechat.privacy import wechat_erase, wechat_export
         from omniloop.wechat.tasks import wechat_inbound_sweep_task
 
         register_merge_handler("wechat_followers", merge_move_followers)
+        register_merge_handler("wechat_cards", merge_move_cards)
         register_privacy_handler("wechat", export=wechat_export, erase=wechat_erase)
         register_visitor_link_handler("wechat_followers", follower_on_visitor_link)
         register_periodic_job(

@@ -28,7 +28,7 @@ from omniloop.touchpoints.services import scan_record, scene_resolve
 from omniloop.wechat.adapter import WechatApi
 from omniloop.wechat.errors import WechatApiError
 from omniloop.wechat.followers import follower_get_or_create, follower_link_member
-from omniloop.wechat.models import WechatFollower, WechatMemberCard
+from omniloop.wechat.models import WechatFollower, WechatMemberCard, WechatUnionidConflict
 
 CARD_SALT = "omniloop.wechat.card"
 OUTER_STR_MAX = 128  # WeChat's limit on outer_str
@@ -194,3 +194,16 @@ def card_event(
         card.state, card.received_at, card.deleted_at = WechatMemberCard.State.RECEIVED, at, None
         card.save(update_fields=["state", "received_at", "deleted_at"])
     return "card_received"
+
+
+def merge_move_cards(survivor: Member, merged: Member) -> dict[str, int]:
+    """Merge handler: the merged member's cards are the survivor's; a unionid conflict between
+    the two is resolved by the merge, others follow the survivor."""
+    pair = [survivor.pk, merged.pk]
+    resolved = WechatUnionidConflict.objects.filter(
+        member_id__in=pair, other_id__in=pair, resolved_at__isnull=True
+    ).update(resolved_at=clock.now())
+    return {
+        "wechat_cards": WechatMemberCard.objects.filter(member=merged).update(member=survivor),
+        "wechat_unionid_conflicts_resolved": resolved,
+    }

@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from omniloop.members.models import Member
-from omniloop.wechat.models import WechatFollower, WechatInbound
+from omniloop.wechat.models import (
+    WechatFollower,
+    WechatInbound,
+    WechatMemberCard,
+    WechatUnionidConflict,
+)
 
 
 def _iso(value: Any) -> str | None:
@@ -40,11 +45,28 @@ def wechat_export(member: Member) -> list[dict[str, Any]]:
                 ],
             }
         )
+    cards = WechatMemberCard.objects.filter(member=member).order_by("pk")
+    out.extend(
+        {
+            "kind": "membership_card",
+            "card_id": c.card_id,
+            "card_code": c.code,
+            "openid": c.openid,
+            "state": c.state,
+            "activated_at": _iso(c.activated_at),
+            "deleted_at": _iso(c.deleted_at),
+        }
+        for c in cards
+    )
     return out
 
 
 def wechat_erase(member: Member) -> int:
-    """Eraser: returns the followers deleted."""
+    """Eraser: returns the followers deleted (the member's cards and unionid conflicts go
+    too: a card row holds the openid)."""
+    WechatMemberCard.objects.filter(member=member).delete()
+    WechatUnionidConflict.objects.filter(member=member).delete()
+    WechatUnionidConflict.objects.filter(other=member).delete()
     openids = list(WechatFollower.objects.filter(member=member).values_list("openid", flat=True))
     if not openids:
         return 0

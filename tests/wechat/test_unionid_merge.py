@@ -104,3 +104,26 @@ def test_conflicting_phones_are_flagged_for_staff_and_nothing_is_merged(client, 
     # The unionid stays with the member who had it; the follower keeps its own member.
     assert MemberIdentity.objects.get(kind=IdentityKind.WECHAT_UNIONID).member_id == mini.pk
     assert WechatFollower.objects.get(openid="o-two").member_id == account.pk
+
+
+def test_staff_merging_the_flagged_pair_resolves_the_conflict_and_moves_cards(client, wechat_safe):
+    from omniloop.members.privacy import member_erase, member_export
+    from omniloop.members.services import member_merge
+    from omniloop.wechat.models import WechatMemberCard
+
+    mini = _mini_program_member(phone=True, days_ago=30)
+    account = _account_member("o-staff", phone=True, days_ago=1)
+    _subscribes(client, wechat_safe, "o-staff")
+    WechatMemberCard.objects.create(
+        card_id="pCARD", code="770", openid="o-staff", member=account, state="active"
+    )
+    outcome = member_merge(survivor_id=mini.pk, merged_id=account.pk, actor="hq", reason="same")
+    assert outcome.moved["wechat_cards"] == 1
+    assert outcome.moved["wechat_unionid_conflicts_resolved"] == 1
+    assert WechatUnionidConflict.objects.get().resolved_at is not None
+    assert WechatMemberCard.objects.get().member_id == mini.pk
+    assert WechatFollower.objects.get(openid="o-staff").member_id == mini.pk
+    assert member_export(member_id=mini.pk)["sections"]["wechat"][-1]["card_code"] == "770"
+    member_erase(member_id=mini.pk, reason="asked")
+    assert not WechatMemberCard.objects.exists()
+    assert not WechatUnionidConflict.objects.exists()
