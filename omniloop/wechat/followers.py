@@ -61,19 +61,22 @@ def _attach_identities(follower: WechatFollower, member: Member) -> None:
             namespace=app_id,
             source="wechat",
         )
-        if follower.unionid:
-            identity_attach(
-                member=member,
-                kind=IdentityKind.WECHAT_UNIONID,
-                value=follower.unionid,
-                source="wechat",
-            )
     except Conflict:
         # The openid already leads to another member: a merge for staff to decide, not ours.
-        log.warning("wechat follower %s: identity held by another member", follower.pk)
+        log.warning("wechat follower %s: openid held by another member", follower.pk)
         return
     follower.member = member
     WechatFollower.objects.filter(pk=follower.pk).update(member=member)
+    if not follower.unionid:
+        return
+    holder = member_by_identity(kind=IdentityKind.WECHAT_UNIONID, value=follower.unionid)
+    if holder is not None and holder.pk != member.pk:
+        # The same WeChat user is another member too (a mini program, another account).
+        unionid_reconcile(follower=follower, member=member, other=holder)
+    elif holder is None:
+        identity_attach(
+            member=member, kind=IdentityKind.WECHAT_UNIONID, value=follower.unionid, source="wechat"
+        )
 
 
 def follower_link_member(*, follower: WechatFollower, member: Member) -> None:
@@ -128,11 +131,7 @@ def follower_set_unionid(*, follower: WechatFollower, unionid: str) -> None:
         if member is not None:
             follower_link_member(follower=follower, member=member)
         return
-    holder = member_by_identity(kind=IdentityKind.WECHAT_UNIONID, value=unionid)
-    if holder is not None and holder.pk != member.pk:
-        unionid_reconcile(follower=follower, member=member, other=holder)
-        return
-    _attach_identities(follower, member)
+    _attach_identities(follower, member)  # merges with the unionid's member, or flags it
 
 
 def _phone_index(member: Member) -> str | None:
@@ -150,7 +149,10 @@ def unionid_reconcile(*, follower: WechatFollower, member: Member, other: Member
     members merge rules (`member_merge`, every app's rows follow), the member who joined first
     surviving. When both hold a phone the phones differ (a phone leads to one member), so
     which is right is for staff: a `WechatUnionidConflict` is recorded and nothing merged.
-    Returns "merged" or "flagged"."""
+    Returns "merged", "flagged" or "skipped" (the other member is no longer active)."""
+    if other.status != Member.Status.ACTIVE or member.status != Member.Status.ACTIVE:
+        log.warning("wechat follower %s: unionid on inactive member %s", follower.pk, other.pk)
+        return "skipped"
     phones = _phone_index(member), _phone_index(other)
     if phones[0] is not None and phones[1] is not None:
         _, created = WechatUnionidConflict.objects.get_or_create(

@@ -127,3 +127,20 @@ def test_staff_merging_the_flagged_pair_resolves_the_conflict_and_moves_cards(cl
     member_erase(member_id=mini.pk, reason="asked")
     assert not WechatMemberCard.objects.exists()
     assert not WechatUnionidConflict.objects.exists()
+
+
+def test_joining_with_a_unionid_known_elsewhere_merges_too(wechat_safe):
+    from omniloop.touchpoints.models import Visitor
+    from omniloop.wechat.followers import follower_on_visitor_link
+
+    mini = _mini_program_member(phone=False, days_ago=30)
+    joiner = make_member()  # joined through the H5 with the follower's join link
+    visitor = Visitor.objects.create(key="k-join", created_at=clock.now())
+    WechatFollower.objects.create(
+        openid="o-join", unionid=UNIONID, visitor=visitor, subscribed=True, created_at=clock.now()
+    )
+    follower_on_visitor_link(visitor, joiner)
+    joiner.refresh_from_db()
+    assert (joiner.status, joiner.merged_into_id) == (Member.Status.MERGED, mini.pk)
+    assert WechatFollower.objects.get(openid="o-join").member_id == mini.pk
+    assert MemberIdentity.objects.get(kind=IdentityKind.WECHAT_OPENID).member_id == mini.pk
