@@ -100,7 +100,14 @@ def card_activate(
         if card.member_id != member.pk:
             raise Conflict("This card belongs to another member.", code="card_other_member")
         return CardActivation(card_id, code, member.pk, card.openid, "", already=True)
-    openid, _status = api.card_code_get(card_id=card_id, code=code)
+    try:
+        openid, _status = api.card_code_get(card_id=card_id, code=code)
+    except WechatApiError as exc:  # a code of another card, or WeChat down
+        if exc.retryable:
+            raise
+        raise ApplicationError(
+            "WeChat could not read this card.", code="card_code_invalid", status=400
+        ) from exc
     if not openid:
         raise ApplicationError("WeChat knows no holder.", code="card_code_invalid", status=400)
     holder = WechatFollower.objects.filter(openid=openid).exclude(member__isnull=True).first()

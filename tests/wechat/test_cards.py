@@ -152,3 +152,16 @@ def test_card_bag_events_keep_the_members_card_state(client, wechat_safe, assist
     assert card.state == "received" and card.deleted_at is None
     _card_event(client, "o-bag", "user_get_card", "999", "forged:token")
     assert WechatMemberCard.objects.get(code="999").member_id is None
+
+
+def test_a_code_of_another_card_and_an_outage_are_told_apart(client, wechat, assistant_card):
+    member = make_member()
+    wechat.card_give(card_id="pOTHER", code="550", openid="o-x", encrypt_code="ENC5")
+    token = card_outer_str(scene=assistant_card.scene, member_id=member.pk)
+    r = _open(client, encrypt_code="ENC5", outer_str=token)  # the code is pOTHER's, not ours
+    assert r.status_code == 400 and b"card_code_invalid" in r.content
+    wechat.card_give(card_id=CARD_ID, code="660", openid="o-y", encrypt_code="ENC6")
+    wechat.fail("card/code/get", -1)  # WeChat busy: retry later, not "invalid"
+    r = _open(client, encrypt_code="ENC6", outer_str=token)
+    assert r.status_code == 503 and b"wechat_unavailable" in r.content
+    assert not WechatMemberCard.objects.exists() and wechat.card_activated == {}
