@@ -104,6 +104,17 @@ def test_conflicting_phones_are_flagged_for_staff_and_nothing_is_merged(client, 
     # The unionid stays with the member who had it; the follower keeps its own member.
     assert MemberIdentity.objects.get(kind=IdentityKind.WECHAT_UNIONID).member_id == mini.pk
     assert WechatFollower.objects.get(openid="o-two").member_id == account.pk
+    # HQ sees it on both members' pages, beside the merge form.
+    from django.urls import reverse
+
+    from omniloop.accounts.models import Role
+    from tests.factories import make_user
+
+    client.force_login(make_user(Role.HQ_ADMIN))
+    for here, there in ((account, mini), (mini, account)):
+        html = client.get(reverse("dashboard:member_detail", args=[here.pk])).content.decode()
+        start = html.index('data-testid="unionid-conflicts"')
+        assert there.code in html[start : html.index("</div>", start)]
 
 
 def test_staff_merging_the_flagged_pair_resolves_the_conflict_and_moves_cards(client, wechat_safe):

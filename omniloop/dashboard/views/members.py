@@ -30,6 +30,7 @@ from omniloop.members.selectors import (
     member_phone_masked,
 )
 from omniloop.messaging.selectors import member_message_log
+from omniloop.wechat.selectors import unionid_conflicts_open
 
 PAGE_SIZE = 50
 
@@ -89,6 +90,7 @@ def member_detail(request: HttpRequest, actor: Actor, member_id: int) -> HttpRes
             "stores": stores_for_actor(actor=actor),
             "assistants": assistants,
             "message_log": member_message_log(member_id=member.pk),
+            "unionid_conflicts": unionid_conflicts_open(member_id=member.pk),
         },
     )
 
