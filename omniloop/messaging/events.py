@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
+
 from omniloop.messaging.models import Message
 
 
@@ -41,7 +43,10 @@ def outcomes_notify(message_ids: Iterable[int]) -> None:
     ids = list(message_ids)
     if not ids or not _listeners:
         return
-    rows = Message.objects.filter(id__in=ids).exclude(cause="").order_by("id")
+    wanted = Q()
+    for prefix in _listeners:  # only the messages someone listens for are read
+        wanted |= Q(cause__startswith=f"{prefix}:")
+    rows = Message.objects.filter(wanted, id__in=ids).order_by("id")
     for m in rows:
         listener = _listeners.get(m.cause.partition(":")[0])
         if listener is None:
