@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "omniloop.insights",
     "omniloop.onboarding",
     "omniloop.wechat",
+    "omniloop.wall",
     "omniloop.api",
     "omniloop.dashboard",
     "omniloop.h5",

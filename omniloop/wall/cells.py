@@ -1,0 +1,62 @@
+"""Adding to aggregate cells, and the local days they are keyed by.
+
+`cell_add` is one `INSERT ... ON CONFLICT (key) DO UPDATE SET n = n + excluded.n` (PostgreSQL and
+SQLite alike): two transactions adding to a new cell at once both land, neither fails."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models
+
+from omniloop.core.brand import brand_settings
+from omniloop.stores.models import Store
+
+
+def cell_add(model: type[models.Model], key: dict[str, Any], deltas: dict[str, int]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = [*key, *deltas]
+    names = ", ".join(connection.ops.quote_name(c) for c in cols)
+    marks = ", ".join(["%s"] * len(cols))
+    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
+    sets = ", ".join(
+        f"{connection.ops.quote_name(c)} = {table}.{connection.ops.quote_name(c)} + excluded.{connection.ops.quote_name(c)}"
+        for c in deltas
+    )
+    sql = (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*key.values(), *deltas.values()])
+
+
+def fen(amount: Decimal | int) -> int:
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def zone_of(store_id: int) -> zoneinfo.ZoneInfo:
+    """The store's time zone; the brand's for no store (0)."""
+    name = None
+    if store_id:
+        name = Store.objects.filter(pk=store_id).values_list("timezone", flat=True).first()
+    return zoneinfo.ZoneInfo(name or brand_settings().timezone)
+
+
+def local_day(at: datetime, zone: zoneinfo.ZoneInfo) -> date:
+    return at.astimezone(zone).date()
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def zones() -> dict[str, list[int]]:
+    """Every time zone in use, with its stores; the brand's zone is always there (for store 0)."""
+    out: dict[str, list[int]] = {brand_settings().timezone: []}
+    for pk, tz in Store.objects.values_list("pk", "timezone"):
+        out.setdefault(tz, []).append(pk)
+    return out
