@@ -1,0 +1,91 @@
+"""The marketing wall (大屏, ADR 26): five pages over the wall's daily cells, filtered by period,
+store and sales channel, each table exported as CSV or XLSX. The pages and their tables are
+built by `omniloop.wall.pages`; this module reads the query string and renders."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from omniloop.accounts.access import Actor
+from omniloop.core.errors import ValidationFailed
+from omniloop.dashboard.decorators import is_htmx, staff_view
+from omniloop.wall.pages import PAGE_TITLES, PAGES, wall_page
+from omniloop.wall.selectors import wall_filter_choices, wall_filters_for, wall_today
+from omniloop.wall.tables import table_csv, table_xlsx
+
+DEFAULT_DAYS = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _day(value: str | None, default: date) -> date:
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed(_("Dates are YYYY-MM-DD."), code="date_invalid") from exc
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError as exc:
+        raise ValidationFailed(_("Choose from the list."), code="filter_invalid") from exc
+
+
+def _render(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
+    if name not in PAGES:
+        raise Http404
+    today = wall_today()
+    end = _day(request.GET.get("to"), today)
+    start = _day(request.GET.get("from"), end - timedelta(days=DEFAULT_DAYS - 1))
+    filters = wall_filters_for(
+        actor=actor,
+        start=start,
+        end=end,
+        store_id=_int(request.GET.get("store")),
+        channel_id=_int(request.GET.get("channel")),
+    )
+    page = wall_page(name, filters, today=today)
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        table = page.tables.get(request.GET.get("table", ""))
+        if table is None:
+            raise Http404
+        stem = f"wall-{name}-{table.key}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
+        if export == "csv":
+            response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(table_xlsx(table), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{stem}.{export}"'
+        return response
+    stores, channels = wall_filter_choices(actor=actor)
+    query = request.GET.copy()
+    for key in ("export", "table"):
+        query.pop(key, None)
+    context = {
+        "page": page,
+        "tabs": [(p, PAGE_TITLES[p]) for p in PAGES],
+        "filters": filters,
+        "previous": filters.previous(),
+        "stores": stores,
+        "channels": channels,
+        "is_hq": actor.is_hq,
+        "query": query.urlencode(),
+    }
+    template = "wall/_body.html" if is_htmx(request) else "wall/page.html"
+    return render(request, template, context)
+
+
+@staff_view("dashboard:wall")
+def wall(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return _render(request, actor, "overview")
+
+
+@staff_view("dashboard:wall_page")
+def wall_page_view(request: HttpRequest, actor: Actor, page: str) -> HttpResponse:
+    return _render(request, actor, page)
