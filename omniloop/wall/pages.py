@@ -3,12 +3,13 @@ JSON, drawn by `wall.js`) and tables. Views render them; exports write their tab
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from omniloop.wall import selectors as sel
@@ -74,15 +75,17 @@ class WallPage:
         return PAGE_TITLES[self.name]
 
     @property
-    def chart_list(self) -> list[tuple[str, Any, dict[str, Any]]]:
-        return [(k, CHART_TITLES[k], option) for k, option in self.charts.items()]
+    def chart_list(self) -> list[tuple[str, Any, str]]:
+        """(key, title, the ECharts option as JSON): the page carries it in a data attribute,
+        which survives an htmx swap (htmx drops script elements, json_script's among them)."""
+        return [(k, CHART_TITLES[k], json.dumps(o)) for k, o in self.charts.items()]
 
 
 SALES_COLUMNS = (
     Column("orders", _("Orders"), "int"),
     Column("gross", _("Sales"), "money"),
-    Column("refunds", _("Refunds"), "int"),
-    Column("refund_amount", _("Refunded"), "money"),
+    Column("refunds", _("Refund count"), "int"),
+    Column("refund_amount", _("Refund amount"), "money"),
     Column("net", _("Net sales"), "money"),
 )
 
@@ -98,7 +101,7 @@ def _line(x: list[str], series: list[tuple[str, list[Any]]], *, money: bool) -> 
         "grid": {"left": 8, "right": 8, "top": 32, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": x},
         "yAxis": {"type": "value", "name": "¥" if money else ""},
-        "series": [{"type": "line", "name": n, "data": d, "smooth": True} for n, d in series],
+        "series": [{"type": "line", "name": n, "data": d} for n, d in series],
     }
 
 
@@ -157,18 +160,19 @@ def overview_page(filters: WallFilters) -> WallPage:
     page.charts["trend"] = _line(
         x,
         [
-            (_g("Net sales"), [float(yuan(f.net_fen)) for _d, f in days]),
-            (_g("Previous period"), [float(yuan(f.net_fen)) for _d, f in days_b]),
+            (gettext("Net sales"), [float(yuan(f.net_fen)) for _d, f in days]),
+            (gettext("Previous period"), [float(yuan(f.net_fen)) for _d, f in days_b]),
         ],
         money=True,
     )
-    page.charts["joins"] = _line(x, [(_g("New members"), [n for _d, n in joined])], money=False)
+    page.charts["joins"] = _line(x, [(gettext("New members"), [n for _d, n in joined])], money=False)
     page.tables["by_day"] = Table(
         "by_day",
         _("By day"),
         (Column("day", _("Day"), "date"), *SALES_COLUMNS, Column("joins", _("New members"), "int")),
         [(d, *_sales_cells(f), n) for (d, f), (_d2, n) in zip(days, joined, strict=True)],
         shown=400,
+        collapsed=True,
     )
     by_channel = sel.sales_breakdown(filters=filters, by=["channel"])
     by_store = sel.sales_breakdown(filters=filters, by=["store"])
@@ -222,6 +226,7 @@ def overview_page(filters: WallFilters) -> WallPage:
             for r in sorted(detail, key=lambda r: (r.key[0], -r.figures.net_fen), reverse=False)
         ],
         note=_("The page shows the first 50 rows; the exports hold every row."),
+        collapsed=True,
     )
     by_join = sel.joins_by_channel(filters=filters)
     page.tables["joins_by_channel"] = Table(
@@ -266,9 +271,9 @@ def funnel_page(filters: WallFilters) -> WallPage:
                 "width": "80%",
                 "label": {"show": True, "position": "inside"},
                 "data": [
-                    {"name": _g("Scans"), "value": scans},
-                    {"name": _g("New members"), "value": joins},
-                    {"name": _g("First purchases"), "value": firsts},
+                    {"name": gettext("Scans"), "value": scans},
+                    {"name": gettext("New members"), "value": joins},
+                    {"name": gettext("First purchases"), "value": firsts},
                 ],
             }
         ],
@@ -341,7 +346,7 @@ def o2o_page(filters: WallFilters) -> WallPage:
         [
             (
                 str(FLOW_LABELS.get(r.key, r.key)),
-                _g("Yes") if r.key in O2O_FLOWS else _g("No"),
+                gettext("Yes") if r.key in O2O_FLOWS else gettext("No"),
                 *_sales_cells(r.figures),
                 percent(r.figures.orders, total.orders),
                 percent(r.figures.net_fen, total.net_fen),
@@ -370,11 +375,11 @@ def leaders_page(filters: WallFilters) -> WallPage:
     )
     page.charts["stores"] = _bars(
         [names.store(r.key) for r in stores[:10]],
-        [(_g("Net sales"), [float(yuan(r.figures.net_fen)) for r in stores[:10]])],
+        [(gettext("Net sales"), [float(yuan(r.figures.net_fen)) for r in stores[:10]])],
     )
     page.charts["assistants"] = _bars(
         [names.assistant(r.key) for r in assistants[:10]],
-        [(_g("Net sales"), [float(yuan(r.figures.net_fen)) for r in assistants[:10]])],
+        [(gettext("Net sales"), [float(yuan(r.figures.net_fen)) for r in assistants[:10]])],
     )
     page.tables["stores"] = Table(
         "stores",

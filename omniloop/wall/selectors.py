@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext_noop
 
 from omniloop.accounts.access import Actor, access_store
 from omniloop.core.errors import ValidationFailed
@@ -53,14 +54,36 @@ def wall_filters_for(
     """The filters this actor may use: store staff always see their own store (another store
     is not found), HQ any store or all."""
     if start > end:
-        raise ValidationFailed("The period starts after it ends.", code="period_invalid")
+        raise ValidationFailed(gettext_noop("The period starts after it ends."), code="period_invalid")
     if (end - start).days + 1 > MAX_DAYS:
-        raise ValidationFailed("Choose a period of at most a year.", code="period_too_long")
+        raise ValidationFailed(
+            gettext_noop("Choose a period of at most a year."), code="period_too_long"
+        )
     if not actor.is_hq:
         if store_id is not None:
             access_store(actor, store_id)
         store_id = actor.own_store_id
     return WallFilters(start=start, end=end, store_id=store_id, channel_id=channel_id)
+
+
+def parse_day(value: str | None, default: date) -> date:
+    """A filter's ISO date (the default when empty); anything else is a 422."""
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed(gettext_noop("Dates are YYYY-MM-DD."), code="date_invalid") from exc
+
+
+def parse_id(value: str | None) -> int | None:
+    """A filter's store or channel id (None when empty); anything else is a 422."""
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValidationFailed(gettext_noop("Choose from the list."), code="filter_invalid") from exc
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ class Table:
     rows: list[tuple[Cell, ...]] = field(default_factory=list)
     note: Any = ""
     shown: int = 50  # the page shows the first rows; exports hold them all
+    collapsed: bool = False  # long tables start folded, under their chart
 
     @property
     def visible(self) -> list[list[tuple[Column, Cell]]]:

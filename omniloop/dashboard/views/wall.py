@@ -4,51 +4,39 @@ built by `omniloop.wall.pages`; this module reads the query string and renders."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from omniloop.accounts.access import Actor
-from omniloop.core.errors import ValidationFailed
 from omniloop.dashboard.decorators import is_htmx, staff_view
 from omniloop.wall.pages import PAGE_TITLES, PAGES, wall_page
-from omniloop.wall.selectors import wall_filter_choices, wall_filters_for, wall_today
+from omniloop.wall.selectors import (
+    parse_day,
+    parse_id,
+    wall_filter_choices,
+    wall_filters_for,
+    wall_today,
+)
 from omniloop.wall.tables import table_csv, table_xlsx
 
 DEFAULT_DAYS = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _day(value: str | None, default: date) -> date:
-    if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationFailed(_("Dates are YYYY-MM-DD."), code="date_invalid") from exc
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError as exc:
-        raise ValidationFailed(_("Choose from the list."), code="filter_invalid") from exc
-
-
 def _render(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
     if name not in PAGES:
         raise Http404
     today = wall_today()
-    end = _day(request.GET.get("to"), today)
-    start = _day(request.GET.get("from"), end - timedelta(days=DEFAULT_DAYS - 1))
+    end = parse_day(request.GET.get("to"), today)
+    start = parse_day(request.GET.get("from"), end - timedelta(days=DEFAULT_DAYS - 1))
     filters = wall_filters_for(
         actor=actor,
         start=start,
         end=end,
-        store_id=_int(request.GET.get("store")),
-        channel_id=_int(request.GET.get("channel")),
+        store_id=parse_id(request.GET.get("store")),
+        channel_id=parse_id(request.GET.get("channel")),
     )
     page = wall_page(name, filters, today=today)
     export = request.GET.get("export")

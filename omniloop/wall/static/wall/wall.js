@@ -1,5 +1,5 @@
-// Draws the wall's charts from the JSON options the page carries (json_script data blocks, so
-// the Content-Security-Policy needs no inline script), again after htmx swaps the body in,
+// Draws the wall's charts from the JSON options the page carries in data attributes (so the
+// Content-Security-Policy needs no inline script), again after htmx swaps the body in,
 // and resizes them with the window. Without JavaScript the tables still hold every figure.
 (function () {
   "use strict";
@@ -8,10 +8,11 @@
     if (!window.echarts) { return; }
     charts = charts.filter(function (c) { return !c.isDisposed() && document.body.contains(c.getDom()); });
     root.querySelectorAll("[data-chart]").forEach(function (el) {
-      var data = document.getElementById(el.getAttribute("data-chart"));
-      if (!data || el.dataset.drawn) { return; }
+      if (el.dataset.drawn) { return; }
       var chart = window.echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(JSON.parse(data.textContent));
+      var option = JSON.parse(el.getAttribute("data-option"));
+      option.animation = false;  // a wall is read, not watched; and screenshots are exact
+      chart.setOption(option);
       el.dataset.drawn = "1";
       charts.push(chart);
     });
