@@ -131,7 +131,12 @@ def _pie(items: list[tuple[str, Any]]) -> dict[str, Any]:
     }
 
 
-def overview_page(filters: WallFilters) -> WallPage:
+DETAIL_ROWS = 50
+DAY_ROWS = 62
+
+
+def overview_page(filters: WallFilters, *, whole: bool = False) -> WallPage:
+    """`whole`: every row of every table (an export), not the first ones the page shows."""
     prev = filters.previous()
     now, before = sel.sales_totals(filters=filters), sel.sales_totals(filters=prev)
     (joins, firsts), (joins_b, firsts_b) = (
@@ -171,17 +176,17 @@ def overview_page(filters: WallFilters) -> WallPage:
         _("By day"),
         (Column("day", _("Day"), "date"), *SALES_COLUMNS, Column("joins", _("New members"), "int")),
         [(d, *_sales_cells(f), n) for (d, f), (_d2, n) in zip(days, joined, strict=True)],
-        shown=400,
+        shown=DAY_ROWS,
         collapsed=True,
     )
     by_channel = sel.sales_breakdown(filters=filters, by=["channel"])
     by_store = sel.sales_breakdown(filters=filters, by=["store"])
     by_tp = sel.sales_breakdown(filters=filters, by=["touchpoint"])
-    detail = sel.sales_breakdown(filters=filters, by=["day", "channel", "touchpoint", "store"])
+    detail, detail_total = sel.sales_detail(filters=filters, limit=None if whole else DETAIL_ROWS)
     names = Names().load(
         channels={r.key for r in by_channel},
         stores={r.key for r in by_store},
-        touchpoints={r.key for r in by_tp},
+        touchpoints={r.key for r in by_tp} | {r.key[2] for r in detail},
     )
     page.tables["by_channel"] = Table(
         "by_channel",
@@ -223,10 +228,12 @@ def overview_page(filters: WallFilters) -> WallPage:
                 names.store(r.key[3]),
                 *_sales_cells(r.figures),
             )
-            for r in sorted(detail, key=lambda r: (r.key[0], -r.figures.net_fen), reverse=False)
+            for r in detail
         ],
         note=_("The page shows the first 50 rows; the exports hold every row."),
         collapsed=True,
+        shown=DETAIL_ROWS,
+        total=detail_total,
     )
     by_join = sel.joins_by_channel(filters=filters)
     page.tables["joins_by_channel"] = Table(
@@ -489,9 +496,9 @@ def cohorts_page(filters: WallFilters, *, today: date) -> WallPage:
     return page
 
 
-def wall_page(name: str, filters: WallFilters, *, today: date) -> WallPage:
+def wall_page(name: str, filters: WallFilters, *, today: date, whole: bool = False) -> WallPage:
     if name == "overview":
-        return overview_page(filters)
+        return overview_page(filters, whole=whole)
     if name == "funnel":
         return funnel_page(filters)
     if name == "o2o":

@@ -175,6 +175,28 @@ def sales_breakdown(*, filters: WallFilters, by: Iterable[str]) -> list[SalesRow
     return rows
 
 
+def sales_detail(
+    *, filters: WallFilters, limit: int | None = None
+) -> tuple[list[SalesRow], int]:
+    """Sales per (day, channel, touchpoint, store), by day and then largest net sales first:
+    the first `limit` rows (all when None) and how many rows there are. The database sorts and
+    cuts, so the page never folds a year of cells in Python just to show fifty."""
+    fields = ["day", "channel_id", "touchpoint_id", "store_id"]
+    qs = (
+        _sales(filters)
+        .values(*fields)
+        .annotate(**_SALES_SUMS)
+        .annotate(net=Sum("gross_fen") - Sum("refund_fen"))
+        .order_by("day", "-net", "channel_id", "touchpoint_id", "store_id")
+    )
+    total = qs.count() if limit is not None else None
+    rows = [
+        SalesRow(key=tuple(r[k] for k in fields), figures=_figures(r))
+        for r in (qs[:limit] if limit is not None else qs)
+    ]
+    return rows, total if total is not None else len(rows)
+
+
 def sales_by_day(*, filters: WallFilters) -> list[tuple[date, SalesFigures]]:
     """Every day of the period in order, empty days included."""
     got = {r.key: r.figures for r in sales_breakdown(filters=filters, by=["day"])}

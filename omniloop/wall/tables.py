@@ -65,6 +65,16 @@ class Table:
     note: Any = ""
     shown: int = 50  # the page shows the first rows; exports hold them all
     collapsed: bool = False  # long tables start folded, under their chart
+    total: int | None = None  # rows in all, when `rows` holds only the first ones (a page)
+
+    @property
+    def row_count(self) -> int:
+        return self.total if self.total is not None else len(self.rows)
+
+    @property
+    def cut(self) -> bool:
+        """The page shows fewer rows than there are (the exports hold them all)."""
+        return self.row_count > len(self.rows[: self.shown])
 
     @property
     def visible(self) -> list[list[tuple[Column, Cell]]]:

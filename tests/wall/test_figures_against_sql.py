@@ -176,7 +176,10 @@ def _by_label(table: Any, label_cols: int) -> dict[Any, tuple[Any, ...]]:
 
 
 def _check_overview(f: WallFilters) -> None:
-    page = wall_page("overview", f, today=TODAY)
+    page = wall_page("overview", f, today=TODAY, whole=True)
+    shown = wall_page("overview", f, today=TODAY).tables["detail"]
+    assert shown.rows == page.tables["detail"].rows[: shown.shown]
+    assert shown.row_count == len(page.tables["detail"].rows)
     for period, pick in ((f, "value"), (f.previous(), "previous")):
         total = _sales(period, []).get(None, (0, Decimal(0), 0, Decimal(0), Decimal(0)))
         counts = _member_counts(period, "channel")

@@ -38,8 +38,8 @@ def _render(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
         store_id=parse_id(request.GET.get("store")),
         channel_id=parse_id(request.GET.get("channel")),
     )
-    page = wall_page(name, filters, today=today)
     export = request.GET.get("export")
+    page = wall_page(name, filters, today=today, whole=export in ("csv", "xlsx"))
     if export in ("csv", "xlsx"):
         table = page.tables.get(request.GET.get("table", ""))
         if table is None:
