@@ -130,7 +130,7 @@ def psql(args: argparse.Namespace, sql: str, db: str = "postgres") -> None:
 
 def _ms(values: list[float]) -> dict[str, float]:
     values = sorted(values)
-    p95 = values[max(0, int(round(0.95 * len(values))) - 1)]
+    p95 = values[max(0, round(0.95 * len(values)) - 1)]
     return {"p50_ms": round(statistics.median(values) * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
 
 

@@ -17,17 +17,16 @@ from omniloop.stores.models import Store
 
 
 def cell_add(model: type[models.Model], key: dict[str, Any], deltas: dict[str, int]) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
     cols = [*key, *deltas]
-    names = ", ".join(connection.ops.quote_name(c) for c in cols)
+    names = ", ".join(q(c) for c in cols)
     marks = ", ".join(["%s"] * len(cols))
-    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
-    sets = ", ".join(
-        f"{connection.ops.quote_name(c)} = {table}.{connection.ops.quote_name(c)} + excluded.{connection.ops.quote_name(c)}"
-        for c in deltas
-    )
+    conflict = ", ".join(q(c) for c in key)
+    sets = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in deltas)
+    # Names come from the model's own fields (quoted); every value is a bound parameter.
     sql = (
-        f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
         f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
     )
     with connection.cursor() as cursor:

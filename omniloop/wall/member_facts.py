@@ -38,12 +38,12 @@ def member_fact_compute(member_id: int) -> Fact | None:
     )
     if member is None or member["status"] == Member.Status.MERGED:
         return None
-    binding = (
+    recruited = (
         MemberBinding.objects.filter(member_id=member_id)
-        .values("recruited_store_id", "recruited_assistant_id")
+        .values_list("recruited_store_id", "recruited_assistant_id")
         .first()
-    ) or {}
-    store_id = binding.get("recruited_store_id") or 0
+    )
+    store_id, assistant_id = recruited or (0, None)
     touchpoint_id = (
         BindingChange.objects.filter(member_id=member_id, kind=BindingChange.Kind.INITIAL)
         .order_by("changed_at", "pk")
@@ -56,13 +56,14 @@ def member_fact_compute(member_id: int) -> Fact | None:
         for paid_at, credited_tz, fulfil_tz in Order.objects.filter(
             member_id=member_id, paid_at__isnull=False
         ).values_list("paid_at", "credited_store__timezone", "store__timezone")
+        if paid_at is not None
     }
     return Fact(
         join_day=local_day(member["joined_at"], zone_of(store_id)),
         join_channel=member["join_source"] or "",
         store_id=store_id,
         touchpoint_id=touchpoint_id or 0,
-        assistant_id=binding.get("recruited_assistant_id") or 0,
+        assistant_id=assistant_id or 0,
         first_day=min(days) if days else None,
         months=tuple(sorted({month_of(d) for d in days})),
     )

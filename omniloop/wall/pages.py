@@ -170,7 +170,9 @@ def overview_page(filters: WallFilters, *, whole: bool = False) -> WallPage:
         ],
         money=True,
     )
-    page.charts["joins"] = _line(x, [(gettext("New members"), [n for _d, n in joined])], money=False)
+    page.charts["joins"] = _line(
+        x, [(gettext("New members"), [n for _d, n in joined])], money=False
+    )
     page.tables["by_day"] = Table(
         "by_day",
         _("By day"),
@@ -198,10 +200,7 @@ def overview_page(filters: WallFilters, *, whole: bool = False) -> WallPage:
         "by_store",
         _("By store"),
         (Column("store_code", _("Store code")), Column("store", _("Store")), *SALES_COLUMNS),
-        [
-            (names.store_code(r.key), names.store(r.key), *_sales_cells(r.figures))
-            for r in by_store
-        ],
+        [(names.store_code(r.key), names.store(r.key), *_sales_cells(r.figures)) for r in by_store],
         note=_("A sale counts for the store it is credited to (the fulfilling store when none)."),
     )
     page.tables["by_touchpoint"] = Table(
@@ -371,9 +370,7 @@ def o2o_page(filters: WallFilters) -> WallPage:
 def leaders_page(filters: WallFilters) -> WallPage:
     page = WallPage("leaders")
     stores = sel.sales_breakdown(filters=filters, by=["store"])
-    assistants = [
-        r for r in sel.sales_breakdown(filters=filters, by=["assistant"]) if r.key
-    ]
+    assistants = [r for r in sel.sales_breakdown(filters=filters, by=["assistant"]) if r.key]
     recruits = {r.key: r for r in sel.funnel(filters=filters, by="assistant")}
     store_joins = sel.joins_by_store(filters=filters)
     names = Names().load(

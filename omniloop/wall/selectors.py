@@ -7,6 +7,7 @@ channel. The channel filter narrows sales only: scans, joins and cohorts have no
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -16,7 +17,10 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_noop
 
 from omniloop.accounts.access import Actor, access_store
+from omniloop.core import clock
+from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ValidationFailed
+from omniloop.stores.models import SalesChannel, Store
 from omniloop.wall.cells import month_of
 from omniloop.wall.models import CohortMonth, MemberDay, SalesDay, ScanDay
 
@@ -54,7 +58,9 @@ def wall_filters_for(
     """The filters this actor may use: store staff always see their own store (another store
     is not found), HQ any store or all."""
     if start > end:
-        raise ValidationFailed(gettext_noop("The period starts after it ends."), code="period_invalid")
+        raise ValidationFailed(
+            gettext_noop("The period starts after it ends."), code="period_invalid"
+        )
     if (end - start).days + 1 > MAX_DAYS:
         raise ValidationFailed(
             gettext_noop("Choose a period of at most a year."), code="period_too_long"
@@ -83,7 +89,9 @@ def parse_id(value: str | None) -> int | None:
     try:
         return int(value)
     except ValueError as exc:
-        raise ValidationFailed(gettext_noop("Choose from the list."), code="filter_invalid") from exc
+        raise ValidationFailed(
+            gettext_noop("Choose from the list."), code="filter_invalid"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -175,9 +183,7 @@ def sales_breakdown(*, filters: WallFilters, by: Iterable[str]) -> list[SalesRow
     return rows
 
 
-def sales_detail(
-    *, filters: WallFilters, limit: int | None = None
-) -> tuple[list[SalesRow], int]:
+def sales_detail(*, filters: WallFilters, limit: int | None = None) -> tuple[list[SalesRow], int]:
     """Sales per (day, channel, touchpoint, store), by day and then largest net sales first:
     the first `limit` rows (all when None) and how many rows there are. The database sorts and
     cuts, so the page never folds a year of cells in Python just to show fifty."""
@@ -214,9 +220,7 @@ def member_totals(*, filters: WallFilters) -> tuple[int, int]:
 
 
 def joins_by_day(*, filters: WallFilters) -> list[tuple[date, int]]:
-    got = dict(
-        _days(MemberDay.objects.all(), filters).values_list("day").annotate(n=Sum("joins"))
-    )
+    got = dict(_days(MemberDay.objects.all(), filters).values_list("day").annotate(n=Sum("joins")))
     days = (filters.start + timedelta(days=i) for i in range(filters.days))
     return [(d, got.get(d, 0)) for d in days]
 
@@ -249,9 +253,7 @@ def funnel(*, filters: WallFilters, by: str) -> list[FunnelRow]:
     it (or by the assistant), and first purchases by the members it recruited. Rows without
     a touchpoint (or assistant) are left out; most joins first."""
     field = {"touchpoint": "touchpoint_id", "assistant": "assistant_id"}[by]
-    scans = dict(
-        _days(ScanDay.objects.all(), filters).values_list(field).annotate(n=Sum("scans"))
-    )
+    scans = dict(_days(ScanDay.objects.all(), filters).values_list(field).annotate(n=Sum("scans")))
     members = {
         k: (j or 0, p or 0)
         for k, j, p in _days(MemberDay.objects.all(), filters)
@@ -316,19 +318,12 @@ def cohorts(*, filters: WallFilters, today: date, months: int = 7) -> list[Cohor
 
 def wall_today() -> date:
     """Today in the brand's time zone (the default period ends on it)."""
-    import zoneinfo
-
-    from omniloop.core import clock
-    from omniloop.core.brand import brand_settings
-
     return clock.now().astimezone(zoneinfo.ZoneInfo(brand_settings().timezone)).date()
 
 
 def wall_filter_choices(*, actor: Actor) -> tuple[list[Any], list[Any]]:
     """(stores, sales channels) the actor may filter by: HQ every store, store staff theirs."""
-    from omniloop.stores.models import SalesChannel, Store
-
     stores = Store.objects.order_by("code")
     if not actor.is_hq:
-        stores = stores.filter(pk=actor.store_id)
+        stores = stores.filter(pk=actor.own_store_id)
     return list(stores), list(SalesChannel.objects.order_by("code"))

@@ -137,7 +137,8 @@ class Names:
         return self
 
     def store(self, pk: int) -> str:
-        return self._stores.get(pk, ("", str(_("No store (HQ)"))))[1] if pk else str(_("No store (HQ)"))
+        none = str(_("No store (HQ)"))
+        return self._stores.get(pk, ("", none))[1] if pk else none
 
     def store_code(self, pk: int) -> str:
         return self._stores.get(pk, ("", ""))[0]

@@ -81,7 +81,8 @@ def test_wall_pages_at_width(live_server, chromium, shoot, name, viewport, mobil
         page.screenshot(path=str(shoot_dir() / f"wall-{key}-{name}-top.png"))  # first screen
     # The store filter swaps the body through htmx and redraws the charts
     page.goto(f"{live_server.url}/dashboard/wall/?{PERIOD}")
-    page.select_option("[data-testid=filter-store]", label="wbo 波哥大店" if locale == "zh-CN" else "wbo Bogotá")
+    label = "wbo 波哥大店" if locale == "zh-CN" else "wbo Bogotá"
+    page.select_option("[data-testid=filter-store]", label=label)
     page.wait_for_url("**store=*")
     page.locator("[data-testid=table-by_store] tbody tr").first.wait_for()
     page.locator(".wall-chart svg").nth(1).wait_for(state="attached")
