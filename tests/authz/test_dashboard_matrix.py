@@ -101,6 +101,7 @@ def world():
             ).pk,
             "slug": "lifecycle-active",
             "number": _pickup_at(a, m_a),
+            "page": "funnel",
         },
     }
     return {"store_a": a, "params": params}
