@@ -102,6 +102,8 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     # The marketing wall (大屏): HQ sees the brand, a store manager their own store only
     "dashboard:wall": frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER}),
     "dashboard:wall_page": frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER}),
+    # Site selection places members of every store: HQ only
+    "dashboard:wall_sites": frozenset({HQ_ADMIN, MARKETER}),
     # Segments (人群): member features across every store, so HQ admins and marketers only.
     "dashboard:segments": SEGMENT_USERS,
     "dashboard:segment_builder": SEGMENT_USERS,

@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path("staff/", staff.staff, name="staff"),
     path("wall/", wall.wall, name="wall"),
+    path("wall/sites/", wall.wall_sites, name="wall_sites"),
     path("wall/<slug:page>/", wall.wall_page_view, name="wall_page"),
     path("settlement/", settlement.settlement, name="settlement"),
     path("settlement/export.csv", settlement.settlement_export, name="settlement_export"),

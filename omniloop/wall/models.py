@@ -122,3 +122,13 @@ class CountedRefund(models.Model):
     """A refund (by its return's reference) the sales cells already hold."""
 
     reference = models.CharField(max_length=64, primary_key=True)
+
+
+class SiteArea(models.Model):
+    """Where a delivery region is (its centre), as the brand supplies it (`omniloop
+    site_areas_import`): orders carry a region's name, not coordinates, and the wall invents none.
+    `region` is matched exactly against `OrderAddress.region`."""
+
+    region = models.CharField(max_length=100, unique=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)

@@ -32,6 +32,7 @@ PAGE_TITLES = {
     "o2o": _("O2O flows"),
     "leaders": _("Leaderboards"),
     "cohorts": _("Cohorts"),
+    "sites": _("Site selection"),
 }
 CHART_TITLES = {
     "trend": _("Net sales by day, against the previous period"),
@@ -41,6 +42,7 @@ CHART_TITLES = {
     "stores": _("Top stores by net sales"),
     "assistants": _("Top assistants by net sales"),
     "heatmap": _("Retention (%)"),
+    "sites": _("Members' regions against the stores"),
 }
 
 

@@ -11,6 +11,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
@@ -92,6 +93,23 @@ def parse_id(value: str | None) -> int | None:
         raise ValidationFailed(
             gettext_noop("Choose from the list."), code="filter_invalid"
         ) from exc
+
+
+def parse_radius(value: str | None) -> Decimal:
+    """The catchment radius in km for site selection (3 when empty), 0.1 to 50."""
+    if not value:
+        return Decimal("3")
+    try:
+        radius = Decimal(value)
+    except ArithmeticError as exc:
+        raise ValidationFailed(
+            gettext_noop("Choose a radius of 0.1 to 50 km."), code="radius_invalid"
+        ) from exc
+    if not radius.is_finite() or not Decimal("0.1") <= radius <= Decimal("50"):
+        raise ValidationFailed(
+            gettext_noop("Choose a radius of 0.1 to 50 km."), code="radius_invalid"
+        )
+    return radius.quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class Table:
     shown: int = 50  # the page shows the first rows; exports hold them all
     collapsed: bool = False  # long tables start folded, under their chart
     total: int | None = None  # rows in all, when `rows` holds only the first ones (a page)
+    empty: Any = ""  # what an empty table says (default: nothing in this period)
 
     @property
     def row_count(self) -> int:

@@ -5,11 +5,13 @@ is saved under test-artifacts/browser/."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from omniloop.accounts.models import Role
+from omniloop.wall.sites import site_areas_import
 from tests.browser.conftest import ARTIFACTS, staff_login
 from tests.factories import make_user
 from tests.wall.world import build_world
@@ -23,6 +25,7 @@ PAGES = {
     "o2o": ("/dashboard/wall/o2o/", "O2O 业务", "O2O flows", 1),
     "leaders": ("/dashboard/wall/leaders/", "排行榜", "Leaderboards", 2),
     "cohorts": ("/dashboard/wall/cohorts/", "会员留存", "Cohorts", 1),
+    "sites": ("/dashboard/wall/sites/", "门店选址", "Site selection", 1),
 }
 
 
@@ -64,7 +67,11 @@ def _watch(page: Any) -> list[str]:
     ],
 )
 def test_wall_pages_at_width(live_server, chromium, shoot, name, viewport, mobile, locale):
-    build_world(n_members=6)
+    world = build_world(n_members=6)
+    # Site selection: Bogotá's store has coordinates, the Shanghai delivery region a centre
+    world.bo.latitude, world.bo.longitude = Decimal("4.711000"), Decimal("-74.072100")
+    world.bo.save(update_fields=["latitude", "longitude"])
+    site_areas_import("region,latitude,longitude\n上海市 静安区,31.229000,121.448000\n")
     hq = make_user(Role.HQ_ADMIN)
     context = chromium.new_context(viewport=viewport, is_mobile=mobile, locale=locale)
     page = context.new_page()

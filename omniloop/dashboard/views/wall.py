@@ -5,16 +5,19 @@ built by `omniloop.wall.pages`; this module reads the query string and renders."
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from omniloop.accounts.access import Actor
 from omniloop.dashboard.decorators import is_htmx, staff_view
-from omniloop.wall.pages import PAGE_TITLES, PAGES, wall_page
+from omniloop.wall.pages import PAGE_TITLES, PAGES, WallPage, wall_page
+from omniloop.wall.pages_sites import sites_page
 from omniloop.wall.selectors import (
     parse_day,
     parse_id,
+    parse_radius,
     wall_filter_choices,
     wall_filters_for,
     wall_today,
@@ -23,6 +26,24 @@ from omniloop.wall.tables import table_csv, table_xlsx
 
 DEFAULT_DAYS = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _tabs(actor: Actor) -> list[tuple[str, Any]]:
+    """The wall's pages for the tabs; site selection is HQ's (brand-wide member locations)."""
+    names = [*PAGES, "sites"] if actor.is_hq else list(PAGES)
+    return [(p, PAGE_TITLES[p]) for p in names]
+
+
+def _export(page: WallPage, request: HttpRequest, export: str, *, stem: str) -> HttpResponse:
+    table = page.tables.get(request.GET.get("table", ""))
+    if table is None:
+        raise Http404
+    if export == "csv":
+        response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(table_xlsx(table), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{table.key}.{export}"'
+    return response
 
 
 def _render(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
@@ -41,23 +62,15 @@ def _render(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
     export = request.GET.get("export")
     page = wall_page(name, filters, today=today, whole=export in ("csv", "xlsx"))
     if export in ("csv", "xlsx"):
-        table = page.tables.get(request.GET.get("table", ""))
-        if table is None:
-            raise Http404
-        stem = f"wall-{name}-{table.key}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
-        if export == "csv":
-            response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
-        else:
-            response = HttpResponse(table_xlsx(table), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{stem}.{export}"'
-        return response
+        stem = f"wall-{name}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
+        return _export(page, request, export, stem=stem)
     stores, channels = wall_filter_choices(actor=actor)
     query = request.GET.copy()
     for key in ("export", "table"):
         query.pop(key, None)
     context = {
         "page": page,
-        "tabs": [(p, PAGE_TITLES[p]) for p in PAGES],
+        "tabs": _tabs(actor),
         "filters": filters,
         "previous": filters.previous(),
         "stores": stores,
@@ -65,6 +78,21 @@ def _render(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
         "is_hq": actor.is_hq,
         "query": query.urlencode(),
     }
+    template = "wall/_body.html" if is_htmx(request) else "wall/page.html"
+    return render(request, template, context)
+
+
+@staff_view("dashboard:wall_sites")
+def wall_sites(request: HttpRequest, actor: Actor) -> HttpResponse:
+    radius = parse_radius(request.GET.get("radius"))
+    page = sites_page(radius)
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        return _export(page, request, export, stem=f"wall-sites-{radius}km")
+    query = request.GET.copy()
+    for key in ("export", "table"):
+        query.pop(key, None)
+    context = {"page": page, "tabs": _tabs(actor), "radius": radius, "query": query.urlencode()}
     template = "wall/_body.html" if is_htmx(request) else "wall/page.html"
     return render(request, template, context)
 
