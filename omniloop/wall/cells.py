@@ -33,6 +33,20 @@ def cell_add(model: type[models.Model], key: dict[str, Any], deltas: dict[str, i
         cursor.execute(sql, [*key.values(), *deltas.values()])
 
 
+def mark_once(model: type[models.Model], value: int | str) -> bool:
+    """Insert the marker row whose primary key is `value`; True if this call inserted it (one
+    statement: a concurrent twin waits on the key and then inserts nothing)."""
+    q = connection.ops.quote_name
+    pk = q(model._meta.pk.column)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(model._meta.db_table)} ({pk}) VALUES (%s) "  # noqa: S608
+            f"ON CONFLICT DO NOTHING RETURNING {pk}",
+            [value],
+        )
+        return cursor.fetchone() is not None
+
+
 def fen(amount: Decimal | int) -> int:
     return int((Decimal(amount) * 100).to_integral_value())
 

@@ -9,8 +9,8 @@ from typing import Any
 from omniloop.orders.events import OrderRefunded
 from omniloop.orders.models import Order, OrderReturn
 from omniloop.touchpoints.models import ScanEvent
-from omniloop.wall.cells import cell_add, fen, local_day, zone_of
-from omniloop.wall.member_facts import member_fact_refresh
+from omniloop.wall.cells import cell_add, fen, local_day, mark_once, zone_of
+from omniloop.wall.member_facts import member_fact_order_paid, member_fact_refresh
 from omniloop.wall.models import CountedOrder, CountedRefund, SalesDay, ScanDay
 
 ORDER_DIMS = (
@@ -42,8 +42,7 @@ def wall_order_paid(order_id: int) -> None:
     order = Order.objects.filter(pk=order_id).values(*ORDER_DIMS).first()
     if order is None or order["paid_at"] is None:
         return
-    _, created = CountedOrder.objects.get_or_create(order_id=order_id)
-    if not created:
+    if not mark_once(CountedOrder, order_id):
         return
     key, store_id = _sales_key(order)
     day = local_day(order["paid_at"], zone_of(store_id))
@@ -53,7 +52,7 @@ def wall_order_paid(order_id: int) -> None:
         {"orders": 1, "gross_fen": fen(order["total"]), "refunds": 0, "refund_fen": 0},
     )
     if order["member_id"]:
-        member_fact_refresh(order["member_id"])
+        member_fact_order_paid(order["member_id"], day)
 
 
 def wall_order_refunded(event: OrderRefunded) -> None:
@@ -61,8 +60,7 @@ def wall_order_refunded(event: OrderRefunded) -> None:
     given = OrderReturn.objects.filter(reference=event.reference).values("created_at").first()
     if order is None or order["paid_at"] is None or given is None:
         return  # the wall counts refunds of paid orders, as returns (`OrderReturn`) record them
-    _, created = CountedRefund.objects.get_or_create(reference=event.reference)
-    if not created:
+    if not mark_once(CountedRefund, event.reference):
         return
     key, store_id = _sales_key(order)
     day = local_day(given["created_at"], zone_of(store_id))

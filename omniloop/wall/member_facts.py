@@ -133,3 +133,43 @@ def member_fact_refresh(member_id: int) -> bool:
         },
     )
     return True
+
+
+def member_fact_order_paid(member_id: int, day: date) -> None:
+    """A paid order of the member on local `day` (the till sale's hot path). Most orders change
+    nothing the member contributes (not a first purchase, a month already active): one read
+    and done (paid orders only add days, so a committed fact that already holds the day's
+    month and an earlier first day stays right). A new active month adds its one cohort cell
+    under the member's row lock; no fact yet, or an earlier first day, is a full refresh."""
+    month = month_of(day)
+    fact = MemberFact.objects.filter(pk=member_id).first()
+    if _covers(fact, day, month):
+        return
+    list(Member.objects.select_for_update().filter(pk=member_id).values_list("pk"))
+    fact = MemberFact.objects.filter(pk=member_id).first()  # again, under the lock
+    if fact is None or fact.first_day is None or day < fact.first_day:
+        member_fact_refresh(member_id)
+        return
+    if month.isoformat() in fact.months:
+        return
+    fact.months = sorted([*fact.months, month.isoformat()])
+    fact.save(update_fields=["months"])
+    cell_add(
+        CohortMonth,
+        {
+            "cohort": month_of(fact.join_day),
+            "join_channel": fact.join_channel,
+            "store_id": fact.store_id,
+            "month": month,
+        },
+        {"active": 1},
+    )
+
+
+def _covers(fact: MemberFact | None, day: date, month: date) -> bool:
+    return (
+        fact is not None
+        and fact.first_day is not None
+        and fact.first_day <= day
+        and month.isoformat() in fact.months
+    )
