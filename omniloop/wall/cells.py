@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from omniloop.core.brand import brand_settings
 from omniloop.stores.models import Store
@@ -45,6 +47,21 @@ def mark_once(model: type[models.Model], value: int | str) -> bool:
             [value],
         )
         return cursor.fetchone() is not None
+
+
+# A sale is an order that was paid: every status but awaiting payment and cancelled unpaid
+# (refunded orders were paid). It counts at `paid_at`, or `ordered_at` for rows that never set
+# it (the demo's history, old imports): the moment settlement uses too.
+UNPAID_STATUSES = ("pending", "cancelled")
+
+
+def counted(prefix: str = "") -> Q:
+    """Orders the wall counts as sales (`prefix`: the path to the order, e.g. "order__")."""
+    return ~Q(**{f"{prefix}status__in": UNPAID_STATUSES})
+
+
+def sold_at(prefix: str = "") -> Coalesce:
+    return Coalesce(f"{prefix}paid_at", f"{prefix}ordered_at")
 
 
 def fen(amount: Decimal | int) -> int:

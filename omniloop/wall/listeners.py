@@ -9,12 +9,14 @@ from typing import Any
 from omniloop.orders.events import OrderRefunded
 from omniloop.orders.models import Order, OrderReturn
 from omniloop.touchpoints.models import ScanEvent
-from omniloop.wall.cells import cell_add, fen, local_day, mark_once, zone_of
+from omniloop.wall.cells import UNPAID_STATUSES, cell_add, fen, local_day, mark_once, zone_of
 from omniloop.wall.member_facts import member_fact_order_paid, member_fact_refresh
 from omniloop.wall.models import CountedOrder, CountedRefund, SalesDay, ScanDay
 
 ORDER_DIMS = (
     "paid_at",
+    "ordered_at",
+    "status",
     "credited_store_id",
     "store_id",
     "channel_id",
@@ -40,12 +42,12 @@ def _sales_key(order: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 def wall_order_paid(order_id: int) -> None:
     order = Order.objects.filter(pk=order_id).values(*ORDER_DIMS).first()
-    if order is None or order["paid_at"] is None:
+    if order is None or order["status"] in UNPAID_STATUSES:
         return
     if not mark_once(CountedOrder, order_id):
         return
     key, store_id = _sales_key(order)
-    day = local_day(order["paid_at"], zone_of(store_id))
+    day = local_day(order["paid_at"] or order["ordered_at"], zone_of(store_id))
     cell_add(
         SalesDay,
         {"day": day, **key},
@@ -58,7 +60,7 @@ def wall_order_paid(order_id: int) -> None:
 def wall_order_refunded(event: OrderRefunded) -> None:
     order = Order.objects.filter(pk=event.order_id).values(*ORDER_DIMS).first()
     given = OrderReturn.objects.filter(reference=event.reference).values("created_at").first()
-    if order is None or order["paid_at"] is None or given is None:
+    if order is None or order["status"] in UNPAID_STATUSES or given is None:
         return  # the wall counts refunds of paid orders, as returns (`OrderReturn`) record them
     if not mark_once(CountedRefund, event.reference):
         return

@@ -16,7 +16,7 @@ from omniloop.attribution.models import BindingChange, MemberBinding
 from omniloop.core.brand import brand_settings
 from omniloop.members.models import Member
 from omniloop.orders.models import Order
-from omniloop.wall.cells import cell_add, local_day, month_of, zone_of
+from omniloop.wall.cells import cell_add, counted, local_day, month_of, sold_at, zone_of
 from omniloop.wall.models import CohortMonth, MemberDay, MemberFact
 
 
@@ -52,11 +52,10 @@ def member_fact_compute(member_id: int) -> Fact | None:
     )
     brand_tz = brand_settings().timezone
     days = {
-        local_day(paid_at, zoneinfo.ZoneInfo(credited_tz or fulfil_tz or brand_tz))
-        for paid_at, credited_tz, fulfil_tz in Order.objects.filter(
-            member_id=member_id, paid_at__isnull=False
-        ).values_list("paid_at", "credited_store__timezone", "store__timezone")
-        if paid_at is not None
+        local_day(at, zoneinfo.ZoneInfo(credited_tz or fulfil_tz or brand_tz))
+        for at, credited_tz, fulfil_tz in Order.objects.filter(counted(), member_id=member_id)
+        .annotate(at=sold_at())
+        .values_list("at", "credited_store__timezone", "store__timezone")
     }
     return Fact(
         join_day=local_day(member["joined_at"], zone_of(store_id)),

@@ -25,7 +25,7 @@ from omniloop.core.brand import brand_settings
 from omniloop.members.models import Member
 from omniloop.orders.models import Order, OrderReturn
 from omniloop.touchpoints.models import ScanEvent
-from omniloop.wall.cells import fen, month_of, zones
+from omniloop.wall.cells import counted, fen, month_of, sold_at, zones
 from omniloop.wall.models import (
     CohortMonth,
     CountedOrder,
@@ -94,10 +94,10 @@ def _rebuild_sales(start: date | None, end: date | None) -> int:
     for tz, store_ids in zones().items():
         zone = zoneinfo.ZoneInfo(tz)
         orders = _in_days(
-            Order.objects.filter(_zone_q("", tz, store_ids, brand_tz), paid_at__isnull=False)
-            .annotate(at=F("paid_at"))
+            Order.objects.filter(_zone_q("", tz, store_ids, brand_tz), counted())
+            .annotate(at=sold_at())
             .filter(_window(start, end))
-            .annotate(day=TruncDate("paid_at", tzinfo=zone)),
+            .annotate(day=TruncDate("at", tzinfo=zone)),
             start,
             end,
         ).order_by()
@@ -116,7 +116,7 @@ def _rebuild_sales(start: date | None, end: date | None) -> int:
         refunds = _in_days(
             OrderReturn.objects.filter(
                 _zone_q("order__", tz, store_ids, brand_tz),
-                order__paid_at__isnull=False,
+                counted("order__"),
                 amount__gt=0,
             )
             .annotate(at=F("created_at"))
@@ -237,10 +237,10 @@ def _rebuild_members() -> tuple[int, int, int]:
         paid = (
             Order.objects.filter(
                 _zone_q("", tz, store_ids, brand_tz),
-                paid_at__isnull=False,
+                counted(),
                 member_id__in=Member.objects.exclude(status=Member.Status.MERGED).values("pk"),
             )
-            .annotate(day=TruncDate("paid_at", tzinfo=zoneinfo.ZoneInfo(tz)))
+            .annotate(day=TruncDate(sold_at(), tzinfo=zoneinfo.ZoneInfo(tz)))
             .values("member_id", "day")
             .annotate(n=Min("pk"))
             .values_list("member_id", "day")

@@ -23,6 +23,7 @@ from django.db.models import F, Sum
 from omniloop.core.errors import ValidationFailed
 from omniloop.orders.models import Order, OrderAddress
 from omniloop.stores.models import Store
+from omniloop.wall.cells import counted, sold_at
 from omniloop.wall.models import SiteArea
 
 EARTH_KM = 6371.0088
@@ -68,14 +69,15 @@ def site_regions() -> list[Region]:
     """Every delivery region with members located in it, most members first."""
     latest: dict[int, str] = {}
     for member_id, region in (
-        OrderAddress.objects.filter(order__member__isnull=False, order__paid_at__isnull=False)
-        .order_by("order__paid_at", "order_id")
+        OrderAddress.objects.filter(counted("order__"), order__member__isnull=False)
+        .annotate(at=sold_at("order__"))
+        .order_by("at", "order_id")
         .values_list("order__member_id", "region")
         .iterator(chunk_size=10_000)
     ):
         latest[member_id] = region.strip()
     spend = dict(
-        Order.objects.filter(member_id__in=list(latest), paid_at__isnull=False)
+        Order.objects.filter(counted(), member_id__in=list(latest))
         .order_by()
         .values_list("member_id")
         .annotate(s=Sum(F("total") - F("refunded_total")))

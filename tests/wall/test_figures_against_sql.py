@@ -61,7 +61,7 @@ SELECT {day} AS day, COALESCE(o.credited_store_id, o.store_id, 0) AS store_id, o
 FROM orders_order o
 LEFT JOIN stores_store cs ON cs.id = o.credited_store_id
 LEFT JOIN stores_store fs ON fs.id = o.store_id
-WHERE o.paid_at IS NOT NULL
+WHERE o.status NOT IN ('pending', 'cancelled')
 UNION ALL
 SELECT {rday}, COALESCE(o.credited_store_id, o.store_id, 0), o.channel_id,
        COALESCE(o.touchpoint_id, 0), COALESCE(o.credited_assistant_id, 0), o.flow, 0, 0, 1,
@@ -70,13 +70,14 @@ FROM orders_orderreturn r
 JOIN orders_order o ON o.id = r.order_id
 LEFT JOIN stores_store cs ON cs.id = o.credited_store_id
 LEFT JOIN stores_store fs ON fs.id = o.store_id
-WHERE o.paid_at IS NOT NULL AND r.amount > 0
+WHERE o.status NOT IN ('pending', 'cancelled') AND r.amount > 0
 """
 
 
 def _sales(f: WallFilters, by: list[str]) -> dict[Any, tuple[int, Decimal, int, Decimal, Decimal]]:
     tz = f"COALESCE(cs.timezone, fs.timezone, '{BRAND_TZ}')"
-    inner = SALES_SQL.format(day=_local("o.paid_at", tz), rday=_local("r.created_at", tz))
+    day = _local("COALESCE(o.paid_at, o.ordered_at)", tz)
+    inner = SALES_SQL.format(day=day, rday=_local("r.created_at", tz))
     where, params = ["s.day >= %s", "s.day <= %s"], [f.start, f.end]
     if f.store_id is not None:
         where.append("s.store_id = %s")
@@ -114,7 +115,7 @@ SELECT m.id, m.join_source, COALESCE(b.recruited_store_id, 0) AS store_id,
        (SELECT MIN({order_day}) FROM orders_order o
         LEFT JOIN stores_store cs ON cs.id = o.credited_store_id
         LEFT JOIN stores_store fs ON fs.id = o.store_id
-        WHERE o.member_id = m.id AND o.paid_at IS NOT NULL) AS first_day
+        WHERE o.member_id = m.id AND o.status NOT IN ('pending', 'cancelled')) AS first_day
 FROM members_member m
 LEFT JOIN attribution_memberbinding b ON b.member_id = m.id
 LEFT JOIN stores_store rs ON rs.id = b.recruited_store_id
@@ -125,7 +126,9 @@ WHERE m.status <> 'merged'
 def _members() -> list[dict[str, Any]]:
     sql = MEMBERS_SQL.format(
         join_day=_local("m.joined_at", f"COALESCE(rs.timezone, '{BRAND_TZ}')"),
-        order_day=_local("o.paid_at", f"COALESCE(cs.timezone, fs.timezone, '{BRAND_TZ}')"),
+        order_day=_local(
+            "COALESCE(o.paid_at, o.ordered_at)", f"COALESCE(cs.timezone, fs.timezone, '{BRAND_TZ}')"
+        ),
     )
     keys = ("id", "channel", "store", "tp", "assistant", "join_day", "first_day")
     out = []
@@ -313,12 +316,14 @@ def _check_leaders(f: WallFilters) -> None:
 
 def _check_cohorts(f: WallFilters) -> None:
     page = wall_page("cohorts", f, today=TODAY)
-    day = _local("o.paid_at", f"COALESCE(cs.timezone, fs.timezone, '{BRAND_TZ}')")
+    day = _local(
+        "COALESCE(o.paid_at, o.ordered_at)", f"COALESCE(cs.timezone, fs.timezone, '{BRAND_TZ}')"
+    )
     active = _rows(
         f"SELECT DISTINCT o.member_id, {_month(day)} FROM orders_order o "
         "LEFT JOIN stores_store cs ON cs.id = o.credited_store_id "
         "LEFT JOIN stores_store fs ON fs.id = o.store_id "
-        "WHERE o.paid_at IS NOT NULL AND o.member_id IS NOT NULL"
+        "WHERE o.status NOT IN ('pending', 'cancelled') AND o.member_id IS NOT NULL"
     )
     months_of: dict[int, set[date]] = defaultdict(set)
     for member_id, month in active:
@@ -378,4 +383,4 @@ def test_the_world_has_something_in_every_table(world):
         for table in wall_page(name, f, today=TODAY).tables.values():
             assert table.rows, (name, table.key)
     flows = {r[0] for r in wall_page("o2o", f, today=TODAY).tables["by_flow"].rows}
-    assert len(flows) == 4  # till, shipped, pickup, scan-to-buy
+    assert len(flows) == 5  # till, shipped, pickup, scan-to-buy, imported history

@@ -83,11 +83,13 @@ def _expected(radius: float) -> tuple[list[tuple], list[tuple]]:
         cur.execute(
             "SELECT x.region, COUNT(*), SUM(s.spend) FROM ("
             " SELECT o.member_id, a.region, ROW_NUMBER() OVER ("
-            "  PARTITION BY o.member_id ORDER BY o.paid_at DESC, o.id DESC) AS k"
+            "  PARTITION BY o.member_id ORDER BY COALESCE(o.paid_at, o.ordered_at) DESC, o.id DESC"
+            " ) AS k"
             " FROM orders_orderaddress a JOIN orders_order o ON o.id = a.order_id"
-            " WHERE o.member_id IS NOT NULL AND o.paid_at IS NOT NULL) x"
+            " WHERE o.member_id IS NOT NULL AND o.status NOT IN ('pending', 'cancelled')) x"
             " JOIN (SELECT member_id, SUM(total - refunded_total) AS spend FROM orders_order"
-            "  WHERE paid_at IS NOT NULL GROUP BY member_id) s ON s.member_id = x.member_id"
+            "  WHERE status NOT IN ('pending', 'cancelled') GROUP BY member_id) s"
+            " ON s.member_id = x.member_id"
             " WHERE x.k = 1 GROUP BY x.region"
         )
         regions = cur.fetchall()

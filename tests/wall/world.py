@@ -17,6 +17,7 @@ from omniloop.attribution.services import binding_touch
 from omniloop.members.models import Member
 from omniloop.members.services import member_create, member_merge
 from omniloop.onboarding.services import scan_visit
+from omniloop.orders.events import order_paid
 from omniloop.orders.models import Order
 from omniloop.orders.online_settle import lock_order_with_payments, order_mark_paid
 from omniloop.orders.online_values import FulfilmentChoice
@@ -128,6 +129,20 @@ def build_world(n_members: int = 6) -> WallWorld:
     with freeze_time(_at(12, 8)):
         unpaid = place(m1, checkout([("WSH1-L", 1)]))  # never paid: counts nowhere
     assert unpaid.status == Order.Status.PENDING
+    # A completed order that never set paid_at (history written before it existed): it counts
+    # at its ordered_at, as settlement counts it
+    history = Order.objects.create(
+        number="W-HIST-1",
+        channel=orders[0].channel,
+        store=sh,
+        credited_store=sh,
+        member=members[0],
+        flow=Order.Flow.IMPORTED,
+        total=Decimal("42.00"),
+        ordered_at=_at(25, 17),
+    )
+    order_paid(history.pk)
+    orders.append(history)
     # Returns: one line of a sale, a whole sale, a money-only refund; the last on a later day
     tills = [o for o in orders if o.flow == Order.Flow.STORE_SALE]
     order_return(
