@@ -35,6 +35,7 @@ lint: install
 	$(BIN)/ruff format --check omniloop tests benchmarks
 	$(BIN)/mypy omniloop
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r omniloop -x '*/migrations/*' --severity-level high
 
 format: install
 	$(BIN)/ruff check --fix omniloop tests benchmarks

@@ -7,6 +7,8 @@ trips. What must differ per transaction is replaced by pgbench variables:
   `<prefix>-:client_id-:uniq`, with `uniq` drawn from 10^15 per transaction;
 - ids returned by an INSERT and used by a later statement (the order's id in its lines, the
   idempotency record's id in its final UPDATE) are read back with `\\gset`, as the app does;
+- a UUID primary key the app generated (the order event's task row, ADR 29) becomes
+  `gen_random_uuid()`, drawn by the server as the app draws one per request;
 - the member: one script per member of the pool, so pgbench spreads its transactions over the
   same members as the HTTP load (row locks on the member's binding included); for `sale_points`
   also the member's points account and seeded lot (the conditional balance and lot UPDATEs hit
@@ -26,6 +28,7 @@ UNIQUE = r"\set uniq random(1, 999999999999999)"
 PG_CLIENT_STEP = 10_000_000  # as in prepare.py
 PG_COUPON_ID_OFFSET = 500_000_000
 # The ORM's `INSERT INTO "t" ... RETURNING "t"."id"` and core.rows' `INSERT INTO t ... RETURNING id`
+_UUID = re.compile(r"'[0-9a-f]{32}'::uuid")
 _INSERT = re.compile(r'^INSERT INTO "?(?P<table>\w+)"? .* RETURNING (?:"\w+"\.)?"?id"?$', re.S)
 
 
@@ -83,6 +86,7 @@ def build(kind: str, prepared: dict[str, Any]) -> list[str]:
             fresh = f"{prefix}-:client_id-:uniq"
             statements = [s.replace(capture[field], fresh) for s in statements]
         statements = _gset_generated(statements, capture["generated_ids"])
+        statements = [_UUID.sub("gen_random_uuid()", s) for s in statements]
         header = [UNIQUE]
         if capture.get("coupon_code"):
             # The n-th transaction of client c redeems coupon P<c * step + cnt> (prepare.py made

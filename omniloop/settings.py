@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "omniloop.insights",
     "omniloop.onboarding",
     "omniloop.wechat",
+    "omniloop.inbox",
     "omniloop.wall",
     "omniloop.api",
     "omniloop.dashboard",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "omniloop.core.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omniloop.core.middleware.RequestSizeLimitMiddleware",
+    "omniloop.core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -224,6 +226,11 @@ OMNILOOP_LOGIN_RATE_PER_IP = [(int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_IP", "
 OMNILOOP_LOGIN_RATE_PER_USERNAME = [
     (int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_USERNAME", "5")), 900)
 ]
+# Two-factor sign-in (TOTP) for these roles (issue 10); a pending sign-in lasts this long.
+OMNILOOP_2FA_ROLES = [
+    r for r in os.environ.get("OMNILOOP_2FA_ROLES", "hq_admin,marketer,cs_agent").split(",") if r
+]
+OMNILOOP_2FA_PENDING_SECONDS = 300
 # A channel listing observed longer ago than this is reported as stale by the consistency check.
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
 # Retention (ADR 18): raw scan events older than this are deleted by the daily job.
@@ -244,6 +251,19 @@ OMNILOOP_WECHAT_TIMESTAMP_TOLERANCE = int(
 )
 # WeChat allows 100,000 permanent parametric codes per account, ever.
 OMNILOOP_WECHAT_PERMANENT_QR_CAP = int(os.environ.get("OMNILOOP_WECHAT_PERMANENT_QR_CAP", "100000"))
+# The customer-service inbox (ADR 28): customers' photos live here, outside MEDIA_ROOT (no URL
+# serves them); what each role may grant as a remedy on its own, in fen (above it: approval).
+OMNILOOP_PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("OMNILOOP_PRIVATE_MEDIA_ROOT", VAR_DIR / "private")
+)
+OMNILOOP_INBOX_REMEDY_LIMITS = {
+    "assistant": int(os.environ.get("OMNILOOP_INBOX_LIMIT_ASSISTANT", "0")),
+    "store_manager": int(os.environ.get("OMNILOOP_INBOX_LIMIT_STORE_MANAGER", "3000")),
+    "cs_agent": int(os.environ.get("OMNILOOP_INBOX_LIMIT_CS_AGENT", "10000")),
+    "hq_admin": int(os.environ.get("OMNILOOP_INBOX_LIMIT_HQ_ADMIN", "100000")),
+}
+# Social mentions are posted by a listening tool, HMAC-SHA256 signed with this secret.
+OMNILOOP_INBOX_SOCIAL_SECRET = os.environ.get("OMNILOOP_INBOX_SOCIAL_SECRET", "")
 # Payments (orders.payments, ADR 21): the providers enabled, by their registered names.
 OMNILOOP_PAYMENT_PROVIDERS = [
     p

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/", include("omniloop.h5.urls_payments")),
     path("dashboard/", include("omniloop.dashboard.urls")),
     path("wechat/", include("omniloop.wechat.urls")),
+    path("inbox/", include("omniloop.inbox.urls")),
 ]
 if settings.OMNILOOP_SERVE_MEDIA:
     # The embedded default serves uploaded photos itself; production puts them behind the

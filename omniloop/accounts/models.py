@@ -95,3 +95,14 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class StaffTotp(models.Model):
+    """A staff member's second factor (TOTP, RFC 6238; any authenticator app). The secret is
+    encrypted at rest; `last_step` is the last time step accepted, so a code is good once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp")
+    secret_encrypted = models.BinaryField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()

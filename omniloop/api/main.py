@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from omniloop.api import (
     coupons,
     errors,
@@ -16,8 +14,9 @@ from omniloop.api import (
     stock,
     wechat,
 )
+from omniloop.api.openapi import OmniloopAPI
 
-api = NinjaAPI(
+api = OmniloopAPI(
     title="Omniloop API",
     version="1",
     description="Tills, integrations and the member H5 pages. Errors are "

@@ -7,7 +7,11 @@ table, dropped at the end). New members get a member code as `members.codes` dra
 `home_store_ref` binds a member who has no binding yet to that store as a first touch (ADR 4):
 the `MemberBinding` row and its `initial` `BindingChange` (source `import`), both at the
 member's `joined_at`, protected for the brand's protection period. The import never moves an
-existing binding; staff re-bind."""
+existing binding; staff re-bind.
+
+An erased person is not recreated (ADR 18): a phone or a new `member_ref` whose suppression
+digest (keyed, computed with the phone's index in the same Python pass) is in `Suppression`
+refuses the file with `identity_suppressed`, checked set-based like every other problem."""
 
 from __future__ import annotations
 
@@ -51,7 +55,8 @@ from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ValidationFailed
 from omniloop.core.phones import parse_phone
 from omniloop.members.codes import new_member_code
-from omniloop.members.models import IdentityKind, Member, MemberIdentity
+from omniloop.members.models import IdentityKind, Member, MemberIdentity, Suppression
+from omniloop.members.privacy import suppression_digest
 from omniloop.stores.models import Store
 
 FIELDS = ("name", "gender", "birth_date", "city", "joined_at")
@@ -150,13 +155,14 @@ def _phones_and_codes(t: str, a: str) -> None:
     cipher_type = "bytea" if is_postgres() else "blob"
     execute(
         f"CREATE TEMP TABLE {a} (row_no bigint PRIMARY KEY, code text, phone_index text, "
-        f"phone_cipher {cipher_type}, phone_masked text, phone_error text)"
+        f"phone_cipher {cipher_type}, phone_masked text, phone_error text, "
+        "phone_suppress text, ref_suppress text)"
     )
     last = 0
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT row_no, phone, member_id FROM {t} WHERE row_no > %s "  # noqa: S608
+                f"SELECT row_no, phone, member_id, member_ref FROM {t} WHERE row_no > %s "  # noqa: S608
                 f"AND (phone IS NOT NULL OR member_id IS NULL) ORDER BY row_no LIMIT {CHUNK_ROWS}",
                 [last],
             )
@@ -168,34 +174,42 @@ def _phones_and_codes(t: str, a: str) -> None:
     analyze(a)
 
 
-def _aux_row(row_no: int, raw: str | None, member_id: int | None) -> tuple[Any, ...]:
-    code = new_member_code() if member_id is None else None
+def _aux_row(
+    row_no: int, raw: str | None, member_id: int | None, ref: str | None
+) -> tuple[Any, ...]:
+    new = member_id is None
+    code = new_member_code() if new else None
+    ref_suppress = suppression_digest("external_ref", ref) if new and ref else None
     if raw is None:
-        return (row_no, code, None, None, None, None)
+        return (row_no, code, None, None, None, None, None, ref_suppress)
     try:
         phone = parse_phone(raw)
     except ValidationFailed as exc:
-        return (row_no, code, None, None, None, exc.code)
-    return (row_no, code, phone.index, phone.encrypt(), phone.masked, None)
+        return (row_no, code, None, None, None, exc.code, None, ref_suppress)
+    suppress = suppression_digest(IdentityKind.PHONE, phone.index)
+    return (row_no, code, phone.index, phone.encrypt(), phone.masked, None, suppress, ref_suppress)
 
 
 def _write_aux(a: str, rows: list[tuple[Any, ...]]) -> None:
-    cols = "row_no, code, phone_index, phone_cipher, phone_masked, phone_error"
+    cols = (
+        "row_no, code, phone_index, phone_cipher, phone_masked, phone_error, "
+        "phone_suppress, ref_suppress"
+    )
     with connection.cursor() as cursor:
         if is_postgres():
             with cursor.cursor.copy(f"COPY {a} ({cols}) FROM STDIN") as copy:
-                copy.set_types(["int8", "text", "text", "bytea", "text", "text"])
+                copy.set_types(["int8", "text", "text", "bytea", "text", "text", "text", "text"])
                 for row in rows:
                     copy.write_row(row)
         else:
             cursor.executemany(
-                f"INSERT INTO {a} ({cols}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+                f"INSERT INTO {a} ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
                 rows,
             )
 
 
 def _check_phones(staging: Staging, t: str, a: str, problems: Problems) -> None:
-    identity = table_of(MemberIdentity)
+    identity, suppression = table_of(MemberIdentity), table_of(Suppression)
     checks = (
         ("a.phone_error IS NOT NULL", "phone_invalid"),
         (
@@ -208,11 +222,21 @@ def _check_phones(staging: Staging, t: str, a: str, problems: Problems) -> None:
             "AND i.value = a.phone_index AND (t.member_id IS NULL OR i.member_id <> t.member_id))",
             "phone_taken",
         ),
+        (
+            f"a.phone_suppress IS NOT NULL AND EXISTS (SELECT 1 FROM {suppression} s "  # noqa: S608
+            f"WHERE s.kind = '{IdentityKind.PHONE}' AND s.digest = a.phone_suppress)",
+            "identity_suppressed",
+        ),
     )
     for where, code in checks:
         rows = f"FROM {a} a JOIN {t} t ON t.row_no = a.row_no WHERE {where}"
         # Never echo a phone number, not even a wrong one.
         report(staging, rows, "a.row_no", None, "phone", code, problems)
+    erased_ref = (
+        f"FROM {a} a WHERE a.ref_suppress IS NOT NULL AND EXISTS (SELECT 1 FROM {suppression} s "  # noqa: S608
+        "WHERE s.kind = 'external_ref' AND s.digest = a.ref_suppress)"
+    )
+    report(staging, erased_ref, "a.row_no", None, "member_ref", "identity_suppressed", problems)
 
 
 def _unique_codes(a: str) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
+from django.db import transaction
 from django_tasks import task
 
 from omniloop.core import crypto, idempotency, ratelimit
@@ -21,6 +23,18 @@ def _seal(message: SmsMessage) -> str:
 def _unseal(sealed: str) -> SmsMessage:
     data = json.loads(crypto.decrypt(base64.b64decode(sealed), context=b"task.sms"))
     return SmsMessage(to_e164=data["to"], text=data["text"], kind=SmsKind(data["kind"]))
+
+
+def enqueue_with_cause(task_: Any, *args: Any) -> None:
+    """Enqueue a task so that it exists if and only if its cause commits. The database backend
+    writes the task row in the caller's transaction (a transactional outbox, ADR 6); RQ, which
+    enqueues at once, is handed the task on commit, so a worker never looks for a row not yet
+    committed; the immediate backend (tests) runs it here."""
+    backend = type(task_.get_backend()).__module__
+    if backend.startswith("django_tasks_rq"):
+        transaction.on_commit(lambda: task_.enqueue(*args))
+    else:
+        task_.enqueue(*args)
 
 
 @task(queue_name="default", priority=10)

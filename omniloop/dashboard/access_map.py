@@ -30,7 +30,11 @@ SEGMENT_USERS = frozenset({HQ_ADMIN, MARKETER})
 # customer service has no business with the brand's money. Only HQ admins change the rules.
 SETTLEMENT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
 
-PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login"})
+# The customer-service inbox (ADR 28): agents and HQ admins every ticket, store staff their
+# store's (the inbox selectors scope); marketers have none. HQ admins set the targets.
+INBOX_USERS = frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER, ASSISTANT})
+
+PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login", "dashboard:login_verify"})
 
 VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:logout": ALL_ROLES,
@@ -123,6 +127,21 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:earn_rule_toggle": frozenset({HQ_ADMIN, MARKETER}),
     "dashboard:points_adjustment_decide": frozenset({HQ_ADMIN, CS_AGENT}),
     "dashboard:member_points_adjust": frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER}),
+    # Customer-service inbox (客服)
+    "dashboard:inbox": INBOX_USERS,
+    "dashboard:inbox_ticket": INBOX_USERS,
+    "dashboard:inbox_reply": INBOX_USERS,
+    "dashboard:inbox_note": INBOX_USERS,
+    "dashboard:inbox_assign": INBOX_USERS,
+    "dashboard:inbox_resolve": INBOX_USERS,
+    "dashboard:inbox_remedy": INBOX_USERS,
+    "dashboard:inbox_remedy_decide": INBOX_USERS,
+    "dashboard:inbox_photo": INBOX_USERS,
+    "dashboard:inbox_new_note": INBOX_USERS,
+    "dashboard:inbox_report": frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER}),
+    "dashboard:inbox_policy": frozenset({HQ_ADMIN}),
+    "dashboard:inbox_canned": frozenset({HQ_ADMIN, CS_AGENT}),
+    "dashboard:inbox_canned_toggle": frozenset({HQ_ADMIN, CS_AGENT}),
     # API tokens
     "dashboard:tokens": frozenset({HQ_ADMIN}),
     "dashboard:token_create": frozenset({HQ_ADMIN}),

@@ -95,5 +95,11 @@ def demo_summary() -> list[str]:
         f"  {_pad(login.username, 16)}{_pad(login.role, 26)}{login.store}"
         for login in demo_logins()
     ]
-    lines.append("")
+    lines += [
+        "",
+        "  HQ logins have two-factor sign-in: enrol any authenticator app from the QR code shown",
+        "  at first sign-in, or, on this demo only, print the current code with",
+        "  `.venv/bin/omniloop staff_2fa code USERNAME`.",
+        "",
+    ]
     return lines

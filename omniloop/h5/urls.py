@@ -1,7 +1,14 @@
 from django.urls import URLPattern, path
 from django.views.generic import RedirectView
 
-from omniloop.h5 import views, views_checkout, views_coupons, views_member, views_shop
+from omniloop.h5 import (
+    views,
+    views_checkout,
+    views_coupons,
+    views_feedback,
+    views_member,
+    views_shop,
+)
 
 app_name = "h5"
 
@@ -21,12 +28,23 @@ def member_pages(prefix: str) -> list[URLPattern]:
         path(f"{prefix}orders", views_checkout.orders, name="orders"),
         path(f"{prefix}orders/<slug:number>", views_checkout.order, name="order"),
         path(f"{prefix}orders/<slug:number>/pay", views_checkout.pay, name="order_pay"),
+        path(
+            f"{prefix}orders/<slug:number>/survey",
+            views_feedback.order_survey,
+            name="order_survey",
+        ),
         path(f"{prefix}join", views_member.join, name="join"),
         path(f"{prefix}join/otp", views_member.join_otp, name="join_otp"),
         path(f"{prefix}card", views_member.card, name="card"),
         path(f"{prefix}logout", views_member.logout, name="logout"),
         path(f"{prefix}coupons", views_coupons.wallet, name="coupons"),
         path(f"{prefix}coupons/claim/<str:token>", views_coupons.claim, name="coupon_claim"),
+        path(f"{prefix}feedback", views_feedback.feedback, name="feedback"),
+        path(
+            f"{prefix}feedback/<int:ticket_id>/rate",
+            views_feedback.feedback_rate,
+            name="feedback_rate",
+        ),
     ]
 
 

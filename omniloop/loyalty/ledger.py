@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F, Q, Sum
 
 from omniloop.core.errors import ValidationFailed
@@ -30,6 +30,13 @@ from omniloop.loyalty.values import (
     PointsInsufficient,
     PointsReferenceConflict,
     PostedTransaction,
+)
+
+# One statement claims a reference: no row back = it is taken (no savepoint around the INSERT).
+_CLAIM_REFERENCE = (
+    f"INSERT INTO {LedgerTransaction._meta.db_table}"  # noqa: S608
+    " (reference, kind, fingerprint, note, created_at) VALUES (%s, %s, %s, %s, %s)"
+    " ON CONFLICT (reference) DO NOTHING RETURNING id"
 )
 
 
@@ -75,17 +82,27 @@ def transaction_open(
     block, so a failure later in the caller releases the reference too."""
     if not reference or len(reference) > 100:
         raise ValidationFailed("A reference is 1-100 characters.", code="points_reference_invalid")
-    try:
-        with transaction.atomic():
-            return LedgerTransaction.objects.create(
-                reference=reference,
-                kind=kind,
-                fingerprint=fingerprint,
-                note=note[:200],
-                created_at=at,
-            )
-    except IntegrityError:
-        existing = LedgerTransaction.objects.get(reference=reference)
+    txn = LedgerTransaction(
+        reference=reference, kind=kind, fingerprint=fingerprint, note=note[:200], created_at=at
+    )
+    with connection.cursor() as cursor:
+        # Waits on the unique index while a concurrent transaction with this reference is open.
+        cursor.execute(
+            _CLAIM_REFERENCE,
+            [
+                txn.reference,
+                txn.kind,
+                txn.fingerprint,
+                txn.note,
+                connection.ops.adapt_datetimefield_value(at),
+            ],
+        )
+        claimed = cursor.fetchone()
+    if claimed is not None:
+        txn.pk = claimed[0]
+        txn._state.adding = False
+        return txn
+    existing = LedgerTransaction.objects.get(reference=reference)
     if existing.fingerprint != fingerprint:
         raise PointsReferenceConflict(
             f"Reference {reference!r} was already used for another points transaction."

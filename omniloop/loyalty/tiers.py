@@ -82,10 +82,16 @@ def tier_for(metric: Decimal, thresholds: dict[str, int]) -> str:
     return tier
 
 
-def tier_evaluate(*, member: Member, at: datetime | None = None, downgrade: bool = False) -> str:
+def tier_evaluate(
+    *,
+    member: Member,
+    at: datetime | None = None,
+    downgrade: bool = False,
+    policy: PointsPolicy | None = None,
+) -> str:
     """Move the member to the tier the metric supports: up at once, down only when
     `downgrade` (the scheduled review). No thresholds configured: tiers are left alone."""
-    policy = points_policy()
+    policy = policy or points_policy()
     if not policy.tier_thresholds:
         return member.tier
     at = at or clock.now()

@@ -13,12 +13,16 @@ class OrdersConfig(AppConfig):
         from omniloop.members.merge import register_merge_handler
         from omniloop.members.privacy import register_privacy_handler
         from omniloop.orders.cart import merge_carts
-        from omniloop.orders.privacy import orders_export
+        from omniloop.orders.privacy import orders_erase, orders_export
         from omniloop.orders.services import merge_orders
-        from omniloop.orders.tasks import orders_expire_unpaid_task, pickup_release_no_shows_task
+        from omniloop.orders.tasks import (
+            orders_erase_sweep_task,
+            orders_expire_unpaid_task,
+            pickup_release_no_shows_task,
+        )
 
         register_merge_handler("orders", merge_orders)
-        register_privacy_handler("orders", export=orders_export)
+        register_privacy_handler("orders", export=orders_export, erase=orders_erase)
         register_merge_handler("carts", merge_carts)
         # Online orders left unpaid are cancelled and give their coupons back.
         register_periodic_job(
@@ -27,4 +31,8 @@ class OrdersConfig(AppConfig):
         # Ready pickups not collected by the end of their hold are refunded, their stock freed.
         register_periodic_job(
             "pickup_release_no_shows", every=timedelta(hours=1), task=pickup_release_no_shows_task
+        )
+        # Addresses of erased members' orders that were still on their way at the erasure.
+        register_periodic_job(
+            "orders_erase_sweep", every=timedelta(days=1), task=orders_erase_sweep_task
         )

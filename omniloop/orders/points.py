@@ -86,6 +86,7 @@ def order_points_earn(
     paid_by_points: Decimal,
     channel_code: str,
     at: datetime,
+    policy: PointsPolicy | None = None,
 ) -> int:
     """Credit what the order earns (lines: category ids, net amount). Returns the points."""
     shares = money_shares([amount for _, amount in lines], paid_by_points)
@@ -94,6 +95,7 @@ def order_points_earn(
         tier=member.tier,
         channel_code=channel_code,
         at=at,
+        policy=policy,
     )
     if quote.points > 0:
         points_earn(

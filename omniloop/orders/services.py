@@ -13,6 +13,7 @@ from omniloop.attribution.services import binding_touch, credit_for_till_sale
 from omniloop.attribution.values import BindingOutcome
 from omniloop.core import clock, rows
 from omniloop.core.errors import Conflict, ValidationFailed
+from omniloop.loyalty.earning import points_policy
 from omniloop.loyalty.tiers import tier_evaluate
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
@@ -219,7 +220,10 @@ def till_sale_record(
     )
     _refuse_coupons(priced)
     _check_client_figures(sale, priced)
-    paid_by_points = points_payment_check(points=sale.points, member=member, total=priced.total)
+    policy = points_policy() if member is not None else None  # read once for the whole sale
+    paid_by_points = points_payment_check(
+        points=sale.points, member=member, total=priced.total, policy=policy
+    )
     credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
     try:
         with transaction.atomic():
@@ -264,10 +268,13 @@ def till_sale_record(
             paid_by_points=paid_by_points,
             channel_code=channel.code,
             at=ordered_at,
+            policy=policy,
         )
         if order.points_earned:
             Order.objects.filter(pk=order.pk).update(points_earned=order.points_earned)
-            tier_evaluate(member=member, at=ordered_at)  # upgrades at once; downgrades nightly
+            tier_evaluate(
+                member=member, at=ordered_at, policy=policy
+            )  # upgrades at once; downgrades nightly
     order_paid(order.pk)  # settlement and member features (orders.events)
     outcome = None
     if member is not None:

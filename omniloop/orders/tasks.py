@@ -18,3 +18,18 @@ def pickup_release_no_shows_task() -> int:
     from omniloop.orders.pickup import pickup_release_no_shows
 
     return pickup_release_no_shows()
+
+
+@task(queue_name="default", priority=5)
+def order_event_task(kind: str, payload: dict[str, str | int]) -> list[str]:
+    """The listeners of one order event, after the order committed (orders.events)."""
+    from omniloop.orders.events import order_event_dispatch
+
+    return order_event_dispatch(kind, payload)
+
+
+@task(queue_name="default")
+def orders_erase_sweep_task() -> int:
+    from omniloop.orders.privacy import orders_erase_sweep
+
+    return orders_erase_sweep()

@@ -1,6 +1,7 @@
-"""The wall's listeners: orders paid and refunded (`orders.events`), scans recorded
-(`touchpoints.events`), members created, bound or merged (`members.events`). Each runs in the
-event's transaction and is idempotent (a replay adds nothing)."""
+"""The wall's listeners: orders paid and refunded (`orders.events`, run by the order event's task
+after the order commits, ADR 29), scans recorded (`touchpoints.events`) and members created,
+bound or merged (`members.events`), those two in the event's own transaction. Each is idempotent
+(a replay adds nothing)."""
 
 from __future__ import annotations
 

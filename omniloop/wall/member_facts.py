@@ -135,7 +135,7 @@ def member_fact_refresh(member_id: int) -> bool:
 
 
 def member_fact_order_paid(member_id: int, day: date) -> None:
-    """A paid order of the member on local `day` (the till sale's hot path). Most orders change
+    """A paid order of the member on local `day` (every sale's event). Most orders change
     nothing the member contributes (not a first purchase, a month already active): one read
     and done (paid orders only add days, so a committed fact that already holds the day's
     month and an earlier first day stays right). A new active month adds its one cohort cell

@@ -178,6 +178,8 @@ def _parse(xml: str) -> Inbound:
         scene=scene[:64],
         ticket=str(data.get("Ticket") or "")[:255],
         content=str(data.get("Content") or "")[:2048],
+        pic_url=str(data.get("PicUrl") or "")[:512],
+        media_id=str(data.get("MediaId") or "")[:128],
     )
 
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from omniloop.core import clock
 from omniloop.wechat import adapter
 from omniloop.wechat.errors import CallbackRefused
+from omniloop.wechat.listeners import MESSAGE_TYPES
 from omniloop.wechat.models import WechatInbound
 from omniloop.wechat.tasks import enqueue_inbound
 
@@ -55,6 +56,17 @@ def callback_accept(*, query: dict[str, str], body: bytes) -> WechatInbound | No
                     "scene": inbound.scene,
                     "ticket": inbound.ticket,
                     "msg_id": inbound.msg_id,
+                    # What a follower wrote or sent, for the listeners (`listeners.py`); kept
+                    # only as long as the row (30 days, `inbound_sweep`).
+                    **(
+                        {
+                            "content": inbound.content,
+                            "pic_url": inbound.pic_url,
+                            "media_id": inbound.media_id,
+                        }
+                        if inbound.msg_type in MESSAGE_TYPES
+                        else {}
+                    ),
                 },
             )
             enqueue_inbound(row.pk)

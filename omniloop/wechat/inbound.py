@@ -23,6 +23,7 @@ from omniloop.wechat.followers import (
     follower_set_unionid,
     follower_touch,
 )
+from omniloop.wechat.listeners import MESSAGE_TYPES, FollowerMessage, follower_message
 from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,19 @@ def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
         _subscribe(follower, at)
     if row.event == "scan":
         return _scan(follower, scene, ticket, at)
+    if not row.event and row.msg_type in MESSAGE_TYPES:
+        follower_message(
+            FollowerMessage(
+                inbound_id=row.pk,
+                openid=row.openid,
+                member_id=follower.member_id,
+                msg_type=row.msg_type,
+                content=str(row.payload.get("content") or ""),
+                pic_url=str(row.payload.get("pic_url") or ""),
+                media_id=str(row.payload.get("media_id") or ""),
+                sent_at=at,
+            )
+        )
     return f"noted:{row.event or row.msg_type}"
 
 

@@ -4,8 +4,9 @@ the task on commit, so a worker never looks for a row not yet committed."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django_tasks import task
+
+from omniloop.core.tasks import enqueue_with_cause
 
 
 @task(queue_name="default", priority=20)
@@ -24,8 +25,4 @@ def wechat_inbound_sweep_task() -> int:
 
 
 def enqueue_inbound(inbound_id: int) -> None:
-    backend = type(wechat_inbound_task.get_backend()).__module__
-    if backend.startswith("django_tasks_rq"):
-        transaction.on_commit(lambda: wechat_inbound_task.enqueue(inbound_id))
-    else:  # the database backend (in this transaction) and the immediate one (tests)
-        wechat_inbound_task.enqueue(inbound_id)
+    enqueue_with_cause(wechat_inbound_task, inbound_id)

@@ -20,6 +20,8 @@ class Inbound:
     scene: str = ""
     ticket: str = ""
     content: str = ""
+    pic_url: str = ""  # image messages: WeChat's temporary URL of the picture
+    media_id: str = ""
 
     @property
     def dedup_key(self) -> str:

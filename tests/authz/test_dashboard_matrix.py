@@ -29,11 +29,21 @@ from tests.factories import make_member, make_product, make_store, make_touchpoi
 
 pytestmark = pytest.mark.django_db
 STORE_ROLES = {Role.STORE_MANAGER.value, Role.ASSISTANT.value}
-STORE_SCOPED_PARAMS = {"member_id", "code", "touchpoint_id", "offer_id", "template_id"}
+STORE_SCOPED_PARAMS = {
+    "member_id",
+    "code",
+    "touchpoint_id",
+    "offer_id",
+    "template_id",
+    "ticket_id",
+    "photo_id",
+    "remedy_id",
+}
 
 
 @pytest.fixture
-def world():
+def world(settings, tmp_path):
+    settings.OMNILOOP_PRIVATE_MEDIA_ROOT = tmp_path / "private"
     a, b = make_store("sta"), make_store("stb")
     asst_a, asst_b = make_user(Role.ASSISTANT, a), make_user(Role.ASSISTANT, b)
     m_a, m_b = make_member("13800138001"), make_member("13900139002")
@@ -70,8 +80,10 @@ def world():
         starts_at=clock.now(),
         ends_at=clock.now() + timedelta(days=1),
     )
+    inbox = {store.code: _inbox_ticket(store, member) for store, member in ((a, m_a), (b, m_b))}
     params = {
         "own": {
+            **inbox["sta"],
             "member_id": m_a.pk,
             "code": "sta",
             "touchpoint_id": tp_a.pk,
@@ -79,6 +91,7 @@ def world():
             "template_id": templates["sta"].pk,
         },
         "other": {
+            **inbox["stb"],
             "member_id": m_b.pk,
             "code": "stb",
             "touchpoint_id": tp_b.pk,
@@ -101,10 +114,41 @@ def world():
             ).pk,
             "slug": "lifecycle-active",
             "number": _pickup_at(a, m_a),
+            "reply_id": _canned_reply(),
             "page": "funnel",
         },
     }
     return {"store_a": a, "params": params}
+
+
+def _inbox_ticket(store, member) -> dict[str, int]:
+    """A store's ticket with a photo and a pending remedy, for the inbox pages."""
+    from omniloop.inbox.models import Channel, Remedy
+    from omniloop.inbox.photos import PhotoUpload, photos_check, photos_store
+    from omniloop.inbox.services import Voice, ticket_open
+
+    ticket = ticket_open(
+        voice=Voice(channel=Channel.STORE_NOTE, body="掉色", member_id=member.pk, store_id=store.pk)
+    )
+    photos_store(ticket, photos_check([PhotoUpload(data=b"\x89PNG\r\n\x1a\n")]))
+    photo = ticket.photos.get()
+    remedy = Remedy.objects.create(
+        ticket=ticket,
+        kind="points",
+        points=10,
+        value_fen=10,
+        state=Remedy.State.PENDING,
+        requested_by=make_user(Role.ASSISTANT, store),
+        requested_role="assistant",
+        requested_at=clock.now(),
+    )
+    return {"ticket_id": ticket.pk, "photo_id": photo.pk, "remedy_id": remedy.pk}
+
+
+def _canned_reply() -> int:
+    from omniloop.inbox.services import canned_reply_save
+
+    return canned_reply_save(title="道歉", body="非常抱歉").pk
 
 
 def _pickup_at(store, member) -> str:

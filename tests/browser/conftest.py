@@ -44,11 +44,27 @@ def shoot():
 
 
 def staff_login(page: Any, base_url: str, username: str) -> None:
-    """Log in to the dashboard with the factories' password and land on the overview."""
+    """Log in to the dashboard with the factories' password and land on the overview. HQ roles
+    take the second step as a person would: the authenticator's code for the secret the
+    enrolment page shows (or, once enrolled, for the stored secret)."""
+    import pyotp
+
     from tests.factories import PASSWORD
 
     page.goto(f"{base_url}/dashboard/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/dashboard/login/verify/" in page.url:
+        shown = page.locator('[data-testid="2fa-secret"]')
+        if shown.count():
+            secret = shown.inner_text().strip()
+        else:
+            from omniloop.accounts.models import StaffTotp
+            from omniloop.accounts.totp import totp_secret
+
+            secret = totp_secret(StaffTotp.objects.get(user__username=username))
+        page.fill("input[name=code]", pyotp.TOTP(secret).now())
+        page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/dashboard/")

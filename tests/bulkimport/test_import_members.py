@@ -154,3 +154,25 @@ def test_bad_rows_write_nothing(tmp_path):
     extra = rejected("members", write(tmp_path / "bad2.csv", HEADER, phones))
     assert codes(extra) == {(3, "phone", "phone_duplicate"), (4, "phone", "phone_taken")}
     assert (Member.objects.count(), MemberIdentity.objects.count()) == before
+
+
+def test_an_erased_person_is_not_recreated_by_an_import(tmp_path):
+    """ADR 18: the phone or legacy ref of an erased member refuses the file (set-based check
+    over the suppression digests); nothing is written."""
+    from omniloop.members.privacy import member_erase
+
+    make_store("sh01")
+    run("members", write(tmp_path / "a.csv", ["member_ref", "phone"], [["GONE", PHONE_A]]))
+    gone = Member.objects.get(external_ref="GONE")
+    member_erase(member_id=gone.pk, reason="会员要求删除")
+    before = (Member.objects.count(), MemberIdentity.objects.count())
+    again = [["GONE", "", "", "", "", "", "", "", ""], ["NEW", PHONE_A, "", "", "", "", "", "", ""]]
+    extra = rejected("members", write(tmp_path / "b.csv", HEADER, again))
+    assert codes(extra) == {
+        (2, "member_ref", "identity_suppressed"),
+        (3, "phone", "identity_suppressed"),
+    }
+    assert all(p["value"] == "" for p in extra["problems"])
+    assert (Member.objects.count(), MemberIdentity.objects.count()) == before
+    fine = [["OK1", PHONE_B, "", "", "", "", "", "", ""]]
+    assert run("members", write(tmp_path / "c.csv", HEADER, fine)).created == 1

@@ -18,10 +18,15 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping
+from omniloop.inbox.tasks import inbox_escalate_task
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
-from omniloop.orders.tasks import orders_expire_unpaid_task, pickup_release_no_shows_task
+from omniloop.orders.tasks import (
+    orders_erase_sweep_task,
+    orders_expire_unpaid_task,
+    pickup_release_no_shows_task,
+)
 from omniloop.promotions.coupon_tasks import coupons_release_expired_task
 from omniloop.promotions.flash import flash_release_expired_task, flash_sale_claim
 from omniloop.promotions.group_buy import group_buy_settle_task
@@ -162,8 +167,10 @@ def test_the_apps_register_their_periodic_jobs():
         "stock_release_expired": (MINUTE, stock_release_expired_task),
         "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
         "pickup_release_no_shows": (timedelta(hours=1), pickup_release_no_shows_task),
+        "orders_erase_sweep": (timedelta(days=1), orders_erase_sweep_task),
         "features_rebuild": (timedelta(days=1), features_rebuild_task),
         "segments_refresh_due": (timedelta(hours=1), segments_refresh_task),
+        "inbox_escalate": (MINUTE, inbox_escalate_task),
     }
 
 

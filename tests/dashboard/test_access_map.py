@@ -49,7 +49,7 @@ def test_anonymous_is_sent_to_login(client):
 
 @pytest.mark.django_db
 def test_login_page_is_public_and_logs_in(client):
-    user = make_user(Role.HQ_ADMIN, username="boss")
+    user = make_user(Role.STORE_MANAGER, username="boss")  # HQ roles: test_two_factor.py
     assert client.get(reverse("dashboard:login")).status_code == 200
     response = client.post(
         reverse("dashboard:login"), {"username": "boss", "password": "correct-horse-battery"}

@@ -52,7 +52,7 @@ def test_an_address_gets_exactly_its_budget_across_usernames():
 
 
 def test_a_successful_sign_in_is_audited_against_the_user():
-    user = make_user(Role.MARKETER)
+    user = make_user(Role.STORE_MANAGER)  # one step; HQ roles: test_two_factor.py
     response = attempt(Client(), user.username, PASSWORD, ip="203.0.113.5")
     assert response.status_code == 302
     event = AuditEvent.objects.get()

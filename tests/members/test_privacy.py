@@ -15,6 +15,7 @@ from django.db import models
 from omniloop.accounts.models import Role
 from omniloop.accounts.services import token_create
 from omniloop.audit.models import AuditEvent
+from omniloop.core import clock
 from omniloop.core.errors import ApplicationError
 from omniloop.core.phones import parse_phone
 from omniloop.loyalty.selectors import points_balance
@@ -24,6 +25,8 @@ from omniloop.members.selectors import member_identify
 from omniloop.members.services import identity_attach, member_create, otp_issue, phone_attach
 from omniloop.onboarding.services import member_join
 from omniloop.orders.models import Order
+from omniloop.orders.models_online import OrderAddress
+from omniloop.orders.privacy import orders_erase_sweep
 from omniloop.touchpoints.models import ScanEvent, Touchpoint
 from omniloop.touchpoints.services import (
     scan_record,
@@ -31,8 +34,10 @@ from omniloop.touchpoints.services import (
     visitor_get_or_create,
     visitor_link,
 )
+from omniloop.wechat.models import WechatFollower, WechatInbound
 from tests.factories import make_member, make_product, make_store, make_touchpoint, make_user
 from tests.orders.helpers import sell
+from tests.orders.online_helpers import ADDRESS, checkout, place
 from tests.promotions.pricing_helpers import issued_coupon
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +60,30 @@ def person():
     scan_record(ctx=scene_resolve(scene=tp.scene), visitor=visitor, user_agent="Mozilla/5.0 iPhone")
     sell(store, [("JK100-M", 1)], total="399.00", member=member, assistant=assistant.staff_code)
     issued_coupon(member)
+    _wechat_follower(member, OPENID)
+    shipped = place(member, checkout([("JK100-M", 1)]))
+    OrderAddress.objects.filter(order=shipped).update(recipient=NAME, line=f"{CITY} 龙井路 8 号")
+    Order.objects.filter(pk=shipped.pk).update(status=Order.Status.COMPLETED)
     member.refresh_from_db()
     return member
+
+
+def _wechat_follower(member: Member, openid: str) -> WechatFollower:
+    """A follower linked to the member, who wrote to the account once."""
+    at = clock.now()
+    visitor = visitor_get_or_create(key=None)
+    follower = WechatFollower.objects.create(
+        openid=openid, member=member, visitor=visitor, subscribed=True, created_at=at
+    )
+    WechatInbound.objects.create(
+        dedup_key=f"event:{openid}:1",
+        msg_type="text",
+        openid=openid,
+        sent_at=at,
+        received_at=at,
+        payload={"Content": f"{NAME}: 衣服让我皮肤过敏"},
+    )
+    return follower
 
 
 def _text_columns():
@@ -82,6 +109,10 @@ def test_the_export_holds_every_section_with_the_full_phone(person):
     assert sections["profile"][0]["name"] == NAME
     assert {i["value"] for i in sections["identities"]} == {"+86" + PHONE, OPENID}
     assert sections["orders"][0]["total"] == "399.00"
+    address = sections["orders"][1]["address"]
+    assert (address["recipient"], address["phone"]) == (NAME, "+86" + ADDRESS.phone)
+    assert sections["wechat"][0]["openid"] == OPENID
+    assert "过敏" in sections["wechat"][0]["messages"][0]["content"]["Content"]
     assert sections["points"][0]["balance"] == points_balance(member_id=person.pk) > 0
     assert len(sections["coupons"]) == 1 and len(sections["scans"]) == 1
     assert sections["bindings"][0]["store"] == "sh01"
@@ -103,7 +134,12 @@ def test_erasure_leaves_no_personal_data_in_any_table(person):
     report = member_erase(member_id=person.pk, reason="会员要求删除")
 
     assert report.identities == 2 and report.suppressed == 3  # phone, openid, external ref
-    for needle in (NAME, CITY, REF, OPENID, PHONE, phone.e164, phone.index, "Mozilla"):
+    assert report.changed["orders"] == 1 and report.changed["wechat"] == 1
+    address_phone = parse_phone(ADDRESS.phone)
+    for needle in (
+        *(NAME, CITY, REF, OPENID, PHONE, phone.e164, phone.index, "Mozilla"),
+        *(ADDRESS.phone, address_phone.masked, "龙井路", "过敏"),
+    ):
         assert _tables_holding(needle) == [], needle
     person.refresh_from_db()
     assert person.status == Member.Status.ERASED and person.birth_date is None
@@ -114,6 +150,21 @@ def test_erasure_leaves_no_personal_data_in_any_table(person):
     with pytest.raises(ApplicationError):
         member_identify(phone=PHONE)
     assert member_erase(member_id=person.pk, reason="again").already_erased
+
+
+def test_an_order_still_on_its_way_keeps_its_address_until_it_is_finished(person):
+    open_order = place(person, checkout([("JK100-M", 1)]))
+    Order.objects.filter(pk=open_order.pk).update(status=Order.Status.SHIPPED)
+    member_erase(member_id=person.pk, reason="erase")
+    address = OrderAddress.objects.get(order=open_order)
+    assert address.recipient == ADDRESS.recipient and address.phone_encrypted  # still delivering
+    assert orders_erase_sweep() == 0
+    Order.objects.filter(pk=open_order.pk).update(status=Order.Status.COMPLETED)
+    assert orders_erase_sweep() == 1
+    address.refresh_from_db()
+    assert (address.recipient, address.phone_masked, address.line) == ("", "", "")
+    assert address.region == ADDRESS.region  # coarse, kept for regional figures
+    assert orders_erase_sweep() == 0
 
 
 def test_suppression_refuses_imports_and_scans_until_the_person_joins_again(person):

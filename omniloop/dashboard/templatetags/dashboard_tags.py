@@ -75,6 +75,12 @@ NAV = [
         "M9 11l3 3 8-8M20 12v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h9",
     ),
     (
+        "dashboard:inbox",
+        _("Inbox"),
+        "M22 12h-6l-2 3h-4l-2-3H2M5.5 5.1L2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6l-3.5-6.9A2 2 0"
+        " 0 0 16.8 4H7.2a2 2 0 0 0-1.7 1.1z",
+    ),
+    (
         "dashboard:pickups",
         _("Pickups"),
         "M3 7l9-4 9 4-9 4zM3 7v10l9 4 9-4V7M12 11v10",
@@ -190,3 +196,11 @@ def dashboard_nav(context: template.Context, quick: bool = False) -> dict[str, A
             )
             items.append({"url": reverse(name), "label": text, "icon": icon, "active": active})
     return {"items": items}
+
+
+@register.filter
+def fen(value: int | None) -> str:
+    """3000 -> ¥30.00: an amount kept in integer fen."""
+    if value is None:
+        return ""
+    return f"¥{Decimal(int(value)) / 100:,.2f}"
