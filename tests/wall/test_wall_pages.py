@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
 from omniloop.accounts.models import Role
+from omniloop.members.services import member_create
 from omniloop.wall.pages import PAGES
 from tests.factories import make_user
+from tests.orders.helpers import sell
 from tests.wall.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +73,26 @@ def test_bad_filters_are_refused(client):
     assert client.get("/dashboard/wall/?from=2026-10-01&to=2026-09-01").status_code == 422
     assert client.get("/dashboard/wall/?from=nope").status_code == 422
     assert client.get("/dashboard/wall/nope/").status_code == 404
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_wall_page_reads_only_the_cells_and_a_few_names(client, page):
+    """The invariant that keeps the wall fast at brand scale: no page reads orders, returns,
+    scans, members or bindings, and the number of statements does not grow with the data."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = build_world(n_members=4)
+    client.force_login(make_user(Role.HQ_ADMIN))
+    client.get(f"{_url(page)}?{PERIOD}")  # warm-up: brand settings and the like
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(f"{_url(page)}?{PERIOD}").status_code == 200
+    for table in ("orders_", "touchpoints_scanevent", "members_", "attribution_"):
+        assert not [q["sql"] for q in small.captured_queries if f'"{table}' in q["sql"]], table
+    for i in range(6):  # more members and sales on days already shown
+        with freeze_time(datetime(2026, 9, 3 + i, 6, tzinfo=UTC)):
+            member = member_create(join_source="till")
+            sell(world.sh, [("WSH1-M", 1)], total="100.00", receipt=f"MORE-{i}", member=member)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(f"{_url(page)}?{PERIOD}").status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
