@@ -27,6 +27,7 @@ from omniloop.orders.models import Order
 from omniloop.promotions.models import Redemption
 
 COUNTED_ORDER = ("paid", "ready", "shipped", "completed", "refunded")
+SMALL_HOLDOUT = 300
 COMPARED = {"treated": ("treated",), "holdout": ("holdout", "control")}
 
 
@@ -127,6 +128,8 @@ def _estimate(values: dict[str, dict[str, np.ndarray]], metric: str) -> dict[str
         "p_value": round(est.p_value, 6),
         "significant": est.significant,
         "level": est.level,
+        # Below this the holdout mean's skew makes the interval liberal (ADR 30).
+        "small_holdout": est.n_holdout < SMALL_HOLDOUT,
     }
 
 

@@ -303,8 +303,10 @@ def campaign_fanout_batch(*, campaign_id: int, size: int = FANOUT_BATCH) -> Fano
         rows = _claim(campaign_id, size)
         if not rows:
             return FanoutBatch(0, 0, 0, 0)
-        c = Campaign.objects.select_for_update().select_related("coupon_template").get(
-            pk=campaign_id
+        c = (
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("coupon_template")
+            .get(pk=campaign_id)
         )
         if c.status != Campaign.Status.RUNNING:
             raise Conflict("The campaign is not running.", code="campaign_not_running")
