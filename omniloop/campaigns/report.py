@@ -27,6 +27,7 @@ from omniloop.orders.models import Order
 from omniloop.promotions.models import Redemption
 
 COUNTED_ORDER = ("paid", "ready", "shipped", "completed", "refunded")
+CENT = Decimal("0.01")
 SMALL_HOLDOUT = 300
 COMPARED = {"treated": ("treated",), "holdout": ("holdout", "control")}
 
@@ -62,12 +63,16 @@ def _funnel(c: Campaign) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in by.items()}
 
 
+def _money(value: Decimal | None) -> str:
+    return str((value or Decimal(0)).quantize(CENT))
+
+
 def _redemptions(c: Campaign) -> dict[str, Any]:
     coupons = CampaignMember.objects.filter(campaign=c, coupon__isnull=False).values("coupon_id")
     live = Redemption.objects.filter(coupon_id__in=coupons, reversed_at__isnull=True)
     total = live.aggregate(n=Count("pk"), d=Sum("discount"))
     by_store = [
-        {"store": code or "-", "redeemed": n, "discount": str(d or Decimal("0.00"))}
+        {"store": code or "-", "redeemed": n, "discount": _money(d)}
         for code, n, d in live.values("order__credited_store__code")
         .annotate(n=Count("pk"), d=Sum("discount"))
         .values_list("order__credited_store__code", "n", "d")
@@ -82,7 +87,7 @@ def _redemptions(c: Campaign) -> dict[str, Any]:
     ]
     return {
         "redeemed": total["n"] or 0,
-        "discount_cost": str(total["d"] or Decimal("0.00")),
+        "discount_cost": _money(total["d"]),
         "by_store": by_store,
         "by_assistant": by_assistant,
     }

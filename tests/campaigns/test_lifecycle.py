@@ -10,6 +10,7 @@ import pytest
 from omniloop.audit.models import AuditEvent
 from omniloop.campaigns.holdout import held_out
 from omniloop.campaigns.models import Campaign, CampaignMember
+from omniloop.campaigns.playbooks import PLAYBOOKS, campaign_from_playbook
 from omniloop.campaigns.services import (
     campaign_approve,
     campaign_clone,
@@ -179,3 +180,15 @@ def test_clone_is_a_new_draft_with_changes_and_a_new_salt():
         c.coupon_template_id,
     )
     assert clone.salt != c.salt
+
+
+@pytest.mark.parametrize("key", [p.key for p in PLAYBOOKS])
+def test_every_playbook_makes_a_draft_that_launches(key):
+    make_members(5)
+    marketer, admin = actors()
+    c = campaign_from_playbook(actor=marketer, key=key, coupon_template=coupon_template())
+    assert c.status == Campaign.Status.DRAFT and c.playbook == key
+    campaign_submit(actor=marketer, campaign=c)
+    campaign_approve(actor=admin, campaign=c)
+    c = campaign_launch(campaign=c)
+    assert c.segment_version is not None and c.segment_version.segment_id == c.segment_id
