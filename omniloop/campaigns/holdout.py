@@ -51,6 +51,8 @@ def draws(salt: int, member_ids: Sequence[int] | np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def held_out(salt: int, share: Decimal | float, member_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+def held_out(
+    salt: int, share: Decimal | float, member_ids: Sequence[int] | np.ndarray
+) -> np.ndarray:
     """A boolean per member: True for the held-out ones."""
     return draws(salt, member_ids) < float(share)

@@ -101,17 +101,15 @@ def outcomes(c: Campaign, *, until: datetime) -> dict[str, dict[str, np.ndarray]
     orders = Order._meta.db_table
     marks = ", ".join(["%s"] * len(COUNTED_ORDER))
     sql = (
-        f"SELECT cm.member_id, cm.\"group\", COALESCE(SUM(o.total - o.refunded_total), 0), "  # noqa: S608
+        f'SELECT cm.member_id, cm."group", COALESCE(SUM(o.total - o.refunded_total), 0), '  # noqa: S608
         f"COUNT(o.id) FROM {members} cm LEFT JOIN {orders} o ON o.member_id = cm.member_id "
         f"AND o.ordered_at >= %s AND o.ordered_at < %s AND o.status IN ({marks}) "
-        "WHERE cm.campaign_id = %s GROUP BY cm.member_id, cm.\"group\""
+        'WHERE cm.campaign_id = %s GROUP BY cm.member_id, cm."group"'
     )
     with connection.cursor() as cur:
         cur.execute(sql, [c.launched_at, until, *COUNTED_ORDER, c.pk])
         rows = cur.fetchall()
-    out: dict[str, dict[str, list[float]]] = {
-        g: {"revenue": [], "visits": []} for g in COMPARED
-    }
+    out: dict[str, dict[str, list[float]]] = {g: {"revenue": [], "visits": []} for g in COMPARED}
     for _, group, revenue, visits in rows:
         for name, groups in COMPARED.items():
             if group in groups:

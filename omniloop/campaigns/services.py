@@ -125,7 +125,9 @@ def campaign_draft(*, actor: Actor, name: str, segment: Segment, **fields: Any) 
     campaign.created_by_id = actor.user_id
     _check(campaign)
     campaign.save()
-    audit_record(action="campaign.draft", actor=actor, target_type="campaign", target_id=campaign.pk)
+    audit_record(
+        action="campaign.draft", actor=actor, target_type="campaign", target_id=campaign.pk
+    )
     return campaign
 
 
@@ -181,7 +183,8 @@ def campaign_approve(*, actor: Actor, campaign: Campaign) -> Campaign:
         actor=actor,
         target_type="campaign",
         target_id=c.pk,
-        summary=f"budget coupons={c.max_coupons} fen={c.max_discount_fen} holdout={c.holdout_share}",
+        summary=f"budget coupons={c.max_coupons} fen={c.max_discount_fen}"
+        f" holdout={c.holdout_share}",
     )
     return c
 
@@ -221,7 +224,7 @@ def _insert_members(campaign_id: int, ids: np.ndarray, groups: np.ndarray) -> No
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(
-                f"INSERT INTO {table} (campaign_id, member_id, \"group\", state) "  # noqa: S608
+                f'INSERT INTO {table} (campaign_id, member_id, "group", state) '  # noqa: S608
                 "SELECT %s, m, g, 'pending' FROM unnest(%s::bigint[], %s::text[]) AS u(m, g)",
                 [campaign_id, ids.tolist(), groups.tolist()],
             )
@@ -312,18 +315,16 @@ def campaign_fanout_batch(*, campaign_id: int, size: int = FANOUT_BATCH) -> Fano
             raise Conflict("The campaign is not running.", code="campaign_not_running")
         ids = [r.member_id for r in rows]
         coupon_of: dict[int, int] = {}
-        if c.coupon_template_id is not None:
+        template = c.coupon_template
+        if template is not None:
             allowed = _take_budget(c, len(ids))
             chosen = ids[:allowed]
             if chosen:
-                report = coupon_issue_bulk(
-                    template=c.coupon_template, member_ids=chosen, source="campaign"
-                )
+                report = coupon_issue_bulk(template=template, member_ids=chosen, source="campaign")
                 coupon_of = {i.member_id: i.coupon_id for i in report.issued}
+            issued = [m for m in chosen if m in coupon_of]
         else:
-            allowed, chosen = len(ids), ids
-            coupon_of = {}
-        issued = [m for m in chosen if m in coupon_of] if c.coupon_template_id else chosen
+            allowed, issued = len(ids), ids
         c.coupons_issued += len(coupon_of)
         c.discount_committed_fen += len(coupon_of) * c.discount_bound_fen
         c.save(update_fields=["coupons_issued", "discount_committed_fen"])
@@ -374,7 +375,7 @@ _NO_TEMPLATE = _NoTemplate()
 
 @transaction.atomic
 def campaign_clone(*, actor: Actor, campaign: Campaign, **changes: Any) -> Campaign:
-    """"Act" on a report: a new draft like `campaign`, with `changes` and a fresh salt (so the
+    """ "Act" on a report: a new draft like `campaign`, with `changes` and a fresh salt (so the
     new holdout is a new random split, not the same members held out again)."""
     fields = {k: getattr(campaign, k) for k in EDITABLE if k not in ("name", "segment")}
     fields.update({k: v for k, v in changes.items() if k not in ("name", "segment")})

@@ -52,9 +52,9 @@ def make_members(n: int, *, city: str | None = None) -> list[int]:
     ]
     Member.objects.bulk_create(rows, batch_size=2000)
     return list(
-        Member.objects.filter(code__in=[r.code for r in rows]).order_by("pk").values_list(
-            "pk", flat=True
-        )
+        Member.objects.filter(code__in=[r.code for r in rows])
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

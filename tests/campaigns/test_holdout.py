@@ -66,8 +66,14 @@ def test_groups_are_unbiased_over_member_attributes_and_stable_across_reruns():
         values = sorted({m[column] for m in members})
         table = np.array(
             [
-                [sum(1 for m, g in zip(members, groups, strict=True) if m[column] == v and g == grp)
-                 for v in values]
+                [
+                    sum(
+                        1
+                        for m, g in zip(members, groups, strict=True)
+                        if m[column] == v and g == grp
+                    )
+                    for v in values
+                ]
                 for grp in ("treated", "holdout")
             ]
         )

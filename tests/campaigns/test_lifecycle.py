@@ -114,7 +114,10 @@ def test_launch_freezes_the_audience_and_fanout_treats_only_the_treated():
     treated = {m for m, g in rows.items() if g == "treated"}
     assert sent == len(treated)
     assert set(Coupon.objects.values_list("member_id", flat=True)) == treated
-    assert set(Message.objects.filter(cause=f"campaign:{c.pk}").values_list("member_id", flat=True)) == treated
+    assert (
+        set(Message.objects.filter(cause=f"campaign:{c.pk}").values_list("member_id", flat=True))
+        == treated
+    )
     c.refresh_from_db()
     assert c.coupons_issued == len(treated) and c.discount_committed_fen == 5000 * len(treated)
     # A member who joins later, and a segment refreshed later, do not change the campaign.
@@ -161,7 +164,9 @@ def test_brand_control_members_are_never_treated():
     control.share = Decimal("0.2")
     control.save()
     c = launched(everyone_segment(), use_brand_control=True)
-    in_control = {m for m, o in zip(ids, held_out(control.salt, control.share, ids), strict=True) if o}
+    in_control = {
+        m for m, o in zip(ids, held_out(control.salt, control.share, ids), strict=True) if o
+    }
     groups = dict(CampaignMember.objects.filter(campaign=c).values_list("member_id", "group"))
     assert {m for m, g in groups.items() if g == "control"} == in_control
     campaign_fanout(campaign_id=c.pk)

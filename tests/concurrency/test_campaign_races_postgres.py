@@ -31,7 +31,9 @@ def _channel() -> None:
 )
 def test_parallel_fanout_workers_stay_within_the_budget(budget, cap):
     make_members(400)
-    c = campaign_launch(campaign=approved(everyone_segment(), holdout_share=Decimal("0.1"), **budget))
+    c = campaign_launch(
+        campaign=approved(everyone_segment(), holdout_share=Decimal("0.1"), **budget)
+    )
     treated = CampaignMember.objects.filter(campaign=c, group="treated").count()
     assert treated > cap  # the budget, not the audience, is what stops the fan-out
 
