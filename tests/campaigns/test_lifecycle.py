@@ -129,7 +129,7 @@ def test_launch_freezes_the_audience_and_fanout_treats_only_the_treated():
     segment_refresh(segment)
     assert CampaignMember.objects.filter(campaign=c).count() == 60
     assert campaign_fanout(campaign_id=c.pk) == 0
-    assert c.segment_version.member_count == 60
+    assert c.segment_version is not None and c.segment_version.member_count == 60
 
 
 def test_a_second_launch_is_refused():

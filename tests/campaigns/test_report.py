@@ -50,6 +50,7 @@ def test_the_loop_from_send_to_redemption_and_the_frozen_result():
         store = make_store()
         assistant = make_user(Role.ASSISTANT, store=store)
         frozen.tick(timedelta(days=1))
+        assert treated[0].coupon_id is not None
         coupon = Coupon.objects.get(pk=treated[0].coupon_id)
         with transaction.atomic():
             o = order(treated[0].member_id, "280.00")
@@ -88,11 +89,12 @@ def test_the_loop_from_send_to_redemption_and_the_frozen_result():
         result = CampaignResult.objects.get(campaign=c)
         # A later order (and one of a held-out member) changes nothing in the frozen report.
         holdout = CampaignMember.objects.filter(campaign=c, group="holdout").first()
-        assert holdout is not None
+        assert holdout is not None and c.launched_at is not None
         order(holdout.member_id, "999.00", at=c.launched_at + timedelta(days=2))
         report = campaign_report(c)
         assert report["frozen"] is True and report["final"] is True
         assert report["revenue"] == result.figures["revenue"]
         assert report["revenue"]["holdout_mean"] == 0
-        assert campaign_close(campaign=c).pk == result.pk
+        again = campaign_close(campaign=c)
+        assert again is not None and again.pk == result.pk
         assert len(members) == 30
