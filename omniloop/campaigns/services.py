@@ -338,15 +338,40 @@ def campaign_fanout_batch(*, campaign_id: int, size: int = FANOUT_BATCH) -> Fano
         )
         sent = set(issued)
         over = set(ids[allowed:])
-        for r in rows:
-            if r.member_id in sent:
-                r.state, r.coupon_id = CampaignMember.State.SENT, coupon_of.get(r.member_id)
-            elif r.member_id in over:
-                r.state = CampaignMember.State.OVER_BUDGET
-            else:
-                r.state = CampaignMember.State.SKIPPED
-        CampaignMember.objects.bulk_update(rows, ["state", "coupon"], batch_size=FANOUT_BATCH)
+        _mark(rows, sent, over, coupon_of)
         return FanoutBatch(len(rows), len(sent), len(over), len(rows) - len(sent) - len(over))
+
+
+def _mark(
+    rows: list[CampaignMember], sent: set[int], over: set[int], coupon_of: dict[int, int]
+) -> None:
+    """Record each claimed member's outcome: set-based, one UPDATE per outcome (and, on
+    PostgreSQL, one UPDATE ... FROM unnest for the coupon ids)."""
+    by_state: dict[str, list[int]] = {"sent": [], "over_budget": [], "skipped": []}
+    for r in rows:
+        state = (
+            "sent" if r.member_id in sent else "over_budget" if r.member_id in over else "skipped"
+        )
+        by_state[state].append(r.pk)
+    for state, pks in by_state.items():
+        if pks and not (state == "sent" and coupon_of):
+            CampaignMember.objects.filter(pk__in=pks).update(state=state)
+    if not (by_state["sent"] and coupon_of):
+        return
+    pairs = [(r.pk, coupon_of[r.member_id]) for r in rows if r.member_id in coupon_of]
+    table = CampaignMember._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"UPDATE {table} cm SET state = 'sent', coupon_id = u.c "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS u(i, c) WHERE cm.id = u.i",
+                [[p for p, _ in pairs], [c for _, c in pairs]],
+            )
+        else:
+            cur.executemany(
+                f"UPDATE {table} SET state = 'sent', coupon_id = %s WHERE id = %s",  # noqa: S608
+                [(c, p) for p, c in pairs],
+            )
 
 
 def campaign_fanout(*, campaign_id: int, size: int = FANOUT_BATCH) -> int:
