@@ -62,6 +62,7 @@ def test_the_loop_from_send_to_redemption_and_the_frozen_result():
                 order_id=o.pk,
                 at=o.ordered_at,
             )
+        frozen.tick(timedelta(minutes=1))
         live = campaign_report(c)
         assert live["frozen"] is False and live["final"] is False
         sms = live["funnel"]["sms"]

@@ -26,7 +26,7 @@ from omniloop.campaigns.services import (
     campaign_submit,
 )
 from omniloop.campaigns.tasks import campaign_fanout_task
-from omniloop.core.errors import ValidationFailed
+from omniloop.core.errors import PermissionDenied, ValidationFailed
 from omniloop.dashboard.decorators import staff_view
 from omniloop.messaging.selectors import CHANNEL_LABELS
 
@@ -169,7 +169,7 @@ def campaign_action(request: HttpRequest, actor: Actor, campaign_id: int) -> Htt
         messages.success(request, _("Approved."))
     elif action == "send":
         if actor.role != "hq_admin":
-            raise ValidationFailed(_("Only HQ sends."), code="campaign_forbidden")
+            raise PermissionDenied(_("Only HQ sends."), code="campaign_forbidden")
         with transaction.atomic():
             campaign_launch(campaign=c)
             transaction.on_commit(lambda: campaign_fanout_task.enqueue(c.pk))
