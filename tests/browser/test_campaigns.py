@@ -35,7 +35,7 @@ def test_playbook_to_till_redemption_in_the_report(
     settings,
 ):
     settings.OMNILOOP_MESSAGING_QUIET_HOURS = (0, 0)  # whatever the hour the suite runs at
-    members = [member_with(consents=("sms",)) for _ in range(12)]
+    members = [member_with(consents=("sms",)) for _ in range(40)]
     features_rebuild()
     template = coupon_template(name="欢迎券")
     marketer = make_user(Role.MARKETER)

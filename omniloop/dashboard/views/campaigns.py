@@ -109,6 +109,7 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
     grid = {"containLabel": True, "left": 8, "right": 8, "top": 32, "bottom": 8}
     out: dict[str, Any] = {
         "funnel": {
+            "animation": False,
             "tooltip": {},
             "legend": {"top": 0},
             "grid": grid,
@@ -120,6 +121,7 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
     revenue = report.get("revenue")
     if revenue:
         out["lift"] = {
+            "animation": False,
             "tooltip": {},
             "grid": grid,
             "xAxis": {"type": "category", "data": [_("Treated"), _("Holdout")]},
