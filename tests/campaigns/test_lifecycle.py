@@ -197,3 +197,15 @@ def test_every_playbook_makes_a_draft_that_launches(key):
     campaign_approve(actor=admin, campaign=c)
     c = campaign_launch(campaign=c)
     assert c.segment_version is not None and c.segment_version.segment_id == c.segment_id
+
+
+def test_the_database_refuses_counters_beyond_the_budget():
+    """The backstop under the row-locked counting: CHECK constraints on the campaign row."""
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+
+    make_members(3)
+    c = approved(everyone_segment(), max_coupons=2, max_discount_fen=10_000)
+    for change in ({"coupons_issued": F("coupons_issued") + 3}, {"discount_committed_fen": 10_001}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Campaign.objects.filter(pk=c.pk).update(**change)
