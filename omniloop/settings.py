@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "omniloop.inbox",
     "omniloop.messaging",
     "omniloop.campaigns",
+    "omniloop.wall",
     "omniloop.api",
     "omniloop.dashboard",
     "omniloop.h5",
@@ -148,7 +149,7 @@ else:
 if os.environ.get("OMNILOOP_TASKS") == "rq" and REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
-elif TESTING:
+elif TESTING and os.environ.get("OMNILOOP_TASKS") != "db":  # the crash test's processes: db
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -15,6 +15,7 @@ from omniloop.core import clock, rows
 from omniloop.core.brand import brand_settings
 from omniloop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from omniloop.core.models import BrandSettings
+from omniloop.members.events import member_changed
 from omniloop.members.models import Member
 
 
@@ -48,6 +49,7 @@ def _log(
         reason=reason[:300],
         changed_at=at,
     )
+    member_changed(member.pk)  # the wall's recruitment facts (members.events)
 
 
 def binding_touch(

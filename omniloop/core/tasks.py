@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django_tasks import task
 
-from omniloop.core import crypto, idempotency, ratelimit
+from omniloop.core import clock, crypto, idempotency, ratelimit
 from omniloop.core.sms import SmsKind, SmsMessage, send_sms
 
 
@@ -51,3 +52,35 @@ def enqueue_sms(message: SmsMessage) -> None:
 @task(queue_name="default")
 def housekeeping() -> dict[str, int]:
     return {"idempotency_keys": idempotency.prune(), "rate_limit_windows": ratelimit.prune()}
+
+
+# Tasks safe to run again when the worker that claimed them died mid-run (SIGKILL, OOM, a lost
+# machine): idempotent and short. The database backend leaves such a row RUNNING for ever;
+# `tasks_requeue_stale` puts it back once it has run longer than its app says a run can take.
+_requeue_safe: dict[str, timedelta] = {}
+
+
+def register_requeue_safe(task_: Any, *, after: timedelta) -> None:
+    _requeue_safe[task_.module_path] = after
+
+
+def tasks_requeue_stale(*, at: datetime | None = None) -> int:
+    """Periodic (every minute): RUNNING rows of requeue-safe tasks older than their limit go
+    back to READY. A no-op with other backends (RQ has its own failed-job registry)."""
+    backend = type(housekeeping.get_backend()).__module__
+    if not backend.startswith("django_tasks_db"):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    at = at or clock.now()
+    requeued = 0
+    for path, after in _requeue_safe.items():
+        requeued += DBTaskResult.objects.filter(
+            status="RUNNING", task_path=path, started_at__lt=at - after
+        ).update(status="READY", started_at=None)
+    return requeued
+
+
+@task(queue_name="default")
+def tasks_requeue_stale_task() -> int:
+    return tasks_requeue_stale()

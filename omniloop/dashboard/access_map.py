@@ -107,6 +107,11 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:settlement_export": SETTLEMENT_READERS,
     "dashboard:o2o_performance": SETTLEMENT_READERS,
     "dashboard:settlement_rules": frozenset({HQ_ADMIN}),
+    # The marketing wall (大屏): HQ sees the brand, a store manager their own store only
+    "dashboard:wall": frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER}),
+    "dashboard:wall_page": frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER}),
+    # Site selection places members of every store: HQ only
+    "dashboard:wall_sites": frozenset({HQ_ADMIN, MARKETER}),
     # Segments (人群): member features across every store, so HQ admins and marketers only.
     "dashboard:segments": SEGMENT_USERS,
     "dashboard:campaigns": CAMPAIGN_USERS,

@@ -27,6 +27,7 @@ from omniloop.dashboard.views import (
     stores,
     tokens,
     touchpoints,
+    wall,
 )
 
 app_name = "dashboard"
@@ -78,6 +79,9 @@ urlpatterns = [
         "stores/<slug:code>/tags/create/", touchpoints.store_tags_create, name="store_tags_create"
     ),
     path("staff/", staff.staff, name="staff"),
+    path("wall/", wall.wall, name="wall"),
+    path("wall/sites/", wall.wall_sites, name="wall_sites"),
+    path("wall/<slug:page>/", wall.wall_page_view, name="wall_page"),
     path("settlement/", settlement.settlement, name="settlement"),
     path("settlement/export.csv", settlement.settlement_export, name="settlement_export"),
     path(

@@ -34,6 +34,7 @@ from omniloop.demo.stock import build_stock
 from omniloop.demo.touchpoints import build_touchpoints
 from omniloop.members.models import Member
 from omniloop.stores.models import Store
+from omniloop.wall.rebuild import wall_rebuild
 
 DEFAULT_SEED = 2026
 
@@ -43,6 +44,10 @@ def _organisation(demo: Demo) -> None:
     build_channels(demo)
     build_stores(demo)
     build_staff(demo)
+
+
+def _wall(demo: Demo) -> None:
+    wall_rebuild()  # the demo's loads are set-based: they bypass the wall's events
 
 
 STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
@@ -58,6 +63,7 @@ STEPS: tuple[tuple[str, Callable[[Demo], None]], ...] = (
     ("promotions", build_promotions),
     ("channel listings", build_listings),
     ("stock", build_stock),
+    ("wall aggregates", _wall),
 )
 
 

@@ -10,6 +10,7 @@ from omniloop.core import clock, crypto
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.core.phones import Phone
 from omniloop.members.codes import new_member_code, new_otp
+from omniloop.members.events import member_changed
 from omniloop.members.merge import merge_handlers
 from omniloop.members.models import (
     MEMBER_TIERS,
@@ -36,7 +37,7 @@ def member_create(
     for _ in range(5):
         try:
             with transaction.atomic():
-                return Member.objects.create(
+                member = Member.objects.create(
                     code=new_member_code(),
                     joined_at=joined_at or clock.now(),
                     join_source=join_source,
@@ -44,6 +45,8 @@ def member_create(
                     gender=gender,
                     city=city,
                 )
+                member_changed(member.pk)  # the wall's new members (members.events)
+                return member
         except IntegrityError:
             continue  # a code collision: 1 in 10^10 per member; draw again
     raise RuntimeError("could not allocate a member code")
@@ -156,6 +159,8 @@ def member_merge(*, survivor_id: int, merged_id: int, actor: str, reason: str) -
     merged.status = Member.Status.MERGED
     merged.merged_into = survivor
     merged.save(update_fields=["status", "merged_into"])
+    member_changed(survivor.pk)  # after the rows moved and the join date settled
+    member_changed(merged.pk)
     MemberMerge.objects.create(
         survivor=survivor,
         merged=merged,

@@ -23,6 +23,12 @@ class OrdersConfig(AppConfig):
         )
 
         register_merge_handler("orders", merge_orders)
+        # An order event whose worker was killed mid-run is run again (its listeners are
+        # idempotent, ADR 29) after two minutes.
+        from omniloop.core.tasks import register_requeue_safe
+        from omniloop.orders.tasks import order_event_task
+
+        register_requeue_safe(order_event_task, after=timedelta(minutes=2))
         register_privacy_handler("orders", export=orders_export, erase=orders_erase)
         register_merge_handler("carts", merge_carts)
         # Online orders left unpaid are cancelled and give their coupons back.

@@ -10,6 +10,7 @@ from django.db import transaction
 from omniloop.core import clock
 from omniloop.core.errors import ApplicationError, NotFound, ValidationFailed
 from omniloop.members.models import Member
+from omniloop.touchpoints.events import scan_recorded
 from omniloop.touchpoints.links import visitor_link_handlers
 from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
 from omniloop.touchpoints.values import SceneContext
@@ -86,16 +87,19 @@ def visitor_get_or_create(*, key: str | None) -> Visitor:
 def scan_record(
     *, ctx: SceneContext, visitor: Visitor, user_agent: str = "", at: datetime | None = None
 ) -> ScanEvent:
-    return ScanEvent.objects.create(
-        touchpoint_id=ctx.touchpoint_id,
-        visitor=visitor,
-        member_id=visitor.member_id,
-        store_id=ctx.store_id,
-        assistant_id=ctx.assistant_id,
-        product_id=ctx.product_id,
-        scanned_at=at or clock.now(),
-        user_agent=user_agent[:200],
-    )
+    with transaction.atomic():
+        scan = ScanEvent.objects.create(
+            touchpoint_id=ctx.touchpoint_id,
+            visitor=visitor,
+            member_id=visitor.member_id,
+            store_id=ctx.store_id,
+            assistant_id=ctx.assistant_id,
+            product_id=ctx.product_id,
+            scanned_at=at or clock.now(),
+            user_agent=user_agent[:200],
+        )
+        scan_recorded(scan)  # the wall's scan counts (touchpoints.events)
+    return scan
 
 
 @transaction.atomic

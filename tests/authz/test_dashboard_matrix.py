@@ -115,6 +115,7 @@ def world(settings, tmp_path):
             "slug": "lifecycle-active",
             "number": _pickup_at(a, m_a),
             "reply_id": _canned_reply(),
+            "page": "funnel",
         },
     }
     return {"store_a": a, "params": params}

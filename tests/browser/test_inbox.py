@@ -64,6 +64,21 @@ def _private_media(settings, tmp_path):
     settings.OMNILOOP_PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _canned_reply(transactional_db):
+    """The reply the agent picks. The data migration seeds it, but a transactional test run
+    before this one flushes every table, seeded rows included: make sure it is there."""
+    from omniloop.inbox.models import CannedReply
+
+    CannedReply.objects.get_or_create(
+        title="皮肤不适：先就医",
+        defaults={
+            "category": "skin_reaction",
+            "body": "非常抱歉！请先停止穿着并尽快就医，医疗费用由我们承担。",
+        },
+    )
+
+
 def _wechat_says(base: str, openid: str, text: str) -> None:
     """What WeChat's servers do: a text message, encrypted and signed by wechatpy, over HTTP."""
     ts, nonce = str(int(time.time())), str(secrets.randbelow(10**10))

@@ -18,7 +18,7 @@ from omniloop.core import clock, periodic
 from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
-from omniloop.core.tasks import housekeeping
+from omniloop.core.tasks import housekeeping, tasks_requeue_stale_task
 from omniloop.inbox.tasks import inbox_escalate_task
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
@@ -162,6 +162,7 @@ def test_the_apps_register_their_periodic_jobs():
         "group_buy_settle": (MINUTE, group_buy_settle_task),
         "coupons_release_expired": (5 * MINUTE, coupons_release_expired_task),
         "core_housekeeping": (timedelta(hours=1), housekeeping),
+        "tasks_requeue_stale": (MINUTE, tasks_requeue_stale_task),
         "points_expire": (timedelta(hours=1), points_expire_task),
         "settlement_backfill": (15 * MINUTE, settlement_backfill_task),
         "tiers_review": (timedelta(days=1), tiers_review_task),

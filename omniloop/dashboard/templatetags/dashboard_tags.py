@@ -17,6 +17,7 @@ register = template.Library()
 # (url name, label, icon path data); shown only to roles the access map lets in.
 NAV = [
     ("dashboard:home", _("Overview"), "M3 11l9-8 9 8v10h-6v-6H9v6H3z"),
+    ("dashboard:wall", _("Wall"), "M3 3h18v12H3zM8 21h8M12 15v6M7 11l3-3 3 2 4-4"),
     (
         "dashboard:members",
         _("Members"),
