@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "omniloop.wechat",
     "omniloop.inbox",
     "omniloop.messaging",
+    "omniloop.campaigns",
     "omniloop.wall",
     "omniloop.api",
     "omniloop.dashboard",

@@ -25,6 +25,8 @@ PROMO_WRITERS = frozenset({HQ_ADMIN, MARKETER})
 # Collections (商品合集) are merchandising and offer scopes: HQ admins and marketers keep them.
 COLLECTION_EDITORS = frozenset({HQ_ADMIN, MARKETER})
 SEGMENT_USERS = frozenset({HQ_ADMIN, MARKETER})
+# Campaigns (ADR 30): marketers draft, HQ admins approve and send (the services check who).
+CAMPAIGN_USERS = frozenset({HQ_ADMIN, MARKETER})
 
 # Settlement: store staff see their own store (an assistant their own row), HQ every store;
 # customer service has no business with the brand's money. Only HQ admins change the rules.
@@ -112,6 +114,10 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:wall_sites": frozenset({HQ_ADMIN, MARKETER}),
     # Segments (人群): member features across every store, so HQ admins and marketers only.
     "dashboard:segments": SEGMENT_USERS,
+    "dashboard:campaigns": CAMPAIGN_USERS,
+    "dashboard:campaign_new": CAMPAIGN_USERS,
+    "dashboard:campaign_detail": CAMPAIGN_USERS,
+    "dashboard:campaign_action": CAMPAIGN_USERS,
     "dashboard:segment_builder": SEGMENT_USERS,
     "dashboard:segment_export": SEGMENT_USERS,
     "dashboard:segment_save": SEGMENT_USERS,

@@ -24,7 +24,9 @@ from omniloop.promotions.models import Coupon, CouponTemplate, Offer, Redemption
 
 log = logging.getLogger(__name__)
 
-ISSUE_SOURCES = frozenset({"manual", "bulk", "claim", "scan", "welcome", "compensation"})
+ISSUE_SOURCES = frozenset(
+    {"manual", "bulk", "claim", "scan", "welcome", "compensation", "campaign"}
+)
 BULK_MAX = 1000
 _CODE_ATTEMPTS = 5
 

@@ -65,6 +65,11 @@ NAV = [
         "M3 3v18h18M7 15l4-4 3 3 6-6",
     ),
     (
+        "dashboard:campaigns",
+        _("Campaigns"),
+        "M3 11l18-8-8 18-2-8zM11 13l10-10",
+    ),
+    (
         "dashboard:segments",
         _("Segments"),
         "M21 12a9 9 0 1 1-9-9v9zM15 3.5A9 9 0 0 1 20.5 9H15z",

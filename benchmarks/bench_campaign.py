@@ -1,0 +1,243 @@
+# ruff: noqa: E501 (SQL kept on long lines)
+"""A campaign to N members against the set-based SQL doing the same inserts, in the same run
+(a ratio; the issue asks for <= 2 at 1M members). ADR 30.
+
+    .venv/bin/python benchmarks/bench_campaign.py [--members 1000000] [--rounds 1]
+
+Creates `omniloop_bench_campaign` (`--db`), migrates, seeds `--members` members and their
+feature rows (not measured), one segment matching every member and a coupon template. Then:
+
+1. reference: in one transaction, `INSERT ... SELECT` of the same rows a campaign writes: the
+   segment version's members, the campaign's members with their group (the same hash in SQL
+   would need an extension, so the reference writes 'treated' for all), one coupon per treated
+   member (a random code from md5) and one queued message per treated member; timed, rolled
+   back;
+2. campaign: `segment_refresh` is part of `campaign_launch` (audience frozen, holdout split,
+   members recorded), then `campaign_fanout` (coupons by `coupon_issue_bulk` in batches of
+   1000, messages by `messages_enqueue_for_members`, the budget counted per batch); timed.
+
+Prints the ratio and writes benchmarks/results-campaign.json (`--out`). Smoke: `--members 20000`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import procs
+import system
+
+HERE = Path(__file__).resolve().parent
+
+REFERENCE_SQL = """
+INSERT INTO insights_segmentmember (version_id, member_id) SELECT %(version)s, m.id FROM members_member m WHERE m.status = 'active';
+INSERT INTO campaigns_campaignmember (campaign_id, member_id, "group", state) SELECT %(campaign)s, sm.member_id, 'treated', 'sent' FROM insights_segmentmember sm WHERE sm.version_id = %(version)s;
+INSERT INTO promotions_coupon (template_id, member_id, code, state, source, valid_from, valid_until, issued_at, reservation_ref)
+SELECT %(template)s, cm.member_id, upper(substr(md5(random()::text || cm.member_id), 1, 16)), 'issued', 'campaign', %(at)s, %(at)s::timestamptz + interval '30 days', %(at)s, '' FROM campaigns_campaignmember cm WHERE cm.campaign_id = %(campaign)s;
+INSERT INTO messaging_message (uid, dedupe_key, member_id, kind, template, context, cause, channel_requested, channel, status, reason, last_error, attempts, due_at, created_at, provider_id)
+SELECT gen_random_uuid(), 'ref:' || cm.member_id, cm.member_id, 'marketing', 'promotion', %(ctx)s::jsonb, 'campaign:ref', '', '', 'queued', '', '', 0, %(at)s, %(at)s, '' FROM campaigns_campaignmember cm WHERE cm.campaign_id = %(campaign)s;
+"""
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--members", type=int, default=1_000_000)
+    p.add_argument("--pg-host", default=os.environ.get("PGHOST", "127.0.0.1"))
+    p.add_argument("--pg-port", type=int, default=int(os.environ.get("PGPORT", "5432")))
+    p.add_argument("--pg-user", default=os.environ.get("PGUSER", "postgres"))
+    p.add_argument("--db", default="omniloop_bench_campaign", help="created and dropped")
+    p.add_argument("--keep-db", action="store_true")
+    p.add_argument("--out", type=Path, default=HERE / "results-campaign.json")
+    return p.parse_args()
+
+
+def seed(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+
+    from omniloop.insights.features import features_rebuild
+
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO members_member (code, external_ref, name, gender, city, tier, status, join_source, joined_at, created_at) "
+            "SELECT 'M' || i, NULL, '', '', 'c', 'standard', 'active', 'import', now() - interval '30 days', now() "
+            "FROM generate_series(1, %s) i",
+            [args.members],
+        )
+    features_rebuild()
+    vacuum()
+    return {"seconds": round(time.perf_counter() - t0, 1)}
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for table in (
+            "members_member",
+            "insights_memberfeatures",
+            "promotions_coupon",
+            "messaging_message",
+        ):
+            cur.execute(f"VACUUM ANALYZE {table}")
+
+
+def fixtures() -> dict[str, Any]:
+    from decimal import Decimal
+
+    from omniloop.accounts.access import Actor
+    from omniloop.campaigns.services import campaign_approve, campaign_draft, campaign_submit
+    from omniloop.insights.services import segment_save
+    from omniloop.promotions.coupons import coupon_template_create
+    from omniloop.promotions.models import Offer
+
+    offer = Offer.objects.create(
+        name="满300减50",
+        kind="amount_off",
+        params={"amount": 5000, "min_spend": 30000},
+        status=Offer.Status.ACTIVE,
+        all_products=True,
+        coupon_only=True,
+    )
+    template = coupon_template_create(offer=offer, name="bench", valid_days=30)
+    segment = segment_save(
+        slug="bench-all", name="all", rule={"field": "tenure_days", "op": ">=", "value": 0}
+    )
+    marketer = Actor(role="marketer", store_id=None, user_id=None)
+    admin = Actor(role="hq_admin", store_id=None, user_id=None)
+    c = campaign_draft(
+        actor=marketer,
+        name="bench",
+        segment=segment,
+        coupon_template=template,
+        holdout_share=Decimal("0.100"),
+        use_brand_control=False,
+    )
+    campaign_submit(actor=marketer, campaign=c)
+    campaign_approve(actor=admin, campaign=c)
+    return {"campaign": c, "segment": segment, "template": template}
+
+
+def reference(f: dict[str, Any], at: datetime) -> dict[str, Any]:
+    from django.db import connection
+
+    from omniloop.insights.models import SegmentVersion
+
+    connection.set_autocommit(False)
+    try:
+        version = SegmentVersion.objects.create(
+            segment=f["segment"],
+            number=999,
+            rule={},
+            as_of=at,
+            source="features",
+            member_count=0,
+            created_at=at,
+        )
+        with connection.cursor() as cur:
+            t0 = time.perf_counter()
+            cur.execute(
+                REFERENCE_SQL,
+                {
+                    "version": version.pk,
+                    "campaign": f["campaign"].pk,
+                    "template": f["template"].pk,
+                    "at": at,
+                    "ctx": json.dumps({"brand": "Omni", "title": "t", "body": "b"}),
+                },
+            )
+            seconds = time.perf_counter() - t0
+    finally:
+        connection.rollback()
+        connection.set_autocommit(True)
+    vacuum()
+    return {"seconds": round(seconds, 3)}
+
+
+def campaign(f: dict[str, Any]) -> dict[str, Any]:
+    from omniloop.campaigns.services import campaign_fanout, campaign_launch
+
+    t0 = time.perf_counter()
+    c = campaign_launch(campaign=f["campaign"])
+    launched = time.perf_counter() - t0
+    sent = campaign_fanout(campaign_id=c.pk)
+    seconds = time.perf_counter() - t0
+    return {"seconds": round(seconds, 3), "launch_seconds": round(launched, 3), "sent": sent}
+
+
+def main() -> None:
+    args = parse_args()
+    pg = procs.Pg(args.pg_host, args.pg_port, args.pg_user, args.db)
+    workdir = Path(tempfile.mkdtemp(prefix="omniloop-bench-campaign-"))
+    os.environ.update(
+        DATABASE_URL=pg.url,
+        DEBUG="0",
+        OMNILOOP_ENV="development",
+        OMNILOOP_VAR_DIR=str(workdir / "var"),
+        OMNILOOP_LOG="WARNING",
+        DJANGO_SETTINGS_MODULE="omniloop.settings",
+    )
+    sys.path.insert(0, str(procs.REPO))
+    load = os.getloadavg()
+    pg_version = procs.psql(pg, "SHOW server_version")
+    lock = procs.lock_db(pg)
+    procs.recreate_db(pg)
+    try:
+        subprocess.run(
+            [procs.python(), "-m", "omniloop.cli", "migrate", "--noinput", "-v0"],
+            cwd=procs.REPO,
+            check=True,
+        )
+        import django
+
+        django.setup()
+        at = datetime.now(UTC).replace(microsecond=0)
+        print(f"seeding {args.members:,} members ...", flush=True)
+        seeded = seed(args)
+        f = fixtures()
+        ref = reference(f, at)
+        print(f"reference (set-based inserts): {ref['seconds']} s", flush=True)
+        run = campaign(f)
+        print(
+            f"campaign (launch {run['launch_seconds']} s + fan-out): {run['seconds']} s, {run['sent']:,} sent",
+            flush=True,
+        )
+    finally:
+        from django.apps import apps
+
+        if apps.ready:
+            from django.db import connections
+
+            connections.close_all()
+        if not args.keep_db:
+            procs.drop_db(pg)
+        lock.close()
+    ratio = round(run["seconds"] / ref["seconds"], 3)
+    print(f"\nratio {ratio} (<= 2 wanted at 1M members); load average before {load[0]:.1f}")
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            **system.describe(pg_version),
+            "loadavg_at_start": load,
+            "loadavg_at_end": os.getloadavg(),
+        },
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "seed": seeded,
+        "reference": ref,
+        "campaign": run,
+        "ratio": ratio,
+    }
+    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
