@@ -116,6 +116,7 @@ def world(settings, tmp_path):
             "number": _pickup_at(a, m_a),
             "reply_id": _canned_reply(),
             "page": "funnel",
+            "campaign_id": _campaign(),
         },
     }
     return {"store_a": a, "params": params}
@@ -143,6 +144,13 @@ def _inbox_ticket(store, member) -> dict[str, int]:
         requested_at=clock.now(),
     )
     return {"ticket_id": ticket.pk, "photo_id": photo.pk, "remedy_id": remedy.pk}
+
+
+def _campaign() -> int:
+    """An approved, not yet launched campaign (its send URL then launches it)."""
+    from tests.campaigns.helpers import approved, everyone_segment
+
+    return approved(everyone_segment("matrix-everyone")).pk
 
 
 def _canned_reply() -> int:
