@@ -17,10 +17,10 @@ class SalesDay(models.Model):
     the order's credited store (its fulfilling store when nothing is credited)."""
 
     day = models.DateField()
-    store_id = models.IntegerField(default=0)
-    channel_id = models.IntegerField()
-    touchpoint_id = models.IntegerField(default=0)
-    assistant_id = models.IntegerField(default=0)
+    store_id = models.BigIntegerField(default=0)
+    channel_id = models.BigIntegerField()
+    touchpoint_id = models.BigIntegerField(default=0)
+    assistant_id = models.BigIntegerField(default=0)
     flow = models.CharField(max_length=16)
     orders = models.IntegerField(default=0)
     gross_fen = models.BigIntegerField(default=0)
@@ -41,9 +41,9 @@ class ScanDay(models.Model):
     """Scans of touchpoints per local day (the touchpoint's store's day)."""
 
     day = models.DateField()
-    store_id = models.IntegerField(default=0)
-    touchpoint_id = models.IntegerField()
-    assistant_id = models.IntegerField(default=0)
+    store_id = models.BigIntegerField(default=0)
+    touchpoint_id = models.BigIntegerField()
+    assistant_id = models.BigIntegerField(default=0)
     scans = models.IntegerField(default=0)
 
     class Meta:
@@ -62,10 +62,10 @@ class MemberDay(models.Model):
     the member joined, a first purchase on the local day of their first paid order."""
 
     day = models.DateField()
-    store_id = models.IntegerField(default=0)
+    store_id = models.BigIntegerField(default=0)
     join_channel = models.CharField(max_length=32)
-    touchpoint_id = models.IntegerField(default=0)
-    assistant_id = models.IntegerField(default=0)
+    touchpoint_id = models.BigIntegerField(default=0)
+    assistant_id = models.BigIntegerField(default=0)
     joins = models.IntegerField(default=0)
     first_purchases = models.IntegerField(default=0)
 
@@ -85,7 +85,7 @@ class CohortMonth(models.Model):
 
     cohort = models.DateField()
     join_channel = models.CharField(max_length=32)
-    store_id = models.IntegerField(default=0)
+    store_id = models.BigIntegerField(default=0)
     month = models.DateField()
     active = models.IntegerField(default=0)
 
@@ -105,9 +105,9 @@ class MemberFact(models.Model):
     member_id = models.BigIntegerField(primary_key=True)
     join_day = models.DateField()
     join_channel = models.CharField(max_length=32)
-    store_id = models.IntegerField(default=0)
-    touchpoint_id = models.IntegerField(default=0)
-    assistant_id = models.IntegerField(default=0)
+    store_id = models.BigIntegerField(default=0)
+    touchpoint_id = models.BigIntegerField(default=0)
+    assistant_id = models.BigIntegerField(default=0)
     first_day = models.DateField(null=True)
     months = models.JSONField(default=list, help_text="Local months with a paid order, ISO dates")
 
