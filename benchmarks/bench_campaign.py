@@ -24,16 +24,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import procs
-import system
 
 HERE = Path(__file__).resolve().parent
 
@@ -176,26 +172,8 @@ def campaign(f: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     args = parse_args()
     pg = procs.Pg(args.pg_host, args.pg_port, args.pg_user, args.db)
-    workdir = Path(tempfile.mkdtemp(prefix="omniloop-bench-campaign-"))
-    os.environ.update(
-        DATABASE_URL=pg.url,
-        DEBUG="0",
-        OMNILOOP_ENV="development",
-        OMNILOOP_VAR_DIR=str(workdir / "var"),
-        OMNILOOP_LOG="WARNING",
-        DJANGO_SETTINGS_MODULE="omniloop.settings",
-    )
-    sys.path.insert(0, str(procs.REPO))
     load = os.getloadavg()
-    pg_version = procs.psql(pg, "SHOW server_version")
-    lock = procs.lock_db(pg)
-    procs.recreate_db(pg)
-    try:
-        subprocess.run(
-            [procs.python(), "-m", "omniloop.cli", "migrate", "--noinput", "-v0"],
-            cwd=procs.REPO,
-            check=True,
-        )
+    with procs.django_bench_db(pg, prefix="campaign", keep_db=args.keep_db) as pg_version:
         import django
 
         django.setup()
@@ -210,33 +188,15 @@ def main() -> None:
             f"campaign (launch {run['launch_seconds']} s + fan-out): {run['seconds']} s, {run['sent']:,} sent",
             flush=True,
         )
-    finally:
-        from django.apps import apps
-
-        if apps.ready:
-            from django.db import connections
-
-            connections.close_all()
-        if not args.keep_db:
-            procs.drop_db(pg)
-        lock.close()
     ratio = round(run["seconds"] / ref["seconds"], 3)
     print(f"\nratio {ratio} (<= 2 wanted at 1M members); load average before {load[0]:.1f}")
-    document = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            **system.describe(pg_version),
-            "loadavg_at_start": load,
-            "loadavg_at_end": os.getloadavg(),
-        },
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    result = {
         "seed": seeded,
         "reference": ref,
         "campaign": run,
         "ratio": ratio,
     }
-    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {args.out}")
+    procs.write_report(args, pg_version=pg_version, load=load, result=result)
 
 
 if __name__ == "__main__":

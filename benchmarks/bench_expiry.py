@@ -22,12 +22,8 @@ Prints the figures and writes benchmarks/results-expiry.json (`--out`). See benc
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -294,37 +290,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     args = parse_args()
     pg = procs.Pg(args.pg_host, args.pg_port, args.pg_user, args.db)
-    workdir = Path(tempfile.mkdtemp(prefix="omniloop-bench-expiry-"))
-    os.environ.update(
-        DATABASE_URL=pg.url,
-        DEBUG="0",
-        OMNILOOP_ENV="development",
-        OMNILOOP_VAR_DIR=str(workdir / "var"),
-        OMNILOOP_LOG="WARNING",
-        DJANGO_SETTINGS_MODULE="omniloop.settings",
-    )
-    sys.path.insert(0, str(procs.REPO))
     load = os.getloadavg()
-    pg_version = procs.psql(pg, "SHOW server_version")
-    lock = procs.lock_db(pg)
-    procs.recreate_db(pg)
-    try:
-        subprocess.run(
-            [procs.python(), "-m", "omniloop.cli", "migrate", "--noinput", "-v0"],
-            cwd=procs.REPO,
-            check=True,
-        )
+    with procs.django_bench_db(pg, prefix="expiry", keep_db=args.keep_db) as pg_version:
         result = measure(args)
-    finally:
-        from django.apps import apps
-
-        if apps.ready:
-            from django.db import connections
-
-            connections.close_all()
-        if not args.keep_db:
-            procs.drop_db(pg)
-        lock.close()
     s, r = result["sweep"], result["reference"]
     print(
         f"\n{s['lots']:,} lots swept in {s['seconds']} s: {s['lots_per_s']:,} lots/s, "
@@ -334,18 +302,7 @@ def main() -> None:
         f"second sweep (nothing due): {result['second_sweep']['seconds']} s; ledger_audit clean "
         f"({result['ledger_audit']['seconds']} s); load average before {load[0]:.1f}"
     )
-    document = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            **system.describe(pg_version),
-            "loadavg_at_start": load,
-            "loadavg_at_end": os.getloadavg(),
-        },
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        **result,
-    }
-    args.out.write_text(json.dumps(document, indent=1) + "\n")
-    print(f"wrote {args.out}")
+    procs.write_report(args, pg_version=pg_version, load=load, result=result)
 
 
 if __name__ == "__main__":

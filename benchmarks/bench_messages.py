@@ -30,8 +30,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -272,54 +270,15 @@ def measure(args: argparse.Namespace, pg: procs.Pg) -> dict[str, Any]:
 def main() -> None:
     args = parse_args()
     pg = procs.Pg(args.pg_host, args.pg_port, args.pg_user, args.db)
-    workdir = Path(tempfile.mkdtemp(prefix="omniloop-bench-messages-"))
-    os.environ.update(
-        DATABASE_URL=pg.url,
-        DEBUG="0",
-        OMNILOOP_ENV="development",
-        OMNILOOP_VAR_DIR=str(workdir / "var"),
-        OMNILOOP_LOG="WARNING",
-        DJANGO_SETTINGS_MODULE="omniloop.settings",
-    )
-    sys.path.insert(0, str(procs.REPO))
     load = os.getloadavg()
-    pg_version = procs.psql(pg, "SHOW server_version")
-    lock = procs.lock_db(pg)
-    procs.recreate_db(pg)
-    try:
-        subprocess.run(
-            [procs.python(), "-m", "omniloop.cli", "migrate", "--noinput", "-v0"],
-            cwd=procs.REPO,
-            check=True,
-        )
+    with procs.django_bench_db(pg, prefix="messages", keep_db=args.keep_db) as pg_version:
         result = measure(args, pg)
-    finally:
-        from django.apps import apps
-
-        if apps.ready:
-            from django.db import connections
-
-            connections.close_all()
-        if not args.keep_db:
-            procs.drop_db(pg)
-        lock.close()
     print(
         f"\nqueueing {result['queue']['rows']:,} messages: {result['queue']['seconds']} s vs "
         f"{result['reference']['seconds']} s for the set-based insert: ratio {result['ratio']} "
         f"(<= 2 wanted); load average before {load[0]:.1f}"
     )
-    document = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            **system.describe(pg_version),
-            "loadavg_at_start": load,
-            "loadavg_at_end": os.getloadavg(),
-        },
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        **result,
-    }
-    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {args.out}")
+    procs.write_report(args, pg_version=pg_version, load=load, result=result)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -171,3 +175,59 @@ def pgbench(
         "failed": int(failed[1]) if failed else 0,
         "latencies_ms": latencies,
     }
+
+
+@contextmanager
+def django_bench_db(pg: Pg, *, prefix: str, keep_db: bool) -> Iterator[str]:
+    """A freshly migrated bench database for an in-process Django benchmark, locked for the run
+    and dropped afterwards (unless `keep_db`). Yields PostgreSQL's version."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"omniloop-bench-{prefix}-"))
+    os.environ.update(
+        DATABASE_URL=pg.url,
+        DEBUG="0",
+        OMNILOOP_ENV="development",
+        OMNILOOP_VAR_DIR=str(workdir / "var"),
+        OMNILOOP_LOG="WARNING",
+        DJANGO_SETTINGS_MODULE="omniloop.settings",
+    )
+    sys.path.insert(0, str(REPO))
+    pg_version = psql(pg, "SHOW server_version")
+    lock = lock_db(pg)
+    recreate_db(pg)
+    try:
+        subprocess.run(
+            [python(), "-m", "omniloop.cli", "migrate", "--noinput", "-v0"], cwd=REPO, check=True
+        )
+        yield pg_version
+    finally:
+        from django.apps import apps
+
+        if apps.ready:
+            from django.db import connections
+
+            connections.close_all()
+        if not keep_db:
+            drop_db(pg)
+        lock.close()
+
+
+def write_report(
+    args: Any, *, pg_version: str, load: tuple[float, float, float], result: dict[str, Any]
+) -> None:
+    """The run's figures, with the machine and the configuration, as JSON at `args.out`."""
+    from datetime import UTC, datetime
+
+    import system
+
+    document = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            **system.describe(pg_version),
+            "loadavg_at_start": load,
+            "loadavg_at_end": os.getloadavg(),
+        },
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        **result,
+    }
+    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out}")
