@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-
 from omniloop.core import clock
 from omniloop.inbox.models import Channel, Ticket, TicketMessage
 from omniloop.messaging.events import MessageOutcome
@@ -100,13 +98,10 @@ def _skipped(skipped: str) -> str:
 
 
 def _task_enqueue(message_id: int) -> None:
+    from omniloop.core.tasks import enqueue_with_cause
     from omniloop.inbox.tasks import inbox_reply_task
 
-    backend = type(inbox_reply_task.get_backend()).__module__
-    if backend.startswith("django_tasks_rq"):  # RQ enqueues at once: hand it over on commit
-        transaction.on_commit(lambda: inbox_reply_task.enqueue(message_id))
-    else:  # the database backend writes the task row in this transaction (the outbox)
-        inbox_reply_task.enqueue(message_id)
+    enqueue_with_cause(inbox_reply_task, message_id)
 
 
 def reply_deliver(*, message_id: int) -> str:

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from omniloop.core import clock
 from omniloop.core.errors import ValidationFailed
+from omniloop.core.tasks import enqueue_with_cause
 from omniloop.members.models import Member
 from omniloop.messaging.models import Message
 from omniloop.messaging.templates import MessageTemplate, template_get
@@ -130,8 +131,4 @@ def messages_deliver_soon() -> None:
     transaction (ADR 6); RQ, which enqueues at once, is handed it on commit."""
     from omniloop.messaging.tasks import messaging_deliver_task
 
-    backend = type(messaging_deliver_task.get_backend()).__module__
-    if backend.startswith("django_tasks_rq"):
-        transaction.on_commit(lambda: messaging_deliver_task.enqueue())
-    else:
-        messaging_deliver_task.enqueue()
+    enqueue_with_cause(messaging_deliver_task)
