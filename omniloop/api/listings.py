@@ -11,14 +11,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth
 from omniloop.api.schemas import ErrorOut, Row, Strict
 from omniloop.listings.selectors import listing_drift
 from omniloop.listings.services import listings_upsert
 from omniloop.listings.values import DriftField, ListingInput
 
-router = Router(tags=["listings"], auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)))
+router = Router(tags=["listings"])
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
@@ -90,6 +89,7 @@ class DriftOut(Schema):
 
 @router.post(
     "/listings",
+    auth=TokenAuth(scope="listings.write"),
     response={200: UpsertOut, **ERRORS},
     summary="Record observed listings of one channel (all or none; idempotent by external id)",
 )
@@ -104,6 +104,7 @@ def upsert(request: HttpRequest, body: ListingsIn) -> UpsertOut:
 
 @router.get(
     "/listings/drift",
+    auth=TokenAuth(scope="listings.read"),
     response={200: DriftOut, **ERRORS},
     summary="Where channels disagree with the catalog and the pricing engine",
 )

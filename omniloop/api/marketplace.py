@@ -13,7 +13,6 @@ from ninja import Query, Router, Schema
 from ninja import Status as NinjaStatus
 from pydantic import Field
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth
 from omniloop.api.schemas import ErrorOut, Strict
 from omniloop.marketplace.selectors import marketplace_drift
@@ -25,7 +24,7 @@ from omniloop.marketplace.values import (
     PlatformStatus,
 )
 
-router = Router(tags=["marketplace"], auth=TokenAuth(roles=(Role.HQ_ADMIN,)))
+router = Router(tags=["marketplace"])
 ERRORS: dict[int, Any] = {c: ErrorOut for c in (400, 401, 403, 404, 409, 422)}
 
 
@@ -97,6 +96,7 @@ def _out(result: ImportedOrder) -> dict[str, Any]:
 
 @router.post(
     "/marketplace/orders",
+    auth=TokenAuth(scope="marketplace.orders"),
     response={200: OrderOut, 201: OrderOut, **ERRORS},
     summary="Import a marketplace order (idempotent by shop and platform order id)",
 )
@@ -125,6 +125,7 @@ def import_order(request: HttpRequest, body: OrderIn) -> NinjaStatus:
 
 @router.post(
     "/marketplace/orders/{channel}/{external_id}/status",
+    auth=TokenAuth(scope="marketplace.orders"),
     response={200: OrderOut, **ERRORS},
     summary="The platform says the order was paid, cancelled or refunded",
 )
@@ -158,9 +159,9 @@ class MarketplaceDriftOrderOut(Schema):
 
 @router.get(
     "/marketplace/drift",
+    auth=TokenAuth(scope="marketplace.read"),
     response={200: list[MarketplaceDriftOrderOut], **ERRORS},
     summary="Imported orders whose platform prices differ from our engine's, newest first",
-    auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)),
 )
 def drift(request: HttpRequest, query: Query[MarketplaceDriftQuery]) -> Any:
     rows = marketplace_drift(channel=query.channel, since=query.since, limit=query.limit)

@@ -16,7 +16,7 @@ from omniloop.api.schemas import ErrorOut, Strict
 from omniloop.orders.returns import ReturnInput, ReturnLineInput, order_return
 from omniloop.stores.models import Store
 
-router = Router(tags=["till"], auth=TokenAuth(till=True))
+router = Router(tags=["till"])
 __all__ = ["ErrorOut", "router"]
 
 
@@ -60,6 +60,7 @@ class ReturnOut(Schema):
 
 @router.post(
     "/returns",
+    auth=TokenAuth(scope="pos.returns"),
     response={201: ReturnOut, **ERRORS},
     summary="Return goods of an order (any channel) at this store; refunds money and points",
 )
