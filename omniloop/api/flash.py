@@ -9,10 +9,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from omniloop.api.auth import TokenAuth
-from omniloop.api.schemas import ErrorOut, Strict
+from omniloop.api.schemas import ErrorOut, Strict, WholeInt
 from omniloop.members.selectors import member_identify
 from omniloop.promotions.flash import flash_sale_claim, flash_sale_gate_check, flash_sale_get
 
@@ -30,7 +30,7 @@ ERRORS: dict[int, Any] = {
 
 class ClaimIn(Strict):
     member_code: str = Field(..., min_length=1, max_length=16)
-    quantity: StrictInt = Field(1, description="Units to hold; 1 up to the per-member limit")
+    quantity: WholeInt = Field(1, description="Units to hold; 1 up to the per-member limit")
 
 
 class ClaimOut(Schema):

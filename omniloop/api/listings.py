@@ -12,7 +12,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from omniloop.api.auth import TokenAuth
-from omniloop.api.schemas import ErrorOut, Row, Strict
+from omniloop.api.schemas import ErrorOut, Money, Row, Strict
 from omniloop.listings.selectors import listing_drift
 from omniloop.listings.services import listings_upsert
 from omniloop.listings.values import DriftField, ListingInput
@@ -33,9 +33,7 @@ class ListingIn(Strict):
     style_code: str = Field(..., min_length=1, max_length=32)
     sku: str | None = Field(None, min_length=1, max_length=48, description="When one SKU")
     title: str = Field(..., min_length=1, max_length=200)
-    price: Decimal = Field(
-        ..., ge=0, max_digits=10, decimal_places=2, description="For one unit, as shown"
-    )
+    price: Money = Field(..., description="For one unit, as shown")
     description: str | None = Field(None, max_length=20000)
     description_hash: str | None = Field(
         None, description="SHA-256 hex of the NFKC, whitespace-collapsed description"

@@ -9,10 +9,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool
 
 from omniloop.api.auth import TokenAuth
-from omniloop.api.schemas import ErrorOut, Strict
+from omniloop.api.schemas import ErrorOut, Strict, WholeInt
 from omniloop.wechat.qrcodes import wechat_qrcode_create, wechat_qrcode_get
 from omniloop.wechat.values import QrCodeInfo
 
@@ -29,11 +29,11 @@ ERRORS: dict[int, Any] = {
 
 
 class QrCodeIn(Strict):
-    touchpoint_id: StrictInt
+    touchpoint_id: WholeInt
     permanent: StrictBool = Field(
         ..., description="Permanent (store counter, assistant card) or temporary (campaigns)"
     )
-    expire_seconds: StrictInt | None = Field(
+    expire_seconds: WholeInt | None = Field(
         None, description="Temporary codes only: 60 to 2,592,000 (30 days, the default)"
     )
 
