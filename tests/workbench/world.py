@@ -31,7 +31,9 @@ class World:
 
 def bind(member: Member, store: Store, assistant: User | None) -> Member:
     binding_touch(
-        member=member, store_id=store.pk, assistant_id=assistant.pk if assistant else None,
+        member=member,
+        store_id=store.pk,
+        assistant_id=assistant.pk if assistant else None,
         source="scan",
     )
     return member
