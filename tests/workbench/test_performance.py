@@ -17,7 +17,7 @@ from omniloop.workbench.performance import workbench_performance
 from tests.settlement.world import fixture_month, make_brand
 
 pytestmark = pytest.mark.django_db
-ONLINE = ("online", "pickup", "scan_to_buy", "endless_aisle")
+ONLINE = ("online", "pickup", "scan_to_buy", "endless_aisle", "ship_from_store")
 
 
 def test_this_and_last_months_figures_are_the_ledgers():
