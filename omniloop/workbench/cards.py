@@ -6,6 +6,7 @@ segno's module matrix (no raster library, crisp at any print size)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -17,7 +18,7 @@ from omniloop.accounts.models import User
 from omniloop.core.brand import brand_settings
 from omniloop.stores.models import Store
 from omniloop.touchpoints.models import Touchpoint
-from omniloop.touchpoints.qr import qr_svg, scan_url
+from omniloop.touchpoints.qr import scan_url
 from omniloop.touchpoints.selectors import assistant_card
 from omniloop.touchpoints.services import touchpoint_create
 from omniloop.workbench.scope import workbench_user_id
@@ -57,18 +58,28 @@ def card_touchpoint(*, actor: Actor) -> Touchpoint:
 
 def qr_card(*, actor: Actor) -> QrCard:
     tp = card_touchpoint(actor=actor)
-    user = User.objects.get(pk=tp.assistant_id)
-    store = Store.objects.get(pk=tp.store_id)
+    user = User.objects.get(pk=tp.assistant_id or 0)
+    store = Store.objects.get(pk=tp.store_id or 0)
     url = scan_url(tp.scene)
     return QrCard(
         scene=tp.scene,
         url=url,
-        svg=qr_svg(url, scale=6, title=str(user)),
+        svg=_scalable_qr(url, title=str(user)),
         store_name=store.name,
         store_name_en=store.name_en or store.name,
         assistant_name=str(user),
         staff_code=user.staff_code or "",
     )
+
+
+def _scalable_qr(data: str, *, title: str) -> str:
+    """The code as an inline SVG with a viewBox and no fixed size, so the page's CSS sizes it
+    (`touchpoints.qr.qr_svg` is the fixed-size one the downloads use)."""
+    buf = io.BytesIO()
+    segno.make(data, error="m", micro=False).save(
+        buf, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, title=title, omitsize=True
+    )
+    return buf.getvalue().decode()
 
 
 def _qr_path(data: str, *, x: int, y: int, size: int) -> str:

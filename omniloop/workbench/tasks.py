@@ -62,8 +62,8 @@ def _birthdays(actor: Actor, today: date) -> list[FollowUpTask]:
         .values_list("pk", "name", "code", "birth_date")
     )
     for member_id, name, code, born in rows:
-        day = next_birthday(born, today)
-        if day <= last:
+        day = next_birthday(born, today) if born else None
+        if day is not None and day <= last:
             found.append(
                 FollowUpTask(
                     kind=TaskKind.BIRTHDAY,
@@ -98,6 +98,7 @@ def _lapsing(actor: Actor, now: datetime) -> list[FollowUpTask]:
             due=last_order.date(),
         )
         for member_id, name, code, last_order in rows
+        if last_order is not None
     ]
 
 
