@@ -120,13 +120,13 @@ def poster_svg(*, card: QrCard, language: str) -> str:
     header = lines([(70, 34, "700", brand_name), (120, 26, "400", store_name)])
     footer = lines(
         [
-            (730, 22, "400", role),
-            (775, 36, "700", card.assistant_name),
-            (815, 18, "400", code if card.staff_code else ""),
-            (860, 20, "400", call),
+            (680, 22, "400", role),
+            (725, 36, "700", card.assistant_name),
+            (765, 18, "400", code if card.staff_code else ""),
+            (830, 20, "400", call),
         ]
     )
-    path = _qr_path(card.url, x=110, y=160, size=380)
+    path = _qr_path(card.url, x=90, y=160, size=420)
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="900" '
         'viewBox="0 0 600 900" font-family="PingFang SC, Noto Sans CJK SC, sans-serif">'
@@ -134,7 +134,7 @@ def poster_svg(*, card: QrCard, language: str) -> str:
         '<rect width="600" height="900" fill="#fff"/>'
         '<rect x="0" y="0" width="600" height="150" fill="#1f3a5f"/>'
         f'<g fill="#fff">{header}</g>'
-        f'<path d="{path}" fill="#000"/>'
+        f'<path d="{path}" fill="#000" shape-rendering="crispEdges"/>'
         f'<g fill="#1f2937">{footer}</g>'
         "</svg>"
     )

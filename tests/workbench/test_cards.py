@@ -40,11 +40,11 @@ def test_the_poster_names_store_and_assistant_and_draws_the_cards_code():
     # Rebuild the module grid from the path and compare with segno's own matrix for the URL.
     matrix = [list(row) for row in segno.make(card.url, error="m", micro=False).matrix]
     n = len(matrix) + 4
-    unit = 380 / n
+    unit = 420 / n
     path = re.search(r'<path d="([^"]+)"', zh).group(1)
     dark = set()
     for x, y in re.findall(r"M([\d.]+) ([\d.]+)h", path):
-        col = round((float(x) - 110) / unit) - 2
+        col = round((float(x) - 90) / unit) - 2
         row = round((float(y) - 160) / unit) - 2
         dark.add((row, col))
     expected = {(r, c) for r, line in enumerate(matrix) for c, v in enumerate(line) if v}
