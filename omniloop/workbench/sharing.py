@@ -31,7 +31,7 @@ from omniloop.promotions.models import CouponTemplate
 from omniloop.settlement.periods import period_of
 from omniloop.workbench.models import Share, ShareableCoupon, ShareTally
 from omniloop.workbench.scope import workbench_member, workbench_user_id
-from omniloop.workbench.values import ShareableCouponView, ShareResult
+from omniloop.workbench.values import ShareableCouponView, ShareResult, ShareView
 
 CAP_MAX = 10_000
 PRODUCT_TEMPLATE = "workbench_product"
@@ -288,3 +288,22 @@ def shareable_settings() -> list[tuple[CouponTemplate, ShareableCoupon | None, i
         "-active", "name", "pk"
     )
     return [(t, settings_.get(t.pk), int(shared.get(t.pk) or 0)) for t in templates]
+
+
+def recent_shares(*, actor: Actor, member_id: int, limit: int = 10) -> list[ShareView]:
+    """What the actor's store shared with a member lately, newest first (the member page)."""
+    workbench_user_id(actor)
+    rows = (
+        Share.objects.filter(member_id=member_id, store_id=actor.own_store_id)
+        .select_related("assistant", "product", "template")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return [
+        ShareView(
+            shared_at=s.created_at,
+            kind=s.kind,
+            what=s.product.name if s.product else (s.template.name if s.template else ""),
+            assistant_name=str(s.assistant),
+        )
+        for s in rows
+    ]

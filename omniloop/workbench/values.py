@@ -81,3 +81,11 @@ class PerformanceFigures:
     online_sales: Decimal
     pickups: int
     commission: Decimal
+
+
+@dataclass(frozen=True)
+class ShareView:
+    shared_at: datetime
+    kind: str
+    what: str
+    assistant_name: str

@@ -150,3 +150,32 @@ def test_hq_marks_a_template_shareable_on_its_page():
     assert ShareableCoupon.objects.get(template=template).monthly_cap == 7
     assert c.post(url, {"template": template.pk, "monthly_cap": "0"}).status_code == 422
     assert _client(w.a1).get(url).status_code == 403
+
+
+def test_the_member_page_lists_what_the_store_shared_lately():
+    w = make_world()
+    make_product("WB301")
+    c = _client(w.a1, "en")
+    url = reverse("dashboard:workbench_share_product", args=[w.m1.pk])
+    c.post(url, {"style_code": "WB301", "form_token": "s" * 24})
+    html = c.get(reverse("dashboard:workbench_member", args=[w.m1.pk])).content.decode()
+    assert html.count('data-testid="shared"') == 1
+    assert "Product · 衬衫" in html  # the product's name as the catalog keeps it
+
+
+def test_list_pages_take_a_fixed_number_of_queries(django_assert_max_num_queries):
+    """The member list and the tasks page do not query per row."""
+    from tests.factories import make_member
+    from tests.workbench.world import bind
+
+    w = make_world()
+    c = _client(w.a1)
+    counts = []
+    for _ in range(2):
+        with django_assert_max_num_queries(40) as ctx:
+            assert c.get(reverse("dashboard:workbench_members")).status_code == 200
+            assert c.get(reverse("dashboard:workbench")).status_code == 200
+        counts.append(len(ctx.captured_queries))
+        for _ in range(5):
+            bind(make_member(), w.a, w.a1)
+    assert counts[0] == counts[1]

@@ -195,3 +195,23 @@ def test_a_merge_moves_shares_to_the_survivor():
     share_product(actor=w.actor(w.a1), member_id=w.m1.pk, style_code="WB203", form_token=TOKEN)
     member_merge(survivor_id=w.m2.pk, merged_id=w.m1.pk, actor="test", reason="test")
     assert Share.objects.get().member_id == w.m2.pk
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_share_messages_render_in_both_languages(language):
+    from omniloop.messaging.templates import template_get
+
+    product = template_get("workbench_product").render(
+        language=language,
+        context={
+            "brand": "B",
+            "assistant": "小红",
+            "product": "衬衫",
+            "link_url": "http://x/m/p/1",
+        },
+    )
+    assert "小红" in product.text and "http://x/m/p/1" in product.text
+    coupon = template_get("workbench_coupon").render(
+        language=language, context={"brand": "B", "assistant": "小红", "coupon": "导购券"}
+    )
+    assert "导购券" in coupon.text and coupon.subject

@@ -22,6 +22,7 @@ from omniloop.workbench.cards import poster_svg, qr_card
 from omniloop.workbench.members import workbench_member_list, workbench_member_profile
 from omniloop.workbench.performance import workbench_performance
 from omniloop.workbench.sharing import (
+    recent_shares,
     share_coupon,
     share_product,
     shareable_coupon_set,
@@ -123,6 +124,7 @@ def _member_page(
         {
             "m": profile,
             "coupons": shareable_coupons(actor=actor),
+            "shares": recent_shares(actor=actor, member_id=profile.member_id),
             "form_token": secrets.token_urlsafe(18),
             "error": _(error.message) if error else "",
             "error_code": error.code if error else "",
