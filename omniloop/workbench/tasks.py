@@ -1,8 +1,8 @@
 """Follow-up tasks (跟进任务), computed on read from the data they are about: birthdays in the
 next week (store-local days), members lapsing (their last order 90 to 180 days ago: the
 insights lifecycle's `at_risk` band, read from the last order time so it is never stale),
-pickups ready at the store, and open tickets of the store's (an assistant: their members' or
-assigned to them). A task done is kept under its occasion key, so it never comes back for the
+pickups ready at the store, and open tickets of the store's (an assistant: their members', those
+assigned to them and the store's that are nobody's yet). A task done is kept under its occasion key, so it never comes back for the
 same occasion (next year's birthday, the next lapse, a new message on the ticket do)."""
 
 from __future__ import annotations
@@ -121,7 +121,12 @@ def _pickups(actor: Actor) -> list[FollowUpTask]:
 def _tickets(actor: Actor, user_id: int) -> list[FollowUpTask]:
     qs = tickets_for_actor(actor=actor).filter(status__in=OPEN_STATUSES)
     if mine_only(actor):
-        qs = qs.filter(Q(assignee_id=user_id) | Q(member__binding__assistant_id=user_id))
+        # Theirs (assigned to them, or about a member bound to them) and the store's that are
+        # nobody's yet (no assignee, and no member or a member with no assistant).
+        unowned = Q(assignee__isnull=True) & (
+            Q(member__isnull=True) | Q(member__binding__assistant__isnull=True)
+        )
+        qs = qs.filter(Q(assignee_id=user_id) | Q(member__binding__assistant_id=user_id) | unowned)
     return [
         FollowUpTask(
             kind=TaskKind.TICKET,

@@ -26,6 +26,7 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
     [
         ("phone-zh", {"width": 390, "height": 844}, True, "zh-CN"),
         ("phone-en", {"width": 390, "height": 844}, True, "en-US"),
+        ("desktop-zh", {"width": 1280, "height": 800}, False, "zh-CN"),
         ("desktop-en", {"width": 1280, "height": 800}, False, "en-US"),
     ],
 )

@@ -103,10 +103,13 @@ def test_open_tickets_of_my_members_or_assigned_to_me():
     ticket_open(
         voice=Voice(channel=Channel.STORE_NOTE, body="掉色", member_id=w.mb.pk, store_id=w.b.pk)
     )
-    a1 = [o.split(":")[1] for o in _occasions(w.actor(w.a1), "ticket")]
-    assert a1 == [str(mine.pk)]
+    nobodys = ticket_open(voice=Voice(channel=Channel.STORE_NOTE, body="门口地滑", store_id=w.a.pk))
+    a1 = {o.split(":")[1] for o in _occasions(w.actor(w.a1), "ticket")}
+    assert a1 == {str(mine.pk), str(nobodys.pk)}
+    a2 = {o.split(":")[1] for o in _occasions(w.actor(w.a2), "ticket")}
+    assert a2 == {str(theirs.pk), str(nobodys.pk)}
     manager = {o.split(":")[1] for o in _occasions(w.actor(w.manager), "ticket")}
-    assert manager == {str(mine.pk), str(theirs.pk)}
+    assert manager == {str(mine.pk), str(theirs.pk), str(nobodys.pk)}
 
 
 def test_done_is_kept_per_occasion_audited_and_idempotent():
