@@ -2,8 +2,9 @@
 next week (store-local days), members lapsing (their last order 90 to 180 days ago: the
 insights lifecycle's `at_risk` band, read from the last order time so it is never stale),
 pickups ready at the store, and open tickets of the store's (an assistant: their members', those
-assigned to them and the store's that are nobody's yet). A task done is kept under its occasion key, so it never comes back for the
-same occasion (next year's birthday, the next lapse, a new message on the ticket do)."""
+assigned to them and the store's that are nobody's yet). A task done is kept under its occasion
+key, so it never comes back for the same occasion (next year's birthday, the next lapse, a new
+message on the ticket do)."""
 
 from __future__ import annotations
 
