@@ -159,7 +159,8 @@ def import_orders(staging: Staging, problems: Problems) -> ImportResult | None:
 def _group(t: str) -> str:
     """One row per order: its key, header (which every line must agree on) and sums, beside
     the order already stored under that key, if any, and the id a new one will get (`new_id`,
-    drawn from the table's sequence in file order: the lines need no join to `orders_order`)."""
+    drawn from the table's sequence by store and time: the lines need no join to
+    `orders_order`, and the inserts fill the store and time indexes left to right)."""
     o = qn(temp_name("o"))
     order = table_of(Order)
     grouped = (
@@ -174,7 +175,7 @@ def _group(t: str) -> str:
         f"FROM {t} GROUP BY channel_id, store_id, order_ref) g "
         f"LEFT JOIN {order} ord ON ord.channel_id = g.channel_id "
         "AND ord.store_id = g.store_id AND ord.receipt_no = g.order_ref "
-        f"ORDER BY g.first_row{fence()}"
+        f"ORDER BY g.store_id, g.ordered_at, g.first_row{fence()}"
     )
     if is_postgres():
         seq = f"pg_get_serial_sequence('{Order._meta.db_table}', 'id')"
@@ -182,7 +183,8 @@ def _group(t: str) -> str:
     else:  # one writer at a time: the ids after the largest
         new_id = (
             f"CASE WHEN x.order_id IS NULL THEN (SELECT COALESCE(MAX(id), 0) FROM {order}) "  # noqa: S608
-            "+ ROW_NUMBER() OVER (PARTITION BY x.order_id IS NULL ORDER BY x.first_row) END"
+            "+ ROW_NUMBER() OVER (PARTITION BY x.order_id IS NULL "
+            "ORDER BY x.store_id, x.ordered_at, x.first_row) END"
         )
     execute(f"CREATE TEMP TABLE {o} AS SELECT x.*, {new_id} AS new_id FROM ({grouped}) x")  # noqa: S608
     analyze(o)
@@ -294,7 +296,8 @@ def _apply(t: str, o: str, rows: int) -> ImportResult:
             f"INSERT INTO {line} ({lcols}) SELECT {lexprs} FROM {t} t "  # noqa: S608
             f"JOIN {o} g ON g.channel_id = t.channel_id AND g.store_id = t.store_id "
             "AND g.order_ref = t.order_ref "
-            f"WHERE g.new_id IS NOT NULL OR g.order_id IN (SELECT order_id FROM {changed})",
+            f"WHERE g.new_id IS NOT NULL OR g.order_id IN (SELECT order_id FROM {changed}) "
+            "ORDER BY 1",  # the order_id index filled left to right, as the orders' were
         )
         if triggers_off:
             row_triggers_on()
