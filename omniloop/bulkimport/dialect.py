@@ -49,13 +49,23 @@ def fence() -> str:
     return " OFFSET 0" if is_postgres() else " LIMIT -1 OFFSET 0"
 
 
-def without_row_triggers() -> bool:
+def without_row_triggers(*tables: str) -> bool:
     """Stop this transaction's row triggers (the foreign keys' checks, queued per row until the
     commit) when the role may (`session_replication_role`: a superuser, or PostgreSQL 15's
-    `GRANT SET ON PARAMETER`). The caller then does their work set-based (ADR 36) and calls
-    `row_triggers_on` right after its inserts. False on SQLite or when not allowed."""
+    `GRANT SET ON PARAMETER`) and `tables` (names, unquoted) carry no trigger of their own
+    beside the foreign keys' (a trigger someone adds later keeps running). The caller then does
+    the foreign keys' work set-based (ADR 36) and calls `row_triggers_on` right after its
+    inserts. False on SQLite, when not allowed, or when a table has its own trigger."""
     if not is_postgres():
         return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = ANY(CAST(%s AS regclass[])) "
+            "AND NOT tgisinternal",
+            [list(tables)],
+        )
+        if cursor.fetchone()[0]:
+            return False
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")

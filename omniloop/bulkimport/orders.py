@@ -230,7 +230,7 @@ def _apply(t: str, o: str, rows: int) -> ImportResult:
                 f"FROM {o} g WHERE {order}.id = g.order_id "
                 f"AND g.order_id IN (SELECT order_id FROM {changed})"
             )
-        triggers_off = without_row_triggers()
+        triggers_off = without_row_triggers(Order._meta.db_table, OrderLine._meta.db_table)
         if triggers_off:
             _lock_references(t, o)
         cols, exprs = insert_sql(

@@ -42,7 +42,7 @@ def test_new_orders_take_ids_by_store_and_time_and_the_sequence_moves_on(tmp_pat
 
 
 def test_with_row_triggers_kept_the_same_rows_are_written(tmp_path, world, monkeypatch):
-    monkeypatch.setattr(bulk_orders, "without_row_triggers", lambda: False)
+    monkeypatch.setattr(bulk_orders, "without_row_triggers", lambda *tables: False)
     result = run("orders", write(tmp_path / "o.csv", HEADER, lines()))
     assert (result.created, result.extra["lines_written"]) == (5, 6)
     got, want = stored_orders(), expected_orders(lines())
@@ -67,7 +67,7 @@ def test_row_triggers_come_back_on_after_the_inserts(tmp_path, world):
 
 @pytest.mark.postgres
 def test_a_reference_deleted_during_the_import_aborts_it(world):
-    assert without_row_triggers()  # the test database's role may (a superuser)
+    assert without_row_triggers("orders_order")  # the test database's role may (a superuser)
     bulk_orders.row_triggers_on()
     store = Store.objects.get(code="tk01")
     with connection.cursor() as cursor:
@@ -83,3 +83,19 @@ def test_a_reference_deleted_during_the_import_aborts_it(world):
     with pytest.raises(Conflict) as info:
         bulk_orders._lock_references('"lock_t"', '"lock_o"')
     assert info.value.code == "import_references_changed"
+
+
+@pytest.mark.postgres
+def test_a_table_with_a_trigger_of_its_own_keeps_its_row_triggers(world):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION bulk_test_noop() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER bulk_test_noop BEFORE INSERT ON orders_orderline "
+            "FOR EACH ROW EXECUTE FUNCTION bulk_test_noop()"
+        )
+    assert not without_row_triggers("orders_order", "orders_orderline")
+    assert without_row_triggers("orders_order")
+    bulk_orders.row_triggers_on()
