@@ -144,6 +144,7 @@ def import_orders(staging: Staging, problems: Problems) -> ImportResult | None:
         collect(staging, t, cols, problems)
         if problems:
             return None
+        drop(staging.table)  # read for the problems' raw values only: free its buffers
         o = _group(t)
         try:
             _check_groups(staging, t, o, problems)
