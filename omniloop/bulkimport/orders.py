@@ -47,7 +47,7 @@ from omniloop.stores.selectors import channel_for_store_till
 STORE_CHANNEL = "store"  # the file's name for the store till (also the default)
 
 
-def _cols(staging: Staging) -> list[Col]:
+def _cols() -> list[Col]:
     """Values over the trimmed staging row `s` and the joins; reasons over the values `v.<name>`
     and the trimmed cells `v.r_<column>` (`build_once`: every parse evaluated once)."""
     zone = "COALESCE(NULLIF(st.timezone, ''), bz.tz)"
@@ -138,7 +138,7 @@ def _joins() -> str:
 def import_orders(staging: Staging, problems: Problems) -> ImportResult | None:
     """Check everything; on no problems apply. Returns None when there were problems."""
     till = channel_for_store_till()
-    cols = _cols(staging)
+    cols = _cols()
     t = build_once(staging, cols, _joins(), [brand_settings().timezone, till.code])
     try:
         collect(staging, t, cols, problems)
