@@ -33,6 +33,7 @@ from omniloop.dashboard.audit import audit_change
 from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.forms_content import ContentItemForm, ContentPushForm
 from omniloop.insights.selectors import segment_list
+from omniloop.messaging.selectors import CHANNEL_LABELS
 
 STATE_LABELS = {
     "draft": gettext_lazy("Draft"),
@@ -121,7 +122,10 @@ def content_edit(request: HttpRequest, actor: Actor, item_id: int) -> HttpRespon
         "state": content_shown_state(item),
         "state_label": STATE_LABELS.get(content_shown_state(item), ""),
         "previews": _preview_urls(item),
-        "pushes": content_pushes(item_id=item.pk),
+        "pushes": [
+            (push, counts, CHANNEL_LABELS.get(push.channel) or _("Fallback order"))
+            for push, counts in content_pushes(item_id=item.pk)
+        ],
         "views": content_view_counts(item_id=item.pk),
         "segments": segment_list(),
         "push_form": ContentPushForm(),
