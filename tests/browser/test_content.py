@@ -30,7 +30,9 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False}
 
 
 def _watch(page, errors: list[str]) -> None:
-    page.on("console", lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None)
+    page.on(
+        "console", lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
 
 

@@ -45,9 +45,7 @@ def test_two_items_pushed_at_once_each_reach_every_member_once(settings):
     segment_refresh(segment)
     items = [item(publish=True, title=f"第{i}篇") for i in range(2)]
 
-    results = run_at_once(
-        4, lambda i: content_push(item_id=items[i % 2].pk, segment_id=segment.pk)
-    )
+    results = run_at_once(4, lambda i: content_push(item_id=items[i % 2].pk, segment_id=segment.pk))
 
     assert sum(1 for r in results if r.created) == 2
     for news in items:

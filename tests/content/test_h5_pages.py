@@ -80,7 +80,9 @@ def test_views_are_recorded_with_the_member_or_the_visitor(client, malls):
     client.get(f"/m/news/{news.pk}?via=feed")
     member = make_member()
     as_member(client, member).get(f"/shop/news/{news.pk}?via=push")
-    rows = list(ContentView.objects.order_by("pk").values_list("member", "visitor_key", "mall", "via"))
+    rows = list(
+        ContentView.objects.order_by("pk").values_list("member", "visitor_key", "mall", "via")
+    )
     assert rows == [(None, "v-abc", "wechat_mall", "feed"), (member.pk, "", "web_mall", "push")]
 
 

@@ -17,7 +17,8 @@ OUR_TAGS = re.compile(r"</?(p|br|h2|ul|li|strong)>")
 def test_blocks_become_paragraphs_headings_and_lists():
     html = body_html("## 新品\n\n第一行\n第二行\n\n- 羊毛\n- **限量** 100 件")
     assert html == (
-        "<h2>新品</h2><p>第一行<br>第二行</p><ul><li>羊毛</li><li><strong>限量</strong> 100 件</li></ul>"
+        "<h2>新品</h2><p>第一行<br>第二行</p>"
+        "<ul><li>羊毛</li><li><strong>限量</strong> 100 件</li></ul>"
     )
 
 
