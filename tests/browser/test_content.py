@@ -84,6 +84,16 @@ def test_picks_written_published_pushed_and_read_on_a_phone(
     desk.click("[data-testid=content-save]")
     desk.wait_for_load_state()
     picks = ContentItem.objects.get(kind="picks")
+    preview = desk.locator("[data-testid=preview-wechat]").get_attribute("href")
+
+    phone = chromium.new_context(**PHONE, locale="zh-CN").new_page()
+    _watch(phone, errors)
+    phone.goto(f"{live_server.url}{preview}")
+    assert phone.locator("[data-testid=content-preview]").count() == 1
+    assert phone.locator("[data-testid=tile-price]").all_inner_texts() == ["¥349.00", "¥99.50"]
+    shoot(phone, "content-preview-phone-zh")
+    assert ContentView.objects.count() == 0
+
     desk.click("[data-testid=content-publish]")
     desk.wait_for_load_state()
     assert desk.locator("[data-testid=content-state]").inner_text() == "Live"
@@ -104,8 +114,6 @@ def test_picks_written_published_pushed_and_read_on_a_phone(
     assert zh_desk.evaluate(OVERFLOW) <= 0
     shoot(zh_desk, "content-editor-desktop-zh")
 
-    phone = chromium.new_context(**PHONE, locale="zh-CN").new_page()
-    _watch(phone, errors)
     link = re.search(r"(https?://\S+/msg/c/\S+/)", sms_outbox[0].text).group(1)
     phone.goto(link)
     phone.wait_for_load_state()

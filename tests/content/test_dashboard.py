@@ -113,3 +113,29 @@ def test_other_roles_cannot_open_or_change_content(role):
     assert r.status_code == 403
     news.refresh_from_db()
     assert news.status == "published"
+
+
+def test_times_typed_in_the_editor_are_read_in_the_brand_zone_and_kept_aware(settings):
+    from datetime import UTC, datetime
+
+    client, _ = _client(Role.MARKETER)
+    r = client.post(
+        "/dashboard/content/new/",
+        _form(
+            kind="news",
+            body="正文",
+            publish_at="2030-01-02T09:00",
+            unpublish_at="2030-01-09T21:30",
+        ),
+    )
+    assert r.status_code == 302
+    saved = ContentItem.objects.get()
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert saved.publish_at == datetime(2030, 1, 2, 1, 0, tzinfo=UTC)
+    assert saved.unpublish_at == datetime(2030, 1, 9, 13, 30, tzinfo=UTC)
+    r = client.post(
+        "/dashboard/content/new/",
+        _form(kind="news", publish_at="2030-01-09T09:00", unpublish_at="2030-01-02T09:00"),
+    )
+    assert r.status_code == 422 and "下线时间必须晚于上线时间" in r.content.decode()
+    assert ContentItem.objects.count() == 1

@@ -116,3 +116,23 @@ def test_a_body_with_markup_reaches_the_page_as_text(client, malls):
     assert "<strong>粗体</strong>" in html
     assert "script-src" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"].split("script-src")[1]
+
+
+def test_the_pages_cost_the_same_queries_however_many_items_and_picks(
+    client, malls, django_assert_max_num_queries
+):
+    products = [make_product(f"Q{i:03d}") for i in range(12)]
+    picks = item("picks", product_ids=[p.pk for p in products[:2]], publish=True)
+    for _ in range(3):
+        item(publish=True)
+    with django_assert_max_num_queries(8) as few:
+        client.get("/m/news")
+    with django_assert_max_num_queries(20) as small:
+        client.get(f"/m/news/{picks.pk}")
+    big = item("picks", product_ids=[p.pk for p in products], publish=True)
+    for _ in range(10):
+        item(publish=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/m/news")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(f"/m/news/{big.pk}")
