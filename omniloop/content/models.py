@@ -43,6 +43,9 @@ class ContentItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    cover = models.FileField(
+        upload_to="content/", blank=True, help_text="JPEG, PNG or WebP, checked by its bytes"
+    )
     in_wechat_mall = models.BooleanField(default=True)
     in_web_mall = models.BooleanField(default=True)
     stores = models.ManyToManyField(

@@ -89,6 +89,7 @@ class ContentPage:
     offer: Offer | None
     coupon_template: CouponTemplate | None
     live_from: datetime | None
+    cover_url: str = ""
 
 
 def content_page(item: ContentItem, *, english: bool) -> ContentPage:
@@ -107,6 +108,7 @@ def content_page(item: ContentItem, *, english: bool) -> ContentPage:
         offer=item.offer,
         coupon_template=item.coupon_template,
         live_from=item.publish_at or item.published_at,
+        cover_url=item.cover.url if item.cover else "",
     )
 
 
@@ -122,6 +124,7 @@ def content_card(item: ContentItem, *, english: bool) -> ContentPage:
         offer=None,
         coupon_template=None,
         live_from=item.publish_at or item.published_at,
+        cover_url=item.cover.url if item.cover else "",
     )
 
 

@@ -4,10 +4,13 @@ dashboard records each staff change in the audit trail inside the same transacti
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +19,7 @@ from omniloop.content.markup import MAX_BODY
 from omniloop.content.models import ContentItem, ContentPick, ContentView
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
+from omniloop.core.images import image_sniff
 from omniloop.promotions.models import CouponTemplate, Offer
 from omniloop.stores.models import Store
 
@@ -211,6 +215,38 @@ def content_item_archive(*, item_id: int, at: datetime | None = None) -> Content
     item.status = ContentItem.Status.ARCHIVED
     item.archived_at = item.updated_at = now
     item.save(update_fields=["status", "archived_at", "updated_at"])
+    return item
+
+
+MAX_COVER_BYTES = 2 * 1024 * 1024
+
+
+def content_item_cover(*, item_id: int, data: bytes | None) -> ContentItem:
+    """Set (or, with None, remove) the item's cover image. The bytes must be a JPEG, PNG or
+    WebP (`core.images`, by the file's own first bytes, never its name) of at most 2 MB; the
+    stored name is random. Checked before anything is written; the old file goes."""
+    if data is not None:
+        if not data:
+            raise _refuse("A photo is empty.", "photo_empty", "cover")
+        if len(data) > MAX_COVER_BYTES:
+            raise _refuse("A cover may be at most 2 MB.", "photo_too_large", "cover")
+        try:
+            _, ext = image_sniff(data)
+        except ValidationFailed as exc:
+            raise _refuse(exc.message, exc.code, "cover") from exc
+    with transaction.atomic():
+        item = _locked(item_id)
+        if item.status == ContentItem.Status.ARCHIVED:
+            raise Conflict("An archived item is not changed.", code="content_archived")
+        old = item.cover.name
+        if data is None:
+            item.cover = ""
+        else:
+            item.cover.save(f"{secrets.token_hex(12)}.{ext}", ContentFile(data), save=False)
+        item.updated_at = clock.now()
+        item.save(update_fields=["cover", "updated_at"])
+        if old and old != item.cover.name:
+            transaction.on_commit(lambda: default_storage.delete(old))
     return item
 
 

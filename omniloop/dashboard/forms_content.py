@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omniloop.catalog.models import Product
 from omniloop.content.models import ContentItem
-from omniloop.content.services import ContentDraft
+from omniloop.content.services import MAX_COVER_BYTES, ContentDraft
 from omniloop.core.errors import ValidationFailed
 from omniloop.dashboard.forms import style_codes_to_ids
 from omniloop.promotions.models import CouponTemplate, Offer
@@ -39,6 +39,9 @@ SERVICE_MESSAGES = [
     gettext_noop("Content not found."),
     gettext_noop("Segment not found."),
     gettext_noop("Unknown channel."),
+    gettext_noop("Photos must be JPEG, PNG or WebP."),
+    gettext_noop("A photo is empty."),
+    gettext_noop("A cover may be at most 2 MB."),
 ]
 _WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 _FIELD_OF = {"coupon": "coupon_template", "picks": "picks", "stores": "stores"}
@@ -63,6 +66,13 @@ class ContentItemForm(forms.Form):
         label=_("Text (English)"),
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+    cover = forms.FileField(
+        required=False,
+        label=_("Cover image"),
+        help_text=_("JPEG, PNG or WebP, at most 2 MB."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    cover_clear = forms.BooleanField(required=False, label=_("Remove the cover"))
     picks = forms.CharField(
         required=False,
         label=_("Products"),
@@ -98,6 +108,13 @@ class ContentItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         if item is not None:
             self.fields["kind"].disabled = True
+
+    def clean_cover(self) -> bytes | None:
+        """The upload's bytes (None: no new file), read only up to just past the limit."""
+        upload = self.cleaned_data.get("cover")
+        if not upload:
+            return None
+        return bytes(upload.read(MAX_COVER_BYTES + 1))
 
     def clean_picks(self) -> list[int]:
         return style_codes_to_ids(self.cleaned_data.get("picks", ""))

@@ -29,6 +29,28 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False}
 
 
+def _png(width: int = 320, height: int = 180) -> bytes:
+    """A real PNG: a warm two-tone banner, written with zlib (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\x00" + (bytes((196, 120, 74)) if y < height * 2 // 3 else bytes((40, 34, 30))) * width
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
 def _watch(page, errors: list[str]) -> None:
     page.on(
         "console", lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None
@@ -37,8 +59,9 @@ def _watch(page, errors: list[str]) -> None:
 
 
 def test_picks_written_published_pushed_and_read_on_a_phone(
-    live_server, chromium, shoot, sms_outbox, settings
+    live_server, chromium, shoot, sms_outbox, settings, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path
     settings.OMNILOOP_MESSAGING_QUIET_HOURS = (0, 0)
     settings.OMNILOOP_BASE_URL = live_server.url
     make_channel("wechat-mall", SalesChannel.Kind.WECHAT_MALL)
@@ -79,6 +102,9 @@ def test_picks_written_published_pushed_and_read_on_a_phone(
     desk.fill("#id_summary", "秋冬外套与基础款")
     desk.fill("#id_summary_en", "Coats and basics for autumn")
     desk.fill("#id_picks", "JK100 TS200")
+    desk.set_input_files(
+        "#id_cover", files=[{"name": "cover.png", "mimeType": "image/png", "buffer": _png()}]
+    )
     assert desk.evaluate(OVERFLOW) <= 0
     shoot(desk, "content-editor-desktop-en")
     desk.click("[data-testid=content-save]")
@@ -119,6 +145,9 @@ def test_picks_written_published_pushed_and_read_on_a_phone(
     phone.wait_for_load_state()
     assert f"/m/news/{picks.pk}?via=push" in phone.url
     assert phone.locator("[data-testid=content-title]").inner_text() == "本周精选"
+    assert (
+        phone.evaluate("document.querySelector('[data-testid=content-cover]').naturalWidth") == 320
+    )
     prices = phone.locator("[data-testid=tile-price]").all_inner_texts()
     assert prices == ["¥349.00", "¥99.50"]  # 满300减50 on the coat; the engine's price
     assert phone.evaluate(OVERFLOW) <= 0

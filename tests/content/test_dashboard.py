@@ -139,3 +139,41 @@ def test_times_typed_in_the_editor_are_read_in_the_brand_zone_and_kept_aware(set
     )
     assert r.status_code == 422 and "下线时间必须晚于上线时间" in r.content.decode()
     assert ContentItem.objects.count() == 1
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_cover_is_checked_by_its_bytes_stored_under_a_random_name_and_shown(
+    settings, tmp_path, client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    marketer, _ = _client(Role.MARKETER)
+    svg = SimpleUploadedFile("cover.png", b"<svg onload=alert(1)>", content_type="image/png")
+    r = marketer.post("/dashboard/content/new/", {**_form(kind="news", body="x"), "cover": svg})
+    assert r.status_code == 422 and "JPEG、PNG 或 WebP" in r.content.decode()
+    assert ContentItem.objects.count() == 0 and not list(tmp_path.rglob("*.*"))
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * (2 * 1024 * 1024), content_type="image/png")
+    r = marketer.post("/dashboard/content/new/", {**_form(kind="news", body="x"), "cover": big})
+    assert r.status_code == 422 and ContentItem.objects.count() == 0
+
+    png = SimpleUploadedFile("<script>.svg", PNG, content_type="image/svg+xml")
+    r = marketer.post("/dashboard/content/new/", {**_form(kind="news", body="x"), "cover": png})
+    assert r.status_code == 302
+    saved = ContentItem.objects.get()
+    name = saved.cover.name
+    assert name.startswith("content/") and name.endswith(".png") and "script" not in name
+    assert (tmp_path / name).read_bytes() == PNG
+    marketer.post(f"/dashboard/content/{saved.pk}/action/", {"action": "publish"})
+    page = client.get(f"/m/news/{saved.pk}").content
+    from tests.h5.helpers import attrs_by_testid
+
+    assert attrs_by_testid(page, "content-cover")["src"] == f"/media/{name}"
+
+    form = {**_form(kind="news", body="x"), "cover_clear": "on"}
+    with django_capture_on_commit_callbacks(execute=True):  # the old file goes after commit
+        marketer.post(f"/dashboard/content/{saved.pk}/", form)
+    saved.refresh_from_db()
+    assert not saved.cover and not (tmp_path / name).exists()

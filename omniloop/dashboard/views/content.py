@@ -25,6 +25,7 @@ from omniloop.content.selectors import (
 )
 from omniloop.content.services import (
     content_item_archive,
+    content_item_cover,
     content_item_publish,
     content_item_save,
 )
@@ -64,6 +65,10 @@ def _save(
             saved = content_item_save(
                 draft=form.draft(), item_id=item.pk if item else None, user_id=actor.user_id
             )
+            cover = form.cleaned_data["cover"]
+            if cover is not None or form.cleaned_data["cover_clear"]:
+                # Last: its own checks run before it writes the file, and nothing after fails.
+                saved = content_item_cover(item_id=saved.pk, data=cover)
             audit_change(
                 request,
                 actor,
@@ -80,7 +85,9 @@ def _save(
 
 @staff_view("dashboard:content_new")
 def content_new(request: HttpRequest, actor: Actor) -> HttpResponse:
-    form = ContentItemForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
+    form = ContentItemForm(
+        request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "")}
+    )
     if request.method == "POST" and form.is_valid():
         saved = _save(request, actor, form, None)
         if saved is not None:
@@ -108,7 +115,7 @@ def _preview_urls(item: ContentItem) -> dict[str, str]:
 @staff_view("dashboard:content_edit")
 def content_edit(request: HttpRequest, actor: Actor, item_id: int) -> HttpResponse:
     item = content_get(item_id=item_id)
-    form = ContentItemForm(request.POST or None, item=item)
+    form = ContentItemForm(request.POST or None, request.FILES or None, item=item)
     if (
         request.method == "POST"
         and form.is_valid()
