@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from omniloop.catalog.models import Product
 from omniloop.content.markup import MAX_BODY
-from omniloop.content.models import ContentItem, ContentPick, ContentView
+from omniloop.content.models import ContentItem, ContentPick, ContentPush, ContentView
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.core.images import image_sniff
@@ -262,3 +262,16 @@ def content_view_record(
         via=via if via in ("feed", "push") else "direct",
         at=clock.now(),
     )
+
+
+@transaction.atomic
+def content_purge() -> dict[str, int]:
+    """Delete every content item with its picks, pushes, views and cover files (the demo's
+    reset: picks, promotions and pushes hold products, offers and segments with PROTECT)."""
+    for item in ContentItem.objects.exclude(cover=""):
+        item.cover.delete(save=False)
+    deleted = {"ContentView": ContentView.objects.all().delete()[0]}
+    deleted["ContentPush"] = ContentPush.objects.all().delete()[0]
+    deleted["ContentPick"] = ContentPick.objects.all().delete()[0]
+    deleted["ContentItem"] = ContentItem.objects.all().delete()[0]
+    return deleted
