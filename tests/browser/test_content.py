@@ -18,6 +18,7 @@ from tests.browser.conftest import staff_login
 from tests.campaigns.helpers import everyone_segment
 from tests.content.helpers import item
 from tests.factories import make_product, make_user
+from tests.images import png_bytes
 from tests.listings.helpers import make_channel
 from tests.messaging.conftest import member_with
 from tests.promotions.coupon_helpers import make_template
@@ -27,28 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False}
-
-
-def _png(width: int = 320, height: int = 180) -> bytes:
-    """A real PNG: a warm two-tone banner, written with zlib (no imaging library needed)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(
-        b"\x00" + (bytes((196, 120, 74)) if y < height * 2 // 3 else bytes((40, 34, 30))) * width
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _watch(page, errors: list[str]) -> None:
@@ -103,7 +82,14 @@ def test_picks_written_published_pushed_and_read_on_a_phone(
     desk.fill("#id_summary_en", "Coats and basics for autumn")
     desk.fill("#id_picks", "JK100 TS200")
     desk.set_input_files(
-        "#id_cover", files=[{"name": "cover.png", "mimeType": "image/png", "buffer": _png()}]
+        "#id_cover",
+        files=[
+            {
+                "name": "cover.png",
+                "mimeType": "image/png",
+                "buffer": png_bytes(320, 180, (196, 120, 74), (40, 34, 30), 2 / 3),
+            }
+        ],
     )
     assert desk.evaluate(OVERFLOW) <= 0
     shoot(desk, "content-editor-desktop-en")
