@@ -27,6 +27,7 @@ from omniloop.dashboard.views import (
     stores,
     tokens,
     touchpoints,
+    growth,
     wall,
 )
 
@@ -101,6 +102,20 @@ urlpatterns = [
         name="collection_edit",
     ),
     path("touchpoints/", touchpoints.touchpoints, name="touchpoints"),
+    path("growth/referrals/", growth.referrals, name="growth_referrals"),
+    path(
+        "growth/referrals/rules/", growth.referral_program_edit, name="growth_referral_program"
+    ),
+    path("growth/lotteries/", growth.lotteries, name="growth_lotteries"),
+    path("growth/lotteries/<int:lottery_id>/", growth.lottery_detail, name="growth_lottery"),
+    path(
+        "growth/lotteries/<int:lottery_id>/draw/",
+        growth.lottery_draw_view,
+        name="growth_lottery_draw",
+    ),
+    path("growth/employees/", growth.employees, name="growth_employees"),
+    path("growth/my-code/", growth.my_code, name="growth_my_code"),
+    path("growth/my-code.png", growth.my_code_png, name="growth_my_code_png"),
     path("touchpoints/new/", touchpoints.touchpoint_create_view, name="touchpoint_create"),
     path(
         "touchpoints/<int:touchpoint_id>/qr.<str:fmt>",

@@ -117,6 +117,7 @@ def world(settings, tmp_path):
             "reply_id": _canned_reply(),
             "page": "funnel",
             "campaign_id": _campaign(),
+            "lottery_id": _lottery(templates["sta"].pk),
         },
     }
     return {"store_a": a, "params": params}
@@ -151,6 +152,21 @@ def _campaign() -> int:
     from tests.campaigns.helpers import approved, everyone_segment
 
     return approved(everyone_segment("matrix-everyone")).pk
+
+
+def _lottery(template_id: int) -> int:
+    from omniloop.growth.lottery import LotteryInput, lottery_create
+
+    now = clock.now()
+    return lottery_create(
+        data=LotteryInput(
+            title="抽奖",
+            coupon_template_id=template_id,
+            winners=1,
+            opens_at=now,
+            closes_at=now + timedelta(days=1),
+        )
+    ).pk
 
 
 def _canned_reply() -> int:
