@@ -10,6 +10,7 @@ from omniloop.dashboard.views import (
     coupon_template_status,
     coupon_templates,
     flash_sales,
+    growth,
     home,
     inbox,
     member_actions,
@@ -27,7 +28,6 @@ from omniloop.dashboard.views import (
     stores,
     tokens,
     touchpoints,
-    growth,
     wall,
 )
 
@@ -103,9 +103,7 @@ urlpatterns = [
     ),
     path("touchpoints/", touchpoints.touchpoints, name="touchpoints"),
     path("growth/referrals/", growth.referrals, name="growth_referrals"),
-    path(
-        "growth/referrals/rules/", growth.referral_program_edit, name="growth_referral_program"
-    ),
+    path("growth/referrals/rules/", growth.referral_program_edit, name="growth_referral_program"),
     path("growth/lotteries/", growth.lotteries, name="growth_lotteries"),
     path("growth/lotteries/<int:lottery_id>/", growth.lottery_detail, name="growth_lottery"),
     path(

@@ -10,8 +10,14 @@ class GrowthConfig(AppConfig):
 
     def ready(self) -> None:
         from omniloop.core.periodic import register_periodic_job
-        from omniloop.growth import employees, lottery, merge, referral, tasks
-        from omniloop.growth import templates_builtin  # noqa: F401 (registers templates)
+        from omniloop.growth import (
+            employees,
+            lottery,
+            merge,
+            referral,
+            tasks,
+            templates_builtin,  # noqa: F401 (registers templates)
+        )
         from omniloop.members.merge import register_merge_handler
         from omniloop.members.privacy import register_privacy_handler
         from omniloop.onboarding.events import register_join_listener

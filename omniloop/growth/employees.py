@@ -28,7 +28,9 @@ def employee_code_for(*, employee: User) -> EmployeeCode:
     try:
         with transaction.atomic():
             tp = touchpoint_create(kind=Touchpoint.Kind.POSTER, label=f"员工推广码 · {name}"[:100])
-            return EmployeeCode.objects.create(employee=employee, touchpoint=tp, created_at=clock.now())
+            return EmployeeCode.objects.create(
+                employee=employee, touchpoint=tp, created_at=clock.now()
+            )
     except IntegrityError:  # a parallel first use created it
         return EmployeeCode.objects.select_related("touchpoint").get(employee=employee)
 

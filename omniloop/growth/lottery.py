@@ -57,9 +57,7 @@ def lottery_create(*, data: LotteryInput, created_by_id: int | None = None) -> L
             f"Between 1 and {MAX_WINNERS} winners.", code="lottery_winners_invalid"
         )
     if data.closes_at <= data.opens_at:
-        raise ValidationFailed(
-            "Entries must close after they open.", code="lottery_window_invalid"
-        )
+        raise ValidationFailed("Entries must close after they open.", code="lottery_window_invalid")
     if data.closes_at <= clock.now():
         raise ValidationFailed("Entries must close in the future.", code="lottery_window_past")
     template = CouponTemplate.objects.filter(
@@ -91,9 +89,7 @@ def lottery_create(*, data: LotteryInput, created_by_id: int | None = None) -> L
 
 
 def lottery_get(*, lottery_id: int) -> Lottery:
-    lottery = Lottery.objects.select_related("coupon_template", "touchpoint").filter(
-        pk=lottery_id
-    )
+    lottery = Lottery.objects.select_related("coupon_template", "touchpoint").filter(pk=lottery_id)
     found = lottery.first()
     if found is None:
         raise NotFound("Lottery not found.", code="lottery_not_found")
@@ -139,7 +135,9 @@ def lottery_on_scan(scan: ScanEvent) -> None:
     if scan.member_id is None:
         return
     lottery_id = (
-        Lottery.objects.filter(touchpoint_id=scan.touchpoint_id).values_list("pk", flat=True).first()
+        Lottery.objects.filter(touchpoint_id=scan.touchpoint_id)
+        .values_list("pk", flat=True)
+        .first()
     )
     if lottery_id is None:
         return

@@ -69,9 +69,7 @@ def growth_export(member: Member) -> Rows:
                 "status": r.status,
                 "reason": r.reason,
                 "joined_at": r.joined_at.isoformat(),
-                "points": r.referrer_points
-                if r.referrer_id == member.pk
-                else r.referee_points,
+                "points": r.referrer_points if r.referrer_id == member.pk else r.referee_points,
             }
         )
     for link in ReferralLink.objects.filter(member=member).order_by("pk"):
@@ -104,8 +102,10 @@ def growth_erase(member: Member) -> int:
     changed += ReferralVisit.objects.filter(
         Q(visitor__member=member) | Q(link__member=member)
     ).delete()[0]
-    changed += Referral.objects.filter(Q(referrer=member) | Q(referee=member)).exclude(
-        device=""
-    ).update(device="")
+    changed += (
+        Referral.objects.filter(Q(referrer=member) | Q(referee=member))
+        .exclude(device="")
+        .update(device="")
+    )
     changed += ReferralLink.objects.filter(member=member, active=True).update(active=False)
     return changed

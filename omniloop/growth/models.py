@@ -68,9 +68,7 @@ class ReferralVisit(models.Model):
     """A browser opened a referral link: its visitor and device cookie, to be matched at join."""
 
     link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="visits")
-    visitor = models.ForeignKey(
-        "touchpoints.Visitor", on_delete=models.CASCADE, related_name="+"
-    )
+    visitor = models.ForeignKey("touchpoints.Visitor", on_delete=models.CASCADE, related_name="+")
     device = models.CharField(max_length=36, blank=True)
     opened_at = models.DateTimeField()
 
@@ -212,7 +210,9 @@ class EmployeeRecruit(models.Model):
     """The employee whose code a member joined through (the first, never changed)."""
 
     member = models.OneToOneField("members.Member", on_delete=models.PROTECT, related_name="+")
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     code = models.ForeignKey(EmployeeCode, on_delete=models.PROTECT, related_name="recruits")
     joined_at = models.DateTimeField()
 

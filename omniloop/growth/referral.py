@@ -111,9 +111,7 @@ def referral_device_seen(*, member: Member, device: str) -> None:
 
 def referral_link_resolve(*, token: str) -> ReferralLink:
     link = (
-        ReferralLink.objects.select_related("member")
-        .filter(token=token[:24], active=True)
-        .first()
+        ReferralLink.objects.select_related("member").filter(token=token[:24], active=True).first()
         if token
         else None
     )
@@ -194,9 +192,12 @@ def referral_on_join(event: MemberJoined) -> Referral | None:
     if visit is None:
         return None
     reason = _refusal(event, visit)
-    if not reason and Referral.objects.filter(referee_id=event.member_id).exclude(
-        status=Status.REFUSED
-    ).exists():
+    if (
+        not reason
+        and Referral.objects.filter(referee_id=event.member_id)
+        .exclude(status=Status.REFUSED)
+        .exists()
+    ):
         return None  # already someone's referee (a second pass through the form)
     referee = Member.objects.get(pk=event.member_id)
     try:
@@ -267,9 +268,9 @@ def _cap_take(referrer_id: int, month: str, cap: int) -> bool:
         [ReferrerMonth(referrer_id=referrer_id, month=month)], ignore_conflicts=True
     )
     return bool(
-        ReferrerMonth.objects.filter(
-            referrer_id=referrer_id, month=month, rewarded__lt=cap
-        ).update(rewarded=F("rewarded") + 1)
+        ReferrerMonth.objects.filter(referrer_id=referrer_id, month=month, rewarded__lt=cap).update(
+            rewarded=F("rewarded") + 1
+        )
     )
 
 
@@ -292,7 +293,7 @@ def referral_reward_grant(*, referral_id: int, at: datetime | None = None) -> Gr
             raise NotFound("Referral not found.", code="referral_not_found")
         if ref.status != Status.QUALIFIED or ref.reward_due_at is None or ref.reward_due_at > at:
             return GrantOutcome(ref.pk, ref.status, ref.reason)
-        order = Order.objects.get(pk=ref.first_order_id)
+        order = Order.objects.get(pk=ref.first_order_id or 0)
         referrer = Member.objects.get(pk=ref.referrer_id)
         reason = ""
         if order.refunded_total > 0 or order.status in (

@@ -125,9 +125,7 @@ def lottery_list() -> QuerySet[Lottery]:
 
 
 def lottery_for_touchpoint(*, touchpoint_id: int) -> int | None:
-    return (
-        Lottery.objects.filter(touchpoint_id=touchpoint_id).values_list("pk", flat=True).first()
-    )
+    return Lottery.objects.filter(touchpoint_id=touchpoint_id).values_list("pk", flat=True).first()
 
 
 def lottery_entry_of(*, lottery_id: int, member_id: int) -> LotteryEntry | None:
@@ -174,11 +172,7 @@ def employee_report(*, store_id: int | None = None) -> list[EmployeeRow]:
     members' sales (paid orders, net of refunds)."""
     paid = Order.objects.filter(member_id=OuterRef("member_id"), status__in=PAID_STATUSES)
     bought = paid.values("member_id").annotate(n=Count("pk")).values("n")[:1]
-    net = (
-        paid.values("member_id")
-        .annotate(s=Sum(F("total") - F("refunded_total")))
-        .values("s")[:1]
-    )
+    net = paid.values("member_id").annotate(s=Sum(F("total") - F("refunded_total"))).values("s")[:1]
     recruits = EmployeeRecruit.objects.annotate(
         orders=Coalesce(Subquery(bought), 0),
         net=Coalesce(

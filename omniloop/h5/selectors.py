@@ -13,8 +13,8 @@ from omniloop.accounts.models import User
 from omniloop.catalog.models import Product, Sku
 from omniloop.catalog.selectors import product_list
 from omniloop.core.errors import ApplicationError
-from omniloop.stores.models import Store
 from omniloop.growth.selectors import lottery_for_touchpoint
+from omniloop.stores.models import Store
 from omniloop.touchpoints.models import Touchpoint
 from omniloop.touchpoints.services import scene_resolve
 from omniloop.touchpoints.values import SceneContext

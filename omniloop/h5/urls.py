@@ -8,8 +8,8 @@ from omniloop.h5 import (
     views_checkout,
     views_coupons,
     views_feedback,
-    views_member,
     views_growth,
+    views_member,
     views_shop,
 )
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from omniloop.core.errors import ApplicationError
-from omniloop.growth.lottery import lottery_get
+from omniloop.growth.lottery import lottery_enter, lottery_get
 from omniloop.growth.referral import (
     referral_device_seen,
     referral_link_for,
@@ -25,7 +25,6 @@ from omniloop.growth.selectors import (
     referral_counts,
     referrals_of,
 )
-from omniloop.growth.lottery import lottery_enter
 from omniloop.h5.codes import scalable_svg
 from omniloop.h5.errors import error_context, error_page
 from omniloop.h5.mall import mall_redirect, mall_url

@@ -9,7 +9,13 @@ import pytest
 
 from omniloop.core import clock
 from omniloop.growth.lottery import LotteryInput, lottery_create, lottery_draw, lottery_enter
-from omniloop.growth.models import LotteryEntry, Referral, ReferralLink, ReferralProgram, ReferrerMonth
+from omniloop.growth.models import (
+    LotteryEntry,
+    Referral,
+    ReferralLink,
+    ReferralProgram,
+    ReferrerMonth,
+)
 from omniloop.growth.referral import referral_reward_grant
 from omniloop.messaging.models import Message
 from omniloop.promotions.models import Coupon

@@ -36,17 +36,30 @@ def test_a_marketer_creates_a_lottery_and_draws_it_once_both_audited():
     now = clock.now()
     bad = c.post(
         "/dashboard/growth/lotteries/",
-        {"title": "x", "coupon_template": template.pk, "winners": 0, "opens_at": _local(now),
-         "closes_at": _local(now + timedelta(days=1))},
+        {
+            "title": "x",
+            "coupon_template": template.pk,
+            "winners": 0,
+            "opens_at": _local(now),
+            "closes_at": _local(now + timedelta(days=1)),
+        },
     )
     assert bad.status_code == 422 and Lottery.objects.count() == 0
     created = c.post(
         "/dashboard/growth/lotteries/",
-        {"title": "开业抽奖", "coupon_template": template.pk, "winners": 2,
-         "opens_at": _local(now), "closes_at": _local(now + timedelta(minutes=2))},
+        {
+            "title": "开业抽奖",
+            "coupon_template": template.pk,
+            "winners": 2,
+            "opens_at": _local(now),
+            "closes_at": _local(now + timedelta(minutes=2)),
+        },
     )
     lot = Lottery.objects.get()
-    assert created.status_code == 302 and created["Location"] == f"/dashboard/growth/lotteries/{lot.pk}/"
+    assert (
+        created.status_code == 302
+        and created["Location"] == f"/dashboard/growth/lotteries/{lot.pk}/"
+    )
     assert AuditEvent.objects.filter(action="lottery.create", target_id=str(lot.pk)).count() == 1
     page = c.get(f"/dashboard/growth/lotteries/{lot.pk}/").content.decode()
     assert lot.seed_hash in page and "<svg" in page
@@ -62,15 +75,27 @@ def test_a_marketer_creates_a_lottery_and_draws_it_once_both_audited():
     lot.refresh_from_db()
     assert lot.status == "drawn"
     assert AuditEvent.objects.filter(action="lottery.draw").count() == 1
-    assert 'data-testid="verification"' in c.get(f"/dashboard/growth/lotteries/{lot.pk}/").content.decode()
+    assert (
+        'data-testid="verification"'
+        in c.get(f"/dashboard/growth/lotteries/{lot.pk}/").content.decode()
+    )
 
 
 def test_referral_rules_are_saved_audited_and_bad_input_refused():
     c, _ = _as(Role.HQ_ADMIN)
     assert c.get("/dashboard/growth/referrals/").status_code == 200
-    fields = {"active": "on", "referrer_points": 300, "referee_points": 20, "cooling_days": 14,
-              "monthly_cap": 5, "link_days": 30}
-    assert c.post("/dashboard/growth/referrals/rules/", {**fields, "monthly_cap": -1}).status_code == 422
+    fields = {
+        "active": "on",
+        "referrer_points": 300,
+        "referee_points": 20,
+        "cooling_days": 14,
+        "monthly_cap": 5,
+        "link_days": 30,
+    }
+    assert (
+        c.post("/dashboard/growth/referrals/rules/", {**fields, "monthly_cap": -1}).status_code
+        == 422
+    )
     assert not ReferralProgram.objects.filter(referrer_points=300).exists()
     assert c.post("/dashboard/growth/referrals/rules/", fields).status_code == 302
     program = ReferralProgram.objects.get(pk=1)

@@ -13,9 +13,9 @@ from omniloop.growth.employees import employee_code_for
 from omniloop.growth.models import EmployeeRecruit
 from omniloop.growth.selectors import employee_report
 from omniloop.members.models import Member
+from omniloop.onboarding.services import scan_visit
 from omniloop.orders.returns import ReturnInput, order_return
 from omniloop.touchpoints.models import ScanEvent, Touchpoint
-from omniloop.onboarding.services import scan_visit
 from tests.factories import make_member, make_product, make_store, make_touchpoint, make_user
 from tests.growth.helpers import browser, join
 from tests.orders.helpers import sell

@@ -211,5 +211,5 @@ def test_every_eligible_entry_has_the_same_chance():
     # The harness catches a biased draw.
     biased = Counter()
     for s in range(seeds):
-        biased.update(sorted(ids)[: 2] + [ids[s % len(ids)]])
+        biased.update([*sorted(ids)[:2], ids[s % len(ids)]])
     assert chisquare([biased[i] for i in ids]).pvalue < 1e-6

@@ -190,7 +190,7 @@ def test_a_refund_of_the_first_order_in_the_cooling_off_cancels_the_reward(shop)
 
 def test_a_refund_missed_by_the_listener_is_caught_at_the_grant(shop):
     referrer = make_member("13900000121")
-    result, ref = _referred(referrer, "13900000122")
+    result, _ref = _referred(referrer, "13900000122")
     order = _buy(shop, Member.objects.get(pk=result.member_id))
     type(order).objects.filter(pk=order.pk).update(refunded_total=Decimal("200.00"))
     assert referral_rewards_due(at=clock.now() + timedelta(days=8)) == {"first_order_refunded": 1}

@@ -72,12 +72,14 @@ NAV = [
     (
         "dashboard:growth_referrals",
         _("Referrals"),
-        "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8M19 8v6M22 11h-6",
+        "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8"
+        "M19 8v6M22 11h-6",
     ),
     (
         "dashboard:growth_lotteries",
         _("Lotteries"),
-        "M20 12v10H4V12M2 7h20v5H2zM12 22V7M12 7H7.5a2.5 2.5 0 0 1 0-5C11 2 12 7 12 7zM12 7h4.5a2.5 2.5 0 0 0 0-5C13 2 12 7 12 7z",
+        "M20 12v10H4V12M2 7h20v5H2zM12 22V7M12 7H7.5a2.5 2.5 0 0 1 0-5C11 2 12 7 12 7z"
+        "M12 7h4.5a2.5 2.5 0 0 0 0-5C13 2 12 7 12 7z",
     ),
     (
         "dashboard:growth_my_code",

@@ -28,6 +28,7 @@ from omniloop.growth.lottery import (
     lottery_verify,
 )
 from omniloop.growth.referral import REASONS, referral_program, referral_program_update
+from omniloop.growth.referral import Status as ReferralStatus
 from omniloop.growth.selectors import (
     employee_report,
     lottery_list,
@@ -37,14 +38,13 @@ from omniloop.growth.selectors import (
     referral_reasons,
     referrer_leaderboard,
 )
-from omniloop.growth.models import Referral
 from omniloop.touchpoints.qr import qr_png, qr_svg, scan_url
 
 
 @staff_view("dashboard:growth_referrals")
 def referrals(request: HttpRequest, actor: Actor) -> HttpResponse:
     status = request.GET.get("status", "")
-    status = status if status in Referral.Status.values else ""
+    status = status if status in ReferralStatus.values else ""
     program = referral_program()
     form = ReferralProgramForm(
         initial={
@@ -68,7 +68,7 @@ def referrals(request: HttpRequest, actor: Actor) -> HttpResponse:
             "leaders": referrer_leaderboard(),
             "rows": referral_list(status=status or None),
             "status": status,
-            "statuses": Referral.Status.choices,
+            "statuses": ReferralStatus.choices,
             "form": form,
         },
     )
@@ -196,7 +196,7 @@ def employees(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @staff_view("dashboard:growth_my_code")
 def my_code(request: HttpRequest, actor: Actor) -> HttpResponse:
-    user = User.objects.get(pk=actor.user_id)
+    user = User.objects.get(pk=actor.user_id or 0)
     code = employee_code_for(employee=user)
     url = scan_url(code.touchpoint.scene)
     return render(
@@ -208,7 +208,7 @@ def my_code(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @staff_view("dashboard:growth_my_code_png")
 def my_code_png(request: HttpRequest, actor: Actor) -> HttpResponse:
-    user = User.objects.get(pk=actor.user_id)
+    user = User.objects.get(pk=actor.user_id or 0)
     code = employee_code_for(employee=user)
     response = HttpResponse(qr_png(scan_url(code.touchpoint.scene)), content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="code-{code.touchpoint.scene}.png"'
