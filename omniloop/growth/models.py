@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralProgram(models.Model):
@@ -80,11 +81,11 @@ class Referral(models.Model):
     """One join through a referral link, accepted or refused (with its reason code)."""
 
     class Status(models.TextChoices):
-        JOINED = "joined", "Joined, waiting for a first paid order"
-        QUALIFIED = "qualified", "First order paid, cooling off"
-        REWARDED = "rewarded", "Rewarded"
-        REFUSED = "refused", "Refused"
-        CANCELLED = "cancelled", "Cancelled"
+        JOINED = "joined", _("Joined, waiting for a first paid order")
+        QUALIFIED = "qualified", _("First order paid, cooling off")
+        REWARDED = "rewarded", _("Rewarded")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled")
 
     referrer = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     referee = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
@@ -141,8 +142,8 @@ class Lottery(models.Model):
     revealed at the draw; winners are a function of the seed and the ordered entry ids."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DRAWN = "drawn", "Drawn"
+        OPEN = "open", _("Open")
+        DRAWN = "drawn", _("Drawn")
 
     title = models.CharField(max_length=100)
     title_en = models.CharField(max_length=100, blank=True)

@@ -28,6 +28,7 @@ class ReferralRow:
     reward_due_at: datetime | None
     decided_at: datetime | None
     referrer_points: int
+    status_label: str = ""
 
 
 def _initial(name: str) -> str:
@@ -47,6 +48,7 @@ def _row(r: Referral) -> ReferralRow:
         r.reward_due_at,
         r.decided_at,
         r.referrer_points,
+        str(Referral.Status(r.status).label),
     )
 
 

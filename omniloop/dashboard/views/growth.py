@@ -160,7 +160,7 @@ def lottery_detail(request: HttpRequest, actor: Actor, lottery_id: int) -> HttpR
             "verification": verification,
             "scan_url": url,
             "h5_url": settings.OMNILOOP_BASE_URL + reverse("h5:lottery", args=[lot.pk]),
-            "qr": mark_safe(qr_svg(url, scale=3)),  # noqa: S308 (segno's own SVG)
+            "qr": mark_safe(qr_svg(url, scale=5)),  # noqa: S308 (segno's own SVG)
         },
     )
 
