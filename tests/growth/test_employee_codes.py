@@ -100,3 +100,35 @@ def test_the_report_counts_joins_first_purchases_and_net_sales():
         Decimal("0.00"),
     )
     assert [r.employee_id for r in employee_report(store_id=store.pk)] == [b.pk]
+
+
+def test_merge_keeps_the_survivors_recruiter_and_lottery_entry():
+    from datetime import timedelta
+
+    from omniloop.core import clock
+    from omniloop.growth.lottery import LotteryInput, lottery_create, lottery_enter
+    from omniloop.growth.models import LotteryEntry
+    from omniloop.members.services import member_merge
+    from tests.promotions.coupon_helpers import make_template
+
+    a, b = make_user(Role.MARKETER), make_user(Role.MARKETER)
+    m1 = _join_through(employee_code_for(employee=a).touchpoint.scene, "13700000051")
+    m2 = _join_through(employee_code_for(employee=b).touchpoint.scene, "13700000052")
+    now = clock.now()
+    lot = lottery_create(
+        data=LotteryInput(
+            title="合并",
+            coupon_template_id=make_template().pk,
+            winners=1,
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=1),
+            requires_follow=False,
+        )
+    )
+    e1 = lottery_enter(lottery_id=lot.pk, member=m1)
+    lottery_enter(lottery_id=lot.pk, member=m2)
+    outcome = member_merge(survivor_id=m1.pk, merged_id=m2.pk, actor="test", reason="dup")
+    assert EmployeeRecruit.objects.get(member=m1).employee_id == a.pk
+    assert not EmployeeRecruit.objects.filter(member=m2).exists()
+    assert list(LotteryEntry.objects.filter(lottery=lot).values_list("pk", flat=True)) == [e1.pk]
+    assert outcome is not None
