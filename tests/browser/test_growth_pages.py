@@ -32,9 +32,9 @@ def _watch(page, errors: list[str]) -> None:
 
     page.on(
         "console",
-        lambda m: errors.append(f"{page.url}: {m.text[:80]}")
-        if m.type == "error" and mine()
-        else None,
+        lambda m: (
+            errors.append(f"{page.url}: {m.text[:80]}") if m.type == "error" and mine() else None
+        ),
     )
     page.on("pageerror", lambda e: errors.append(str(e)) if mine() else None)
 
