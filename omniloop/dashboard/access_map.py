@@ -49,6 +49,7 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:growth_lotteries": GROWTH_USERS,
     "dashboard:growth_lottery": GROWTH_USERS,
     "dashboard:growth_lottery_draw": GROWTH_USERS,
+    "dashboard:growth_lottery_wechat_code": GROWTH_USERS,
     "dashboard:growth_employees": EMPLOYEE_REPORT_READERS,
     "dashboard:growth_my_code": ALL_ROLES,
     "dashboard:growth_my_code_png": ALL_ROLES,

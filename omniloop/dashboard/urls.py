@@ -111,6 +111,11 @@ urlpatterns = [
         growth.lottery_draw_view,
         name="growth_lottery_draw",
     ),
+    path(
+        "growth/lotteries/<int:lottery_id>/wechat-code/",
+        growth.lottery_wechat_code_view,
+        name="growth_lottery_wechat_code",
+    ),
     path("growth/employees/", growth.employees, name="growth_employees"),
     path("growth/my-code/", growth.my_code, name="growth_my_code"),
     path("growth/my-code.png", growth.my_code_png, name="growth_my_code_png"),

@@ -28,7 +28,14 @@ from omniloop.promotions.coupons import coupon_issue
 from omniloop.promotions.models import CouponTemplate
 from omniloop.touchpoints.models import ScanEvent, Touchpoint
 from omniloop.touchpoints.services import touchpoint_create
-from omniloop.wechat.models import WechatFollower
+from omniloop.wechat.models import WechatFollower, WechatQrCode
+from omniloop.wechat.qrcodes import (
+    MAX_TEMPORARY_SECONDS,
+    MIN_TEMPORARY_SECONDS,
+    wechat_qrcode_create,
+    wechat_qrcode_get,
+)
+from omniloop.wechat.values import QrCodeInfo
 
 log = logging.getLogger(__name__)
 SEED_CONTEXT = b"lottery_seed"
@@ -148,6 +155,30 @@ def lottery_on_scan(scan: ScanEvent) -> None:
             lottery_enter(lottery_id=lottery_id, member=member, source=source, at=scan.scanned_at)
     except ApplicationError as exc:
         log.info("lottery %s entry by scan refused: %s", lottery_id, exc.code)
+
+
+def lottery_wechat_code(*, lottery_id: int) -> QrCodeInfo:
+    """A temporary WeChat parametric code for the lottery's touchpoint, valid until entries
+    close (at most WeChat's 30 days), so a lottery uses no permanent code. Asking again while
+    one is still valid returns it without calling WeChat. lottery_closed (409) after closing."""
+    lottery = lottery_get(lottery_id=lottery_id)
+    now = clock.now()
+    if lottery.status != Lottery.Status.OPEN or lottery.closes_at <= now:
+        raise Conflict("Entries are closed.", code="lottery_closed")
+    current = (
+        WechatQrCode.objects.filter(
+            touchpoint_id=lottery.touchpoint_id, permanent=False, expires_at__gt=now
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+    if current is not None:
+        return wechat_qrcode_get(qrcode_id=current.pk)
+    seconds = int((lottery.closes_at - now).total_seconds())
+    seconds = max(MIN_TEMPORARY_SECONDS, min(MAX_TEMPORARY_SECONDS, seconds))
+    return wechat_qrcode_create(
+        touchpoint_id=lottery.touchpoint_id, permanent=False, expire_seconds=seconds
+    )
 
 
 def lottery_seed(lottery: Lottery) -> str:

@@ -130,6 +130,21 @@ def lottery_for_touchpoint(*, touchpoint_id: int) -> int | None:
     return Lottery.objects.filter(touchpoint_id=touchpoint_id).values_list("pk", flat=True).first()
 
 
+def lottery_wechat_code_url(*, lottery: Lottery) -> str | None:
+    """What the lottery's current WeChat code encodes (render it with our own QR), if any."""
+    from omniloop.core import clock
+    from omniloop.wechat.models import WechatQrCode
+
+    return (
+        WechatQrCode.objects.filter(
+            touchpoint_id=lottery.touchpoint_id, permanent=False, expires_at__gt=clock.now()
+        )
+        .order_by("-expires_at")
+        .values_list("url", flat=True)
+        .first()
+    )
+
+
 def lottery_entry_of(*, lottery_id: int, member_id: int) -> LotteryEntry | None:
     return LotteryEntry.objects.filter(lottery_id=lottery_id, member_id=member_id).first()
 

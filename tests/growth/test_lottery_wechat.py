@@ -51,3 +51,36 @@ def test_following_through_the_lottery_code_enters_a_member_once(client, wechat)
     post_plain(client, _event("o-stranger", "subscribe", f"qrscene_{scene}"))
     assert ScanEvent.objects.filter(touchpoint=lot.touchpoint).count() == 3
     assert LotteryEntry.objects.filter(lottery=lot).count() == 1
+
+
+def test_hq_creates_the_lotterys_temporary_wechat_code_once(client, wechat):
+    from django.test import Client
+
+    from omniloop.accounts.models import Role
+    from omniloop.audit.models import AuditEvent
+    from omniloop.wechat.models import WechatQrCode
+    from tests.factories import make_user
+
+    now = clock.now()
+    lot = lottery_create(
+        data=LotteryInput(
+            title="扫码抽奖",
+            coupon_template_id=make_template().pk,
+            winners=1,
+            opens_at=now,
+            closes_at=now + timedelta(days=2),
+            requires_follow=True,
+        )
+    )
+    staff = Client()
+    staff.force_login(make_user(Role.MARKETER))
+    url = f"/dashboard/growth/lotteries/{lot.pk}/wechat-code/"
+    assert staff.post(url).status_code == 302
+    assert staff.post(url).status_code == 302  # still valid: no second code
+    [code] = WechatQrCode.objects.filter(touchpoint=lot.touchpoint)
+    assert (code.permanent, code.scene) == (False, lot.touchpoint.scene)
+    left = (code.expires_at - now).total_seconds()
+    assert 2 * 86400 - 120 <= left <= 2 * 86400 + 5  # until entries close
+    assert AuditEvent.objects.filter(action="lottery.wechat_code").count() == 1
+    page = staff.get(f"/dashboard/growth/lotteries/{lot.pk}/").content.decode()
+    assert 'data-testid="lottery-wechat-qr"' in page and code.url in page

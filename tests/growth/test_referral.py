@@ -26,6 +26,7 @@ from omniloop.members.privacy import member_erase, member_export
 from omniloop.members.services import member_merge
 from omniloop.orders.returns import ReturnInput, order_return
 from omniloop.promotions.models import Coupon
+from omniloop.touchpoints.services import visitor_link
 from tests.factories import make_member, make_product, make_store
 from tests.growth.helpers import browser, join
 from tests.orders.helpers import sell
@@ -113,6 +114,17 @@ def test_a_device_the_referrer_uses_is_a_self_referral(shop):
     assert (ref.status, ref.reason) == ("refused", "self_device")
     # Refused: no referral welcome, only the brand's.
     assert points_balance(member_id=result.member_id) == WELCOME
+
+
+def test_a_new_phone_joining_on_the_referrers_own_browser_is_a_self_referral(shop):
+    referrer = make_member("13900000033")
+    v = browser()
+    visitor_link(visitor=v, member=referrer)  # the referrer's phone, logged in before
+    referral_open(token=referral_link_for(member=referrer).token, visitor=v, device="")
+    result = join("13900000034", visitor=v)
+    assert result.created
+    ref = Referral.objects.get(referee_id=result.member_id)
+    assert (ref.status, ref.reason) == ("refused", "self_device")
 
 
 def test_a_second_join_from_the_same_device_is_refused(shop):

@@ -26,12 +26,14 @@ from omniloop.growth.lottery import (
     lottery_draw,
     lottery_get,
     lottery_verify,
+    lottery_wechat_code,
 )
 from omniloop.growth.referral import REASONS, referral_program, referral_program_update
 from omniloop.growth.referral import Status as ReferralStatus
 from omniloop.growth.selectors import (
     employee_report,
     lottery_list,
+    lottery_wechat_code_url,
     lottery_winners,
     referral_counts,
     referral_list,
@@ -150,6 +152,7 @@ def lottery_detail(request: HttpRequest, actor: Actor, lottery_id: int) -> HttpR
     lot = lottery_get(lottery_id=lottery_id)
     url = scan_url(lot.touchpoint.scene)
     verification = lottery_verify(lottery_id=lot.pk) if lot.status == "drawn" else None
+    wechat_url = lottery_wechat_code_url(lottery=lot)
     return render(
         request,
         "dashboard/growth/lottery.html",
@@ -161,6 +164,8 @@ def lottery_detail(request: HttpRequest, actor: Actor, lottery_id: int) -> HttpR
             "scan_url": url,
             "h5_url": settings.OMNILOOP_BASE_URL + reverse("h5:lottery", args=[lot.pk]),
             "qr": mark_safe(qr_svg(url, scale=5)),  # noqa: S308 (segno's own SVG)
+            "wechat_url": wechat_url,
+            "wechat_qr": mark_safe(qr_svg(wechat_url, scale=5)) if wechat_url else "",  # noqa: S308
         },
     )
 
@@ -185,6 +190,29 @@ def lottery_draw_view(request: HttpRequest, actor: Actor, lottery_id: int) -> Ht
         messages.error(request, f"{exc.message} ({exc.code})")
     else:
         messages.success(request, _("Drawn. The seed is revealed and the winners notified."))
+    return redirect("dashboard:growth_lottery", lottery_id=lot.pk)
+
+
+@require_POST
+@staff_view("dashboard:growth_lottery_wechat_code")
+def lottery_wechat_code_view(request: HttpRequest, actor: Actor, lottery_id: int) -> HttpResponse:
+    lot = lottery_get(lottery_id=lottery_id)
+    try:
+        with transaction.atomic():
+            info = lottery_wechat_code(lottery_id=lot.pk)
+            if info.created:
+                audit_change(
+                    request,
+                    actor,
+                    "lottery.wechat_code",
+                    target_type="lottery",
+                    target_id=lot.pk,
+                    summary=f"temporary code {info.id} until {info.expires_at}",
+                )
+    except ApplicationError as exc:
+        messages.error(request, f"{exc.message} ({exc.code})")
+    else:
+        messages.success(request, _("WeChat code ready: followers who scan it enter the lottery."))
     return redirect("dashboard:growth_lottery", lottery_id=lot.pk)
 
 
