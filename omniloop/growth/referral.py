@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from omniloop.core import clock
+from omniloop.core.brand import brand_settings
 from omniloop.core.errors import ApplicationError, NotFound
 from omniloop.growth.models import (
     Referral,
@@ -33,6 +34,7 @@ from omniloop.growth.models import (
 )
 from omniloop.loyalty.services import points_earn
 from omniloop.members.models import Member
+from omniloop.messaging.outbox import message_enqueue
 from omniloop.onboarding.events import MemberJoined
 from omniloop.orders.events import OrderRefunded
 from omniloop.orders.models import Order
@@ -322,6 +324,13 @@ def referral_reward_grant(*, referral_id: int, at: datetime | None = None) -> Gr
             decided_at=at,
             referrer_points=program.referrer_points,
             referrer_coupon=coupon,
+        )
+        message_enqueue(
+            member_id=referrer.pk,
+            template="referral_rewarded",
+            context={"brand": brand_settings().name, "points": program.referrer_points},
+            dedupe_key=f"referral:{ref.pk}:rewarded",
+            cause=f"referral:{ref.pk}",
         )
     return GrantOutcome(ref.pk, Status.REWARDED)
 

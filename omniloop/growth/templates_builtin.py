@@ -12,3 +12,12 @@ register_template(
         "en": "[{brand}] You won in {title}: {prize} is in your coupon wallet.",
     },
 )
+register_template(
+    "referral_rewarded",
+    kind=MessageKind.MARKETING,
+    subject={"zh-hans": "{brand}:推荐奖励已到账", "en": "{brand}: your referral reward"},
+    text={
+        "zh-hans": "【{brand}】您邀请的好友已完成首单,{points}积分已存入您的会员卡。",
+        "en": "[{brand}] A friend you invited made a first purchase: {points} points for you.",
+    },
+)

@@ -24,6 +24,7 @@ from omniloop.loyalty.selectors import points_balance
 from omniloop.members.models import Member
 from omniloop.members.privacy import member_erase, member_export
 from omniloop.members.services import member_merge
+from omniloop.messaging.models import Message
 from omniloop.orders.returns import ReturnInput, order_return
 from omniloop.promotions.models import Coupon
 from omniloop.touchpoints.services import visitor_link
@@ -76,10 +77,13 @@ def test_a_referee_who_joins_and_pays_earns_the_referrer_points_after_the_coolin
     ref.refresh_from_db()
     assert (ref.status, ref.referrer_points) == ("rewarded", 200)
     assert points_balance(member_id=referrer.pk) == 200
+    [msg] = Message.objects.filter(template="referral_rewarded")
+    assert (msg.member_id, msg.context["points"]) == (referrer.pk, "200")
     # Granting again, or a second order, changes nothing.
     assert referral_reward_grant(referral_id=ref.pk, at=later).status == "rewarded"
     _buy(shop, Member.objects.get(pk=result.member_id), receipt="R-2")
     assert points_balance(member_id=referrer.pk) == 200
+    assert Message.objects.filter(template="referral_rewarded").count() == 1
     assert referral_counts(member_id=referrer.pk)["rewarded"] == 1
     [row] = referrals_of(member_id=referrer.pk)
     assert row.status == "rewarded" and "1390000" not in row.referee_name
