@@ -142,6 +142,9 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     # and whoever may see a member may ask for an adjustment (the service checks the member).
     # Pickups: the store prepares and hands over its own; HQ sees any store's.
     "dashboard:pickups": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
+    "dashboard:shipments": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
+    "dashboard:shipment_ship": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
+    "dashboard:shipping_store_set": frozenset({HQ_ADMIN}),
     "dashboard:pickup_ready": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
     "dashboard:points": frozenset({HQ_ADMIN, MARKETER, CS_AGENT}),
     "dashboard:points_policy": frozenset({HQ_ADMIN}),
