@@ -36,6 +36,10 @@ SETTLEMENT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
 # store's (the inbox selectors scope); marketers have none. HQ admins set the targets.
 INBOX_USERS = frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER, ASSISTANT})
 
+# The assistant's workbench (ADR 34): store staff only (an assistant their bound members, a
+# manager the store's); HQ admins and marketers say which coupons assistants may give out.
+WORKBENCH_USERS = frozenset({STORE_MANAGER, ASSISTANT})
+
 # Growth tools (ADR 32): HQ admins and marketers run referral rules and lotteries; store
 # managers read their own store's employee codes; every staff user has their own code.
 GROWTH_USERS = frozenset({HQ_ADMIN, MARKETER})
@@ -173,6 +177,17 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:token_revoke": frozenset({HQ_ADMIN}),
     # The audit trail names staff, tokens, addresses and every refusal: HQ admins only.
     "dashboard:audit": frozenset({HQ_ADMIN}),
+    # The assistant's workbench
+    "dashboard:workbench": WORKBENCH_USERS,
+    "dashboard:workbench_task_done": WORKBENCH_USERS,
+    "dashboard:workbench_card": WORKBENCH_USERS,
+    "dashboard:workbench_poster": WORKBENCH_USERS,
+    "dashboard:workbench_members": WORKBENCH_USERS,
+    "dashboard:workbench_member": WORKBENCH_USERS,
+    "dashboard:workbench_share_product": WORKBENCH_USERS,
+    "dashboard:workbench_share_coupon": WORKBENCH_USERS,
+    "dashboard:workbench_performance": WORKBENCH_USERS,
+    "dashboard:workbench_coupons": frozenset({HQ_ADMIN, MARKETER}),
 }
 
 

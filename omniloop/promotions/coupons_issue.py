@@ -33,6 +33,7 @@ ISSUE_SOURCES = frozenset(
         "welcome",
         "compensation",
         "campaign",
+        "assistant",
         "referral",
         "lottery",
     }
