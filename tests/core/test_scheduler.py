@@ -19,6 +19,7 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping, tasks_requeue_stale_task
+from omniloop.growth.tasks import referral_rewards_task
 from omniloop.inbox.tasks import inbox_escalate_task
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
@@ -171,6 +172,7 @@ def test_the_apps_register_their_periodic_jobs():
         "wechat_inbound_sweep": (5 * MINUTE, wechat_inbound_sweep_task),
         "scans_retention": (timedelta(days=1), scans_retention_task),
         "messages_retention": (timedelta(days=1), messages_retention_task),
+        "growth_referral_rewards": (timedelta(hours=1), referral_rewards_task),
         "wechat_inbound_retention": (timedelta(days=1), wechat_inbound_retention_task),
         "stock_release_expired": (MINUTE, stock_release_expired_task),
         "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
