@@ -91,9 +91,7 @@ class SendResult:
 class DeliveryError(Exception):
     """A channel could not send: `retryable` decides between a later try and `failed`."""
 
-    def __init__(
-        self, message: str, *, code: str, retryable: bool, fallback: bool = False
-    ) -> None:
+    def __init__(self, message: str, *, code: str, retryable: bool, fallback: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.retryable = retryable

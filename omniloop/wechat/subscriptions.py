@@ -24,7 +24,12 @@ _ANSWERS = {"accept": State.ACCEPTED, "reject": State.REJECTED}
 
 
 def subscription_record(
-    *, follower: WechatFollower, template_id: str, state: str, source: str, at: datetime,
+    *,
+    follower: WechatFollower,
+    template_id: str,
+    state: str,
+    source: str,
+    at: datetime,
     detail: str = "",
 ) -> WechatSubscription:
     """Record one answer: history always, the standing state only if it is not older."""
