@@ -274,7 +274,7 @@ def email_feedback_record(
         raise ValidationFailed("An event id is required.", code="email_feedback_event_id")
     message, member_ids = _feedback_target(message_uid, address)
     with transaction.atomic():
-        row, created = EmailFeedback.objects.get_or_create(
+        _, created = EmailFeedback.objects.get_or_create(
             event_id=event_id[:128],
             defaults={
                 "kind": kind,

@@ -1,5 +1,6 @@
 """A local fake of WeChat's API (http.server in a thread): token, qrcode/create,
-message/template/send, message/subscribe/bizsend, message/custom/send, user/info (with the unionids it is given) and the
+message/template/send, message/subscribe/bizsend, message/custom/send, user/info (with the
+unionids it is given) and the
 membership-card calls card/code/decrypt, card/code/get and card/membercard/activate (with the
 cards it is given, `card_give`).
 Tokens expire when told (`expire_token`) and any endpoint can be told to answer error codes
