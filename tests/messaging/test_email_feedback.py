@@ -161,3 +161,17 @@ def test_refused_requests_write_nothing(client, settings, how):
     assert r.json()["code"] in ("webhook_signature_invalid", "email_feedback_invalid")
     assert EmailFeedback.objects.count() == 0
     assert MessagingProfile.objects.get(member=member).email_unreachable_at is None
+
+
+def test_addresses_set_before_the_index_are_indexed_by_the_migration(client):
+    import importlib
+
+    from django.apps import apps
+
+    member = _member("old@example.com")
+    MessagingProfile.objects.filter(member=member).update(email_index="")
+    migration = importlib.import_module("omniloop.messaging.migrations.0004_email_index_backfill")
+    migration.backfill(apps, None)
+    r = _post(client, [{"event_id": "h-old", "type": "hard_bounce", "email": "OLD@example.com"}])
+    assert r.json()["outcomes"] == ["hard_bounce"]
+    assert MessagingProfile.objects.get(member=member).email_unreachable_at is not None

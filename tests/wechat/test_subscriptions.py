@@ -75,3 +75,17 @@ def test_accepted_subscriptions_are_found_per_member_and_template(client, wechat
     assert subscriptions_accepted([member.pk]) == {(member.pk, "TPL-A"): "o-m"}
     WechatFollower.objects.filter(openid="o-m").update(subscribed=False)  # unfollowed
     assert subscriptions_accepted([member.pk]) == {}
+
+
+def test_subscriptions_are_in_the_export_and_go_with_an_erasure(client, wechat_safe):
+    from omniloop.wechat.privacy import wechat_erase, wechat_export
+
+    member = make_member()
+    post_event(client, popup_xml("o-priv", {"TPL-A": "accept"}))
+    WechatFollower.objects.filter(openid="o-priv").update(member=member, subscribed=True)
+    [entry] = wechat_export(member)
+    assert [(s["template_id"], s["state"]) for s in entry["subscriptions"]] == [
+        ("TPL-A", "accepted")
+    ]
+    wechat_erase(member)
+    assert not WechatSubscription.objects.exists()
