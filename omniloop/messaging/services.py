@@ -153,21 +153,40 @@ def wechat_receipt_record(receipt: TemplateJobFinished) -> bool:
         if message is None:
             return False
         delivered = receipt.status == "success"
-        kind = EventKind.DELIVERED if delivered else EventKind.UNDELIVERED
-        if MessageEvent.objects.filter(message=message, kind=kind).exists():
-            return True
-        _event(message, kind, at=receipt.at, detail=receipt.status[:300])
-        if message.status == Status.SENT:
-            if delivered:
-                message.status, message.delivered_at = Status.DELIVERED, receipt.at
-                message.save(update_fields=["status", "delivered_at"])
-            else:
-                code = WECHAT_RECEIPT_FAILURES.get(receipt.status, "wechat_undelivered")
-                message.status, message.reason = Status.FAILED, Reason.UNDELIVERED
-                message.last_error = f"{code}: {receipt.status}"[:300]
-                message.save(update_fields=["status", "reason", "last_error"])
-        outcomes_notify([message.pk])
+        code = WECHAT_RECEIPT_FAILURES.get(receipt.status, "wechat_undelivered")
+        _wechat_receipt_apply(
+            message, delivered=delivered, at=receipt.at, status=receipt.status, error=code
+        )
     return True
+
+
+def _wechat_receipt_apply(
+    message: Message,
+    *,
+    delivered: bool,
+    at: datetime,
+    status: str,
+    error: str,
+    fields: tuple[str, ...] = (),
+) -> None:
+    """A WeChat receipt on a locked message, once per kind: the event, and a `sent` message
+    delivered or failed (`undelivered`, `error: status` in last_error)."""
+    kind = EventKind.DELIVERED if delivered else EventKind.UNDELIVERED
+    if MessageEvent.objects.filter(message=message, kind=kind).exists():
+        return
+    _event(message, kind, at=at, detail=status[:300])
+    changed = list(fields)
+    if message.status == Status.SENT:
+        if delivered:
+            message.status, message.delivered_at = Status.DELIVERED, at
+            changed += ["status", "delivered_at"]
+        else:
+            message.status, message.reason = Status.FAILED, Reason.UNDELIVERED
+            message.last_error = f"{error}: {status}"[:300]
+            changed += ["status", "reason", "last_error"]
+    if changed:
+        message.save(update_fields=changed)
+    outcomes_notify([message.pk])
 
 
 WECHAT_SUB_RECEIPT_FAILURES = {
@@ -209,26 +228,19 @@ def wechat_sub_receipt_record(receipt: SubscriptionSent) -> bool:
         if message is None:
             return False
         delivered = receipt.status == "success" and receipt.error_code == 0
-        kind = EventKind.DELIVERED if delivered else EventKind.UNDELIVERED
-        if MessageEvent.objects.filter(message=message, kind=kind).exists():
-            return True
-        _event(message, kind, at=receipt.at, detail=receipt.status[:300])
-        fields = []
+        fields: tuple[str, ...] = ()
         if receipt.msgid and message.provider_id.endswith(":"):
             message.provider_id = f"{message.provider_id}{receipt.msgid}"[:128]
-            fields.append("provider_id")
-        if message.status == Status.SENT:
-            if delivered:
-                message.status, message.delivered_at = Status.DELIVERED, receipt.at
-                fields += ["status", "delivered_at"]
-            else:
-                code = WECHAT_SUB_RECEIPT_FAILURES.get(receipt.status, "wechat_undelivered")
-                message.status, message.reason = Status.FAILED, Reason.UNDELIVERED
-                message.last_error = f"{code}: {receipt.status} ({receipt.error_code})"[:300]
-                fields += ["status", "reason", "last_error"]
-        if fields:
-            message.save(update_fields=fields)
-        outcomes_notify([message.pk])
+            fields = ("provider_id",)
+        code = WECHAT_SUB_RECEIPT_FAILURES.get(receipt.status, "wechat_undelivered")
+        _wechat_receipt_apply(
+            message,
+            delivered=delivered,
+            at=receipt.at,
+            status=f"{receipt.status} ({receipt.error_code})",
+            error=code,
+            fields=fields,
+        )
     return True
 
 
