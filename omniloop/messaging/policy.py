@@ -101,7 +101,10 @@ def context_load(member_ids: set[int], *, now: datetime) -> Context:
         now=now,
         status=dict(Member.objects.filter(id__in=ids).values_list("id", "status")),
         consent=consent,
-        reachable={c: channel_sender(c).reachable(ids) for c in Channel.values},
+        # wechat_sub is reachable per template: `subscriptions` below, one query.
+        reachable={
+            c: channel_sender(c).reachable(ids) for c in Channel.values if c != Channel.WECHAT_SUB
+        },
         tz=tz,
         sent=sent,
         window_closed=_window_closed(ids),

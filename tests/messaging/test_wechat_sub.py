@@ -218,3 +218,19 @@ def test_a_died_worker_does_not_push_a_notice_twice(account):
     row = Message.objects.get()
     assert (row.status, row.reason) == ("failed", "outcome_unknown")
     assert _bizsends(account) == []
+
+
+def test_end_to_end_a_popup_accept_then_a_cancel_decide_the_channel(client, account, sms_outbox):
+    from tests.wechat.subscription_events import change_xml, popup_xml
+
+    member = member_with()
+    _follower(member, "o-e2e")  # follows, has answered nothing yet
+    post_event(client, popup_xml("o-e2e", {TPL: "accept", "SUB-promo": "reject"}))
+    message_enqueue(member_id=member.pk, template="pickup_ready", context=PICKUP, dedupe_key="1")
+    assert dict(deliver_batch().counts) == {"sent": 1}
+    assert Message.objects.get(dedupe_key="1").channel == "wechat_sub"
+    post_event(client, change_xml("o-e2e", {TPL: "reject"}))  # cancelled in WeChat's settings
+    message_enqueue(member_id=member.pk, template="pickup_ready", context=PICKUP, dedupe_key="2")
+    assert dict(deliver_batch().counts) == {"sent": 1}
+    assert Message.objects.get(dedupe_key="2").channel == "sms"
+    assert len(_bizsends(account)) == 1 and len(sms_outbox) == 1
