@@ -311,6 +311,11 @@ OMNILOOP_MESSAGING_BACKOFF_SECONDS = float(
 )
 OMNILOOP_MESSAGING_BACKOFF_MAX_SECONDS = 6 * 3600
 OMNILOOP_MESSAGING_WECHAT_TEMPLATE_ID = os.environ.get("OMNILOOP_MESSAGING_WECHAT_TEMPLATE_ID", "")
+# Subscription notices (订阅通知, ADR 39): our template key -> the WeChat template id and how
+# its data fields are filled ("subject", "text" or a variable of the message), e.g.
+# {"pickup_ready": {"template_id": "...", "fields": {"thing1": "store", "character_string2":
+# "code"}, "page": "https://..."}}. A template without an entry never uses the channel.
+OMNILOOP_MESSAGING_WECHAT_SUB_TEMPLATES: dict[str, dict[str, object]] = {}
 OMNILOOP_MESSAGING_EMAIL_FROM = os.environ.get("OMNILOOP_MESSAGING_EMAIL_FROM", "noreply@localhost")
 OMNILOOP_MESSAGING_EMAIL_DOMAIN = os.environ.get(
     "OMNILOOP_MESSAGING_EMAIL_DOMAIN", "omniloop.local"
@@ -340,6 +345,9 @@ OMNILOOP_SMS_HTTP_TEMPLATES = {
 OMNILOOP_SMS_HTTP_TIMEOUT = float(os.environ.get("OMNILOOP_SMS_HTTP_TIMEOUT", "5"))
 OMNILOOP_SMS_WEBHOOK_SECRET = os.environ.get("OMNILOOP_SMS_WEBHOOK_SECRET", "")
 OMNILOOP_SMS_WEBHOOK_TOLERANCE = 300
+# E-mail bounces and complaints (ADR 39), pushed by the mail provider or a relay, signed like
+# the SMS webhooks (HMAC-SHA256 of "timestamp.body") with this secret.
+OMNILOOP_EMAIL_WEBHOOK_SECRET = os.environ.get("OMNILOOP_EMAIL_WEBHOOK_SECRET", "")
 
 LOGGING = {
     "version": 1,

@@ -18,11 +18,15 @@ class MessagingConfig(AppConfig):
         )
         from omniloop.messaging.privacy import merge_move_messages, messages_erase, messages_export
         from omniloop.messaging.retention import messages_retention_task
-        from omniloop.messaging.services import wechat_receipt_record
+        from omniloop.messaging.services import wechat_receipt_record, wechat_sub_receipt_record
         from omniloop.messaging.tasks import messaging_deliver_task
-        from omniloop.wechat.listeners import register_receipt_listener
+        from omniloop.wechat.listeners import (
+            register_receipt_listener,
+            register_subscription_receipt_listener,
+        )
 
         register_receipt_listener("messaging", wechat_receipt_record)
+        register_subscription_receipt_listener("messaging", wechat_sub_receipt_record)
         register_merge_handler("messages", merge_move_messages)
         register_privacy_handler("messages", export=messages_export, erase=messages_erase)
         register_periodic_job(

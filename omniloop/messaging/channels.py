@@ -31,6 +31,7 @@ from omniloop.wechat.messages import (
     wechat_template_send,
 )
 from omniloop.wechat.models import WechatFollower
+from omniloop.wechat.subscriptions import subscriptions_accepted, wechat_subscription_send
 
 EMAIL_CONTEXT = b"messaging.email"
 
@@ -132,6 +133,96 @@ class WechatCsSender:
         return SendResult(provider_id="")
 
 
+@dataclass(frozen=True)
+class SubTemplate:
+    """How one of our templates goes out as a subscription notice (settings)."""
+
+    template_id: str
+    fields: dict[str, str]
+    page: str = ""
+
+
+def sub_template(template_key: str) -> SubTemplate | None:
+    conf = settings.OMNILOOP_MESSAGING_WECHAT_SUB_TEMPLATES.get(template_key)
+    if not conf or not conf.get("template_id"):
+        return None
+    fields = conf.get("fields") or {"thing1": "subject", "thing2": "text"}
+    return SubTemplate(
+        template_id=str(conf["template_id"]),
+        fields={str(k): str(v) for k, v in dict(fields).items()},  # type: ignore[call-overload]
+        page=str(conf.get("page") or ""),
+    )
+
+
+# WeChat's limits on a subscription notice's field values by the field's kind (its name
+# without the number): thing 20 characters, character_string 32, phrase 5, others 20.
+_FIELD_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10, "number": 32}
+
+
+def sub_data(sub: SubTemplate, out: Outgoing) -> dict[str, str]:
+    data = {}
+    for key, source in sub.fields.items():
+        if source == "subject":
+            value = out.rendered.subject
+        elif source == "text":
+            value = out.rendered.text
+        else:
+            value = str(out.message.context.get(source, ""))
+        limit = _FIELD_LIMITS.get(key.rstrip("0123456789"), 20)
+        data[key] = value if len(value) <= limit else value[: limit - 1] + "…"
+    return data
+
+
+class WechatSubSender:
+    """Subscription notices (订阅通知, ADR 39) through `bizsend`. Reachable for a message only
+    when the member's follower holds an accepted subscription for the WeChat template the
+    message's template maps to (`accepted`, checked per template by the policy); the send
+    checks it again. A refusal (43101, or withdrawn meanwhile) is not retried: the
+    subscription is withdrawn and the message decided again (`fallback`)."""
+
+    channel = Channel.WECHAT_SUB
+    idempotent = False
+
+    def accepted(self, member_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+        return subscriptions_accepted(member_ids)
+
+    def reachable(self, member_ids: Iterable[int]) -> set[int]:
+        return {m for m, _ in self.accepted(member_ids)}
+
+    def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
+        # The openid is chosen per template when sending; this is only "has one".
+        return {m: o for (m, _), o in self.accepted(member_ids).items()}
+
+    def send(self, out: Outgoing) -> SendResult:
+        sub = sub_template(out.message.template)
+        if sub is None or out.address is None:
+            raise _unreachable()
+        openid = self.accepted([out.message.member_id]).get(
+            (out.message.member_id, sub.template_id)
+        )
+        if openid is None:
+            raise DeliveryError(
+                "No accepted subscription for this template.",
+                code="wechat_sub_refused",
+                retryable=False,
+                fallback=True,
+            )
+        try:
+            msgid = wechat_subscription_send(
+                openid=openid, template_id=sub.template_id, data=sub_data(sub, out), page=sub.page
+            )
+        except WechatApiError as exc:
+            raise DeliveryError(
+                exc.message,
+                code=exc.code,
+                retryable=exc.retryable,
+                fallback=exc.code == "wechat_sub_refused",
+            ) from exc
+        # The receipt (subscribe_msg_sent_event) names template and msgid; bizsend may not
+        # return the msgid, so the receipt then finds the message by template (services).
+        return SendResult(provider_id=f"wxs:{sub.template_id}:{msgid}"[:128])
+
+
 def _phones(member_ids: Iterable[int]) -> dict[int, bytes]:
     rows = MemberIdentity.objects.filter(
         member_id__in=list(member_ids), kind=IdentityKind.PHONE, cipher__isnull=False
@@ -185,13 +276,17 @@ class EmailSender:
 
     def reachable(self, member_ids: Iterable[int]) -> set[int]:
         rows = MessagingProfile.objects.filter(
-            member_id__in=list(member_ids), email_cipher__isnull=False
+            member_id__in=list(member_ids),
+            email_cipher__isnull=False,
+            email_unreachable_at__isnull=True,  # a hard bounce (ADR 39)
         )
         return set(rows.values_list("member_id", flat=True))
 
     def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
         rows = MessagingProfile.objects.filter(
-            member_id__in=list(member_ids), email_cipher__isnull=False
+            member_id__in=list(member_ids),
+            email_cipher__isnull=False,
+            email_unreachable_at__isnull=True,
         ).values_list("member_id", "email_cipher")
         return {m: email_decrypt(c) for m, c in rows if c is not None}
 
@@ -241,6 +336,7 @@ _senders: dict[str, ChannelSender] = {
     Channel.SMS: SmsSender(),
     Channel.EMAIL: EmailSender(),
     Channel.WECHAT_CS: WechatCsSender(),
+    Channel.WECHAT_SUB: WechatSubSender(),
 }
 
 

@@ -114,7 +114,8 @@ def claim_batch(*, size: int, now: datetime | None = None) -> tuple[int, list[Cl
         changed: list[Message] = []
         for msg in messages:
             if msg.status == Status.SENDING:  # a lease ran out: the worker died mid-send
-                if msg.channel in (Channel.WECHAT, Channel.WECHAT_CS):  # no client reference:
+                if msg.channel in (Channel.WECHAT, Channel.WECHAT_CS, Channel.WECHAT_SUB):
+                    # no client reference:
                     _settle(  # never risk a twin
                         msg, status=Status.FAILED, reason=Reason.OUTCOME_UNKNOWN, lease_until=None
                     )
@@ -261,6 +262,23 @@ def _record(outcomes: list[Outcome], counts: Counter[str]) -> None:
             if err.code == "unreachable":
                 fence.update(status=Status.SUPPRESSED, reason=Reason.UNREACHABLE, last_error=text)
                 counts["suppressed"] += 1
+            elif (
+                err.fallback
+                and not o.claimed.message.channel_requested
+                and o.claimed.attempt < max_attempts
+            ):
+                # Refused for good on this channel only (a subscription notice WeChat says
+                # the user cancelled): decided again at once, by the next claim, which no
+                # longer finds this channel reachable. Not counted against caps meanwhile.
+                fence.update(
+                    status=Status.QUEUED,
+                    channel="",
+                    due_at=now,
+                    lease_until=None,
+                    counted_at=None,
+                    last_error=text,
+                )
+                counts["fallback"] += 1
             elif not err.retryable:
                 fence.update(status=Status.FAILED, reason=Reason.PROVIDER, last_error=text)
                 counts["failed"] += 1

@@ -92,4 +92,36 @@ class MessagingProfile(models.Model):
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH_HANS)
     email_cipher = models.BinaryField(null=True, blank=True)
     email_masked = models.CharField(max_length=64, blank=True)
+    # A keyed digest of the lower-cased address, so a bounce reported by address finds it.
+    email_index = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # Set by a hard bounce (ADR 39): the policy no longer tries e-mail; a new address clears it.
+    email_unreachable_at = models.DateTimeField(null=True, blank=True)
+    email_unreachable_reason = models.CharField(
+        max_length=64, blank=True, default="", db_default=""
+    )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email_index"], name="messaging_profile_email_idx")]
+
+
+class EmailFeedback(models.Model):
+    """One bounce or complaint the mail provider reported (ADR 39), once per its event id: a
+    replay finds the row and changes nothing. Holds no address."""
+
+    class Kind(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        SOFT_BOUNCE = "soft_bounce", "Soft bounce"
+        COMPLAINT = "complaint", "Complaint"
+
+    event_id = models.CharField(max_length=128, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    detail = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()

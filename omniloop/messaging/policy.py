@@ -20,10 +20,17 @@ from django.conf import settings
 from omniloop.attribution.models import MemberBinding
 from omniloop.core.brand import brand_settings
 from omniloop.members.models import ConsentRecord, Member
-from omniloop.messaging.channels import channel_sender
+from omniloop.messaging.channels import channel_sender, sub_template
 from omniloop.messaging.models import Message
 from omniloop.messaging.templates import template_get
-from omniloop.messaging.values import COUNTED, FALLBACK_ORDER, Channel, MessageKind, Reason
+from omniloop.messaging.values import (
+    COUNTED,
+    FALLBACK_ORDER,
+    Channel,
+    MessageKind,
+    Reason,
+    consent_channel,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ class Context:
     sent: dict[int, list[tuple[str, datetime]]] = field(default_factory=dict)
     # Members who follow but whose 48-hour customer-service window is closed.
     window_closed: set[int] = field(default_factory=set)
+    # (member, WeChat template id) with an accepted subscription notice (ADR 39).
+    subscriptions: set[tuple[int, str]] = field(default_factory=set)
 
 
 def context_load(member_ids: set[int], *, now: datetime) -> Context:
@@ -92,11 +101,20 @@ def context_load(member_ids: set[int], *, now: datetime) -> Context:
         now=now,
         status=dict(Member.objects.filter(id__in=ids).values_list("id", "status")),
         consent=consent,
-        reachable={c: channel_sender(c).reachable(ids) for c in Channel.values},
+        # wechat_sub is reachable per template: `subscriptions` below, one query.
+        reachable={
+            c: channel_sender(c).reachable(ids) for c in Channel.values if c != Channel.WECHAT_SUB
+        },
         tz=tz,
         sent=sent,
         window_closed=_window_closed(ids),
+        subscriptions=_subscriptions(ids),
     )
+
+
+def _subscriptions(ids: list[int]) -> set[tuple[int, str]]:
+    accepted = getattr(channel_sender(Channel.WECHAT_SUB), "accepted", None)
+    return set(accepted(ids)) if accepted is not None else set()
 
 
 def _window_closed(ids: list[int]) -> set[int]:
@@ -117,10 +135,15 @@ class Decision:
 def _under_caps(ctx: Context, member_id: int, channel: str) -> bool:
     history = ctx.sent.get(member_id, [])
     for cap in caps():
-        if cap.channel not in ("*", channel):
+        family = consent_channel(channel)
+        if cap.channel not in ("*", family):
             continue
         since = ctx.now - cap.window
-        used = sum(1 for ch, at in history if at > since and (cap.channel == "*" or ch == channel))
+        used = sum(
+            1
+            for ch, at in history
+            if at > since and (cap.channel == "*" or consent_channel(ch) == family)
+        )
         if used >= cap.limit:
             return False
     return True
@@ -141,6 +164,10 @@ def decide(message: Message, ctx: Context) -> Decision:
             return Decision("defer", until=until)
     tpl = template_get(message.template)
     order = tpl.channels if tpl is not None and tpl.channels else FALLBACK_ORDER
+    sub = sub_template(message.template)
+    if sub is not None and Channel.WECHAT_SUB not in order:
+        # A template with a subscription notice tries it first: the member asked for it.
+        order = (Channel.WECHAT_SUB, *order)
     candidates = [message.channel_requested] if message.channel_requested else order
     # Reported: the refusal of the channel that came closest (a cap beats no consent, which
     # beats a closed window, which beats unreachable), so "withdrew consent" is not hidden
@@ -154,10 +181,14 @@ def decide(message: Message, ctx: Context) -> Decision:
     best = ""
     skipped: list[str] = []
     for channel in candidates:
-        if member_id not in ctx.reachable.get(channel, set()):
+        if channel == Channel.WECHAT_SUB:
+            reachable = sub is not None and (member_id, sub.template_id) in ctx.subscriptions
+        else:
+            reachable = member_id in ctx.reachable.get(channel, set())
+        if not reachable:
             closed = channel == Channel.WECHAT_CS and member_id in ctx.window_closed
             refusal = Reason.WINDOW_CLOSED if closed else Reason.UNREACHABLE
-        elif marketing and not ctx.consent.get((member_id, channel), False):
+        elif marketing and not ctx.consent.get((member_id, consent_channel(channel)), False):
             refusal = Reason.NO_CONSENT
         elif marketing and not _under_caps(ctx, member_id, channel):
             refusal = Reason.FREQUENCY_CAP
@@ -173,5 +204,5 @@ def decide(message: Message, ctx: Context) -> Decision:
 
 def consent_in_force(message: Message, ctx: Context) -> bool:
     return message.kind != MessageKind.MARKETING or ctx.consent.get(
-        (message.member_id, message.channel), False
+        (message.member_id, consent_channel(message.channel)), False
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from omniloop.members.models import Member
-from omniloop.messaging.models import Message, MessagingProfile
+from omniloop.messaging.models import EmailFeedback, Message, MessagingProfile
 from omniloop.messaging.values import Reason, Status
 
 
 def merge_move_messages(survivor: Member, merged: Member) -> dict[str, int]:
     """Messages follow the member; the merged member's profile goes if the survivor has one."""
     moved = Message.objects.filter(member=merged).update(member=survivor)
+    EmailFeedback.objects.filter(member=merged).update(member=survivor)
     profiles = 0
     if not MessagingProfile.objects.filter(member=survivor).exists():
         profiles = MessagingProfile.objects.filter(member=merged).update(member=survivor)
@@ -49,4 +50,5 @@ def messages_erase(member: Member) -> int:
     ).update(status=Status.SUPPRESSED, reason=Reason.MEMBER_GONE)
     changed += Message.objects.filter(member=member).exclude(context={}).update(context={})
     changed += MessagingProfile.objects.filter(member=member).delete()[0]
+    changed += EmailFeedback.objects.filter(member=member).delete()[0]
     return changed

@@ -38,6 +38,7 @@ CHANNEL_LABELS: dict[str, Promise] = {
     "sms": _("SMS"),
     "email": _("E-mail"),
     "wechat_cs": _("WeChat customer service"),
+    "wechat_sub": _("WeChat subscription notice"),
 }
 KIND_LABELS: dict[str, Promise] = {
     "transactional": _("Transactional"),

@@ -10,4 +10,5 @@ urlpatterns = [
     path("o/<str:token>/", views.open_pixel, name="open"),
     path("hooks/sms/receipts/", views.sms_receipts, name="sms_receipts"),
     path("hooks/sms/replies/", views.sms_replies, name="sms_replies"),
+    path("hooks/email/feedback/", views.email_feedback, name="email_feedback"),
 ]

@@ -14,6 +14,14 @@ class Channel(models.TextChoices):
     # A customer-service message (客服消息): free text, only inside WeChat's 48-hour window
     # after the user last acted; for answers (the inbox), never part of the fallback order.
     WECHAT_CS = "wechat_cs", "WeChat customer service"
+    # A subscription notice (订阅通知, ADR 39): only to a follower who accepted the template the
+    # message's template maps to; tried before the fallback order when the template has one.
+    WECHAT_SUB = "wechat_sub", "WeChat subscription notice"
+
+
+def consent_channel(channel: str) -> str:
+    """The consent (and cap) a channel answers to: a subscription notice is WeChat's."""
+    return Channel.WECHAT if channel == Channel.WECHAT_SUB else channel
 
 
 # The fallback order when a message names no channel: WeChat (seen, free) if the member
@@ -83,7 +91,10 @@ class SendResult:
 class DeliveryError(Exception):
     """A channel could not send: `retryable` decides between a later try and `failed`."""
 
-    def __init__(self, message: str, *, code: str, retryable: bool) -> None:
+    def __init__(self, message: str, *, code: str, retryable: bool, fallback: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+        # Not retried here, but the message may be decided again (another channel), e.g. a
+        # subscription notice WeChat refused with 43101.
+        self.fallback = fallback

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from omniloop.core.errors import ValidationFailed
 from omniloop.messaging import services
 from omniloop.messaging.links import track_payload, unsubscribe_uid
 from omniloop.messaging.sms_http import webhook_signature
@@ -57,9 +59,9 @@ def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def _verified_json(request: HttpRequest) -> Any | None:
+def _verified_json(request: HttpRequest, secret: str | None = None) -> Any | None:
     """The webhook body if it is signed with our secret and fresh, else None."""
-    secret = settings.OMNILOOP_SMS_WEBHOOK_SECRET
+    secret = settings.OMNILOOP_SMS_WEBHOOK_SECRET if secret is None else secret
     stamp = request.headers.get("X-Omniloop-Timestamp", "")
     given = request.headers.get("X-Omniloop-Signature", "")
     if not secret or not stamp.isdigit():
@@ -115,3 +117,62 @@ def sms_replies(request: HttpRequest) -> HttpResponse:
                 phone=str(r.get("phone_number", "")), text=str(r.get("content", ""))
             )
     return JsonResponse({"code": 0, "msg": "ok"})
+
+
+def _when_aware(text: str) -> datetime:
+    """An ISO time; one without an offset is UTC (an offset given is kept)."""
+    try:
+        at = datetime.fromisoformat(text) if text else datetime.now(UTC)
+    except ValueError:
+        return datetime.now(UTC)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _feedback_item(r: object) -> dict[str, str] | None:
+    if not isinstance(r, dict):
+        return None
+    event_id, kind = str(r.get("event_id") or "").strip(), str(r.get("type") or "")
+    if not event_id or len(event_id) > 128 or kind not in services.FEEDBACK_KINDS:
+        return None
+    ref = str(r.get("message_id") or "").strip().strip("<>").split("@", 1)[0]
+    return {
+        "event_id": event_id,
+        "kind": kind,
+        "message_uid": ref[:64],
+        "address": str(r.get("email") or "")[:254],
+        "at": str(r.get("timestamp") or ""),
+        "detail": str(r.get("detail") or "")[:200],
+    }
+
+
+@csrf_exempt
+@require_POST
+def email_feedback(request: HttpRequest) -> HttpResponse:
+    """Bounces and complaints (ADR 39): a signed JSON list of {event_id, type (hard_bounce,
+    soft_bounce, complaint), message_id (our Message-ID) and/or email, timestamp, detail}.
+    A bad signature is 403 and a bad item 400, with nothing written; a replayed event id is
+    answered ok and changes nothing."""
+    body = _verified_json(request, settings.OMNILOOP_EMAIL_WEBHOOK_SECRET)
+    if not isinstance(body, list):
+        return JsonResponse({"code": "webhook_signature_invalid"}, status=403)
+    items = [_feedback_item(r) for r in body]
+    if any(i is None or not (i["message_uid"] or i["address"]) for i in items):
+        return JsonResponse({"code": "email_feedback_invalid"}, status=400)
+    outcomes = []
+    try:
+        with transaction.atomic():
+            for i in items:
+                assert i is not None
+                outcomes.append(
+                    services.email_feedback_record(
+                        event_id=i["event_id"],
+                        kind=i["kind"],
+                        message_uid=i["message_uid"],
+                        address=i["address"],
+                        at=_when_aware(i["at"]),
+                        detail=i["detail"],
+                    )
+                )
+    except ValidationFailed as exc:
+        return JsonResponse({"code": exc.code}, status=400)
+    return JsonResponse({"code": 0, "outcomes": outcomes})

@@ -33,8 +33,14 @@ from omniloop.wechat.errors import (
     WechatRetryable,
     error_for,
 )
-from omniloop.wechat.values import Inbound, QrTicket
+from omniloop.wechat.values import Inbound, QrTicket, SubscriptionItem
 
+# The subscription-notice events and the element holding their <List> of templates.
+SUBSCRIPTION_EVENTS = {
+    "subscribe_msg_popup_event": "SubscribeMsgPopupEvent",
+    "subscribe_msg_change_event": "SubscribeMsgChangeEvent",
+    "subscribe_msg_sent_event": "SubscribeMsgSentEvent",
+}
 MAX_TEMPORARY_SECONDS = 2_592_000  # 30 days: WeChat's limit for temporary codes
 
 
@@ -186,7 +192,39 @@ def _parse(xml: str) -> Inbound:
         card_id=str(data.get("CardId") or "")[:64],
         card_code=str(data.get("UserCardCode") or "")[:64],
         outer_str=str(data.get("OuterStr") or "")[:128],
+        subscriptions=_subscription_items(event, data),
     )
+
+
+def _subscription_items(event: str, data: dict[str, Any]) -> tuple[SubscriptionItem, ...]:
+    """The templates of a subscription-notice event (xmltodict gives one <List> as a dict,
+    several as a list)."""
+    tag = SUBSCRIPTION_EVENTS.get(event)
+    if tag is None:
+        return ()
+    holder = data.get(tag) or {}
+    items = holder.get("List") if isinstance(holder, dict) else None
+    if isinstance(items, dict):
+        items = [items]
+    out = []
+    for item in items or []:
+        if not isinstance(item, dict) or not item.get("TemplateId"):
+            continue
+        try:
+            error_code = int(item.get("ErrorCode") or 0)
+        except ValueError as exc:
+            raise CallbackMalformed("A subscription event with a bad ErrorCode.") from exc
+        status = item.get("SubscribeStatusString") or item.get("ErrorStatus") or ""
+        out.append(
+            SubscriptionItem(
+                template_id=str(item["TemplateId"])[:128],
+                status=str(status)[:64],
+                msgid=str(item.get("MsgID") or "")[:32],
+                error_code=error_code,
+                popup_scene=str(item.get("PopupScene") or "")[:8],
+            )
+        )
+    return tuple(out[:20])
 
 
 def reply_text(
@@ -359,6 +397,22 @@ class WechatApi:
         if url:
             body["url"] = url
         return int(self._post("message/template/send", body).get("msgid", 0))
+
+    def subscribe_send(
+        self, *, openid: str, template_id: str, data: dict[str, str], page: str = ""
+    ) -> str:
+        """Send a subscription notice (订阅通知, `message/subscribe/bizsend`) to a user who
+        accepted the template; returns WeChat's msgid when it gives one, else "". 43101 (the
+        user refused or cancelled) is `WechatSubscriptionRefused`."""
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {k: {"value": v} for k, v in data.items()},
+        }
+        if page:
+            body["page"] = page
+        result = self._post("message/subscribe/bizsend", body)
+        return str(result.get("msgid") or "")[:32]
 
     def custom_send_text(self, *, openid: str, text: str) -> None:
         """A customer-service text message (客服消息), inside the 48-hour window only."""

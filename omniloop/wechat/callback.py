@@ -5,6 +5,7 @@ processing; the rest (followers, scans, bindings) runs in the background (`inbou
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -79,6 +80,11 @@ def callback_accept(*, query: dict[str, str], body: bytes) -> WechatInbound | No
                             "outer_str": inbound.outer_str,
                         }
                         if inbound.card_id
+                        else {}
+                    ),
+                    **(
+                        {"subscriptions": [asdict(i) for i in inbound.subscriptions]}
+                        if inbound.subscriptions
                         else {}
                     ),
                 },

@@ -12,6 +12,7 @@ RATE_LIMIT_ERRCODES = frozenset({45009, 45047})
 BUSY_ERRCODES = frozenset({-1})
 WINDOW_ERRCODES = frozenset({45015})
 NOT_FOLLOWING_ERRCODES = frozenset({43004})
+SUBSCRIPTION_REFUSED_ERRCODES = frozenset({43101})  # the user refused or cancelled the template
 
 
 class CallbackRefused(PermissionDenied):
@@ -60,6 +61,14 @@ class WechatNotFollowing(WechatApiError):
     code = "wechat_not_following"
 
 
+class WechatSubscriptionRefused(WechatApiError):
+    """The user holds no accepted subscription for the template (our check, or WeChat's 43101):
+    not retried; the subscription is marked withdrawn."""
+
+    status = 409
+    code = "wechat_sub_refused"
+
+
 def error_for(errcode: int | None, errmsg: str) -> WechatApiError:
     """Our error for one of WeChat's error codes (token errors are handled before this)."""
     if errcode in RATE_LIMIT_ERRCODES:
@@ -72,6 +81,10 @@ def error_for(errcode: int | None, errmsg: str) -> WechatApiError:
         return WechatWindowClosed("The 48-hour customer-service window is closed.", errcode=errcode)
     if errcode in NOT_FOLLOWING_ERRCODES:
         return WechatNotFollowing("The user does not follow the account.", errcode=errcode)
+    if errcode in SUBSCRIPTION_REFUSED_ERRCODES:
+        return WechatSubscriptionRefused(
+            "The user refused or cancelled this subscription notice.", errcode=errcode
+        )
     if errcode in TOKEN_ERRCODES:
         return WechatRetryable(
             "WeChat refused a fresh access token.", errcode=errcode, code="wechat_token_invalid"

@@ -27,11 +27,15 @@ from omniloop.wechat.followers import (
 from omniloop.wechat.listeners import (
     MESSAGE_TYPES,
     FollowerMessage,
+    SubscriptionSent,
     TemplateJobFinished,
     follower_message,
+    subscription_sent,
     template_job_finished,
 )
 from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
+from omniloop.wechat.subscriptions import subscription_event
+from omniloop.wechat.values import SubscriptionItem
 
 log = logging.getLogger(__name__)
 SWEEP_AFTER = timedelta(minutes=5)
@@ -41,7 +45,14 @@ SWEEP_BATCH = 500
 KEEP_PROCESSED = timedelta(days=30)
 
 # Events that are not the user acting (they do not open the 48-hour window).
-NOT_INTERACTIONS = frozenset({"unsubscribe", "templatesendjobfinish", "masssendjobfinish"})
+# The subscription-notice events are not counted as acting either: a popup may be answered on
+# a page outside the chat, and they prove no follow.
+SUBSCRIPTION_EVENTS = frozenset(
+    {"subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event"}
+)
+NOT_INTERACTIONS = frozenset(
+    {"unsubscribe", "templatesendjobfinish", "masssendjobfinish", *SUBSCRIPTION_EVENTS}
+)
 
 
 def _unionid_lookup(inbound_id: int) -> str:
@@ -127,6 +138,8 @@ def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
             outer_str=str(row.payload.get("outer_str") or ""),
             at=at,
         )
+    if row.event in SUBSCRIPTION_EVENTS:
+        return _subscription(row, follower, at)
     if row.event == "templatesendjobfinish" and row.payload.get("job_msgid"):
         status = str(row.payload.get("status") or "")
         template_job_finished(
@@ -149,6 +162,24 @@ def _apply(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
             )
         )
     return f"noted:{row.event or row.msg_type}"
+
+
+def _subscription(row: WechatInbound, follower: WechatFollower, at: datetime) -> str:
+    items = [SubscriptionItem(**i) for i in row.payload.get("subscriptions") or []]
+    if row.event != "subscribe_msg_sent_event":
+        return subscription_event(follower=follower, event=row.event, items=items, at=at)
+    for item in items:
+        subscription_sent(
+            SubscriptionSent(
+                template_id=item.template_id,
+                msgid=item.msgid,
+                status=item.status,
+                error_code=item.error_code,
+                openid=row.openid,
+                at=at,
+            )
+        )
+    return f"sub_receipt:{len(items)}"
 
 
 def _subscribe(follower: WechatFollower, at: datetime) -> None:

@@ -65,3 +65,33 @@ def template_job_finished(receipt: TemplateJobFinished) -> None:
     records it on the outbox message)."""
     for _, listener in sorted(_receipt_listeners.items()):
         listener(receipt)
+
+
+@dataclass(frozen=True)
+class SubscriptionSent:
+    """WeChat's receipt of a subscription notice (subscribe_msg_sent_event): `status` is its
+    ErrorStatus ("success", "failed:user block", "failed:system failed"), `error_code` its
+    ErrorCode, `msgid` its MsgID."""
+
+    template_id: str
+    msgid: str
+    status: str
+    error_code: int
+    openid: str
+    at: datetime
+
+
+SubscriptionReceiptListener = Callable[[SubscriptionSent], object]
+_sub_receipt_listeners: dict[str, SubscriptionReceiptListener] = {}
+
+
+def register_subscription_receipt_listener(
+    name: str, listener: SubscriptionReceiptListener
+) -> None:
+    _sub_receipt_listeners[name] = listener
+
+
+def subscription_sent(receipt: SubscriptionSent) -> None:
+    """A subscription notice's receipt arrived; every listener hears it, in name order."""
+    for _, listener in sorted(_sub_receipt_listeners.items()):
+        listener(receipt)

@@ -141,3 +141,43 @@ class WechatMemberCard(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["member"])]
+
+
+class WechatSubscription(models.Model):
+    """A follower's standing answer for one subscription-notice template (订阅通知), from the
+    callback events (ADR 39): accepted in the popup, rejected there, or withdrawn (cancelled in
+    WeChat's settings, or WeChat refused a send with 43101). `state_at` is when WeChat said
+    so: an older event processed late (the sweep) adds history but does not win."""
+
+    class State(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    follower = models.ForeignKey(
+        WechatFollower, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    template_id = models.CharField(max_length=128)
+    state = models.CharField(max_length=10, choices=State.choices)
+    state_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follower", "template_id"], name="one_subscription_per_template"
+            )
+        ]
+        indexes = [models.Index(fields=["template_id", "state"])]
+
+
+class WechatSubscriptionChange(models.Model):
+    """The history of a subscription: every answer WeChat reported, in the order it said."""
+
+    subscription = models.ForeignKey(
+        WechatSubscription, on_delete=models.CASCADE, related_name="changes"
+    )
+    state = models.CharField(max_length=10, choices=WechatSubscription.State.choices)
+    source = models.CharField(max_length=16, help_text="popup, change, send_refused")
+    at = models.DateTimeField()
+    detail = models.CharField(max_length=64, blank=True)

@@ -34,6 +34,10 @@ def wechat_export(member: Member) -> list[dict[str, Any]]:
                 "subscribed_at": _iso(f.subscribed_at),
                 "unsubscribed_at": _iso(f.unsubscribed_at),
                 "last_interaction_at": _iso(f.last_interaction_at),
+                "subscriptions": [
+                    {"template_id": s.template_id, "state": s.state, "at": _iso(s.state_at)}
+                    for s in f.subscriptions.order_by("pk")
+                ],
                 "messages": [
                     {
                         "type": m.msg_type,

@@ -5,6 +5,19 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class SubscriptionItem:
+    """One template of a subscription-notice event (订阅通知): `status` is `accept` or `reject`
+    (popup and change events) or the send result (`success`, `failed:user block`, ...) with
+    WeChat's `msgid` and `error_code` (subscribe_msg_sent_event)."""
+
+    template_id: str
+    status: str
+    msgid: str = ""
+    error_code: int = 0
+    popup_scene: str = ""
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One message or event from WeChat, opened (verified, decrypted) and parsed by the adapter.
 
@@ -29,6 +42,8 @@ class Inbound:
     card_id: str = ""
     card_code: str = ""
     outer_str: str = ""
+    # subscribe_msg_popup_event / _change_event / _sent_event: one item per template.
+    subscriptions: tuple[SubscriptionItem, ...] = ()
 
     @property
     def dedup_key(self) -> str:

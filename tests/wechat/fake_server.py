@@ -1,5 +1,6 @@
 """A local fake of WeChat's API (http.server in a thread): token, qrcode/create,
-message/template/send, message/custom/send, user/info (with the unionids it is given) and the
+message/template/send, message/subscribe/bizsend, message/custom/send, user/info (with the
+unionids it is given) and the
 membership-card calls card/code/decrypt, card/code/get and card/membercard/activate (with the
 cards it is given, `card_give`).
 Tokens expire when told (`expire_token`) and any endpoint can be told to answer error codes
@@ -34,6 +35,9 @@ class FakeWechat:
     card_codes: dict[str, str] = field(default_factory=dict)
     card_holders: dict[str, tuple[str, str]] = field(default_factory=dict)
     card_activated: dict[str, str] = field(default_factory=dict)
+    # bizsend (subscription notices): whether the answer carries a msgid (WeChat's documented
+    # answer has none; some accounts see one).
+    sub_msgid: bool = False
     _errors: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _n: int = 0
@@ -101,6 +105,17 @@ class FakeWechat:
             if query.get("openid") in self.unionids:
                 info["unionid"] = self.unionids[query["openid"]]
             return info
+        if endpoint == "message/subscribe/bizsend":
+            if not body.get("touser") or not body.get("template_id"):
+                return {"errcode": 47003, "errmsg": "argument invalid!"}
+            if not isinstance(body.get("data"), dict) or not all(
+                isinstance(v, dict) and "value" in v for v in body["data"].values()
+            ):
+                return {"errcode": 47003, "errmsg": "argument invalid! data.value empty"}
+            sent: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
+            if self.sub_msgid:
+                sent["msgid"] = 3_000_000 + n
+            return sent
         if endpoint == "message/custom/send":
             return {"errcode": 0, "errmsg": "ok"}
         if endpoint == "card/code/decrypt":
