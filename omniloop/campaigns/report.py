@@ -225,10 +225,9 @@ def campaign_close(*, campaign: Campaign, at: datetime | None = None) -> Campaig
 def campaigns_due(*, at: datetime | None = None) -> dict[str, int]:
     """The periodic job: launch approved campaigns whose time has come, fan out the running
     ones with members still pending, close the ones whose window has ended."""
-    from omniloop.campaigns.services import campaign_fanout, campaign_launch
-
     from omniloop.campaigns.journeys import journeys_advance
     from omniloop.campaigns.schedules import campaigns_schedules_due
+    from omniloop.campaigns.services import campaign_fanout, campaign_launch
 
     now = at or clock.now()
     done = {"launched": 0, "sent": 0, "closed": 0}

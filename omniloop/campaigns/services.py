@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-import json
 
 import numpy as np
 from django.db import connection, transaction
@@ -326,8 +325,9 @@ def insert_entries(
     out: list[tuple[int, int, str]] = []
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} ({cols}) {source} "  # noqa: S608 (names are ours)
-            'ON CONFLICT (campaign_id, member_id, occasion) DO NOTHING RETURNING id, member_id, "group"',
+            f"INSERT INTO {table} ({cols}) {source} "
+            "ON CONFLICT (campaign_id, member_id, occasion) DO NOTHING "
+            'RETURNING id, member_id, "group"',
             params,
         )
         out = [(int(i), int(m), str(g)) for i, m, g in cur.fetchall()]
