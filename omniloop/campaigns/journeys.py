@@ -299,7 +299,18 @@ def journey_counts(campaign_id: int) -> list[dict[str, Any]]:
         .annotate(n=Count("pk"))
         .values_list("position", "n")
     )
-    return [
-        {"step": s, "outcomes": done.get(s.position, {}), "at": waiting.get(s.position, 0)}
-        for s in steps
-    ]
+    out = []
+    for s in steps:
+        o = done.get(s.position, {})
+        out.append(
+            {
+                "step": s,
+                "outcomes": o,
+                "at": waiting.get(s.position, 0),
+                "passed": o.get("passed", 0) + o.get("waited", 0),
+                "left": o.get("exited", 0) + o.get("ended", 0),
+                "sent": o.get("sent", 0),
+                "over_budget": o.get("over_budget", 0),
+            }
+        )
+    return out

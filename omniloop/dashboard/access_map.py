@@ -118,6 +118,7 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:campaign_new": CAMPAIGN_USERS,
     "dashboard:campaign_detail": CAMPAIGN_USERS,
     "dashboard:campaign_action": CAMPAIGN_USERS,
+    "dashboard:campaign_journey": CAMPAIGN_USERS,
     "dashboard:segment_builder": SEGMENT_USERS,
     "dashboard:segment_export": SEGMENT_USERS,
     "dashboard:segment_save": SEGMENT_USERS,

@@ -194,6 +194,9 @@ urlpatterns = [
     path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/action/", campaigns.campaign_action, name="campaign_action"),
+    path(
+        "campaigns/<int:campaign_id>/journey/", campaigns.campaign_journey, name="campaign_journey"
+    ),
     path("segments/", segments.segments, name="segments"),
     path("segments/builder/", segments.segment_builder, name="segment_builder"),
     path("segments/export.csv", segments.segment_export, name="segment_export"),

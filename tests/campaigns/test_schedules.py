@@ -103,7 +103,7 @@ def test_per_run_enters_everyone_again_one_entry_per_run():
 
 
 def test_first_purchase_enters_once_with_the_hash_group():
-    (m1, m2) = make_members(2)
+    (m1, _m2) = make_members(2)
     c = _running(schedule="triggered", trigger="first_purchase", holdout_share=Decimal("0.5"))
     o = order(m1, "88.00")
     on_order_paid(o.pk)
