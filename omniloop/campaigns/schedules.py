@@ -67,7 +67,11 @@ def campaign_run(*, campaign: Campaign, at: datetime | None = None) -> CampaignR
     (campaign, scheduled_for) key backs that up)."""
     now = at or clock.now()
     with transaction.atomic():
-        c = Campaign.objects.select_for_update().select_related("segment").get(pk=campaign.pk)
+        c = (
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("segment")
+            .get(pk=campaign.pk)
+        )
         if (
             c.status != Campaign.Status.RUNNING
             or c.schedule != Campaign.Schedule.RECURRING
@@ -236,7 +240,9 @@ def _sweep(c: Campaign, now: datetime) -> list[tuple[int, str]]:
             last_order_at__lte=now - n,
             member__status=Member.Status.ACTIVE,
         ).values_list("member_id", "last_order_at")
-        return [(m, f"lapse:{at.astimezone(tz).date().isoformat()}") for m, at in rows]
+        return [
+            (m, f"lapse:{at.astimezone(tz).date().isoformat()}") for m, at in rows if at is not None
+        ]
     if c.trigger == T.SCAN_NO_PURCHASE:
         hours = timedelta(hours=c.trigger_value)
         bought = Order.objects.filter(
