@@ -21,3 +21,10 @@ class CampaignsConfig(AppConfig):
             "journeys_advance", every=timedelta(minutes=1), task=tasks.journeys_advance_task
         )
         register_order_listener("campaigns.first_purchase", paid=on_order_paid)
+
+        from omniloop.campaigns.member_data import campaigns_export, campaigns_merge
+        from omniloop.members.merge import register_merge_handler
+        from omniloop.members.privacy import register_privacy_handler
+
+        register_merge_handler("campaigns", campaigns_merge)
+        register_privacy_handler("campaigns", export=campaigns_export)
