@@ -25,13 +25,13 @@ from omniloop.accounts.access import Actor
 from omniloop.audit.services import audit_record
 from omniloop.campaigns.models import Campaign, CampaignMember, JourneyAction, JourneyState
 from omniloop.campaigns.models import JourneyStep as Step
+from omniloop.campaigns.report import COUNTED_ORDER as COUNTED
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, PermissionDenied, ValidationFailed
 from omniloop.insights.selectors import rule_check, segment_matches
 from omniloop.orders.models import Order
 
 log = logging.getLogger(__name__)
-COUNTED = ("paid", "ready", "shipped", "completed", "refunded")
 MAX_STEPS = 20
 MAX_WAIT_HOURS = 24 * 90
 ADVANCE_BATCH = 200

@@ -23,6 +23,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, Q, Subq
 
 from omniloop.audit.services import audit_record
 from omniloop.campaigns.models import Campaign, CampaignMember, CampaignRun
+from omniloop.campaigns.report import COUNTED_ORDER as COUNTED
 from omniloop.campaigns.services import assign_groups, insert_entries, segment_version_ids
 from omniloop.core import clock
 from omniloop.insights.models import MemberFeatures
@@ -33,7 +34,6 @@ from omniloop.orders.models import Order, OrderStatusChange
 from omniloop.touchpoints.models import ScanEvent
 
 log = logging.getLogger(__name__)
-COUNTED = ("paid", "ready", "shipped", "completed", "refunded")
 SCAN_LOOKBACK = timedelta(days=2)
 JOINED_LOOKBACK = timedelta(days=7)
 
@@ -107,7 +107,7 @@ def campaign_run(*, campaign: Campaign, at: datetime | None = None) -> CampaignR
         inserted = insert_entries(
             c, ids, assign_groups(c, ids), occasions=occasions, run_id=run.pk, at=now
         )
-        run.entered = len(inserted)
+        run.entered = inserted
         run.save(update_fields=["entered"])
         c.segment_version = version
         c.save(update_fields=["next_run_at", "segment_version"])
@@ -145,7 +145,7 @@ def campaign_enter(
         inserted = insert_entries(
             c, ids, assign_groups(c, ids), occasions=[o for _, o in chosen], at=now
         )
-    return len(inserted)
+    return inserted
 
 
 def _running(trigger: str, now: datetime) -> list[Campaign]:

@@ -288,16 +288,16 @@ def insert_entries(
     occasions: list[str] | None = None,
     run_id: int | None = None,
     at: datetime,
-) -> list[tuple[int, int, str]]:
+) -> int:
     """Write entries (one per member and occasion) with their group and outcome window, set-
     based; an entry that exists already is left alone (ON CONFLICT DO NOTHING on the unique
     campaign-member-occasion key, so racing triggers and retries enter a member once). Treated
-    entrants of a campaign with a journey start walking it (state `journey`). Returns (entry id,
-    member id, group) of the rows actually inserted."""
+    entrants of a campaign with a journey start walking it (state `journey`; only then are the
+    inserted rows read back). Returns how many entries were written."""
     from omniloop.campaigns.journeys import journey_has_steps, journey_start
 
     if not len(ids):
-        return []
+        return 0
     table = CampaignMember._meta.db_table
     until = at + timedelta(days=c.window_days)
     occ = occasions if occasions is not None else [""] * len(ids)
@@ -322,18 +322,18 @@ def insert_entries(
         )
         rows = [json.dumps(list(zip(ids.tolist(), groups.tolist(), states, occ, strict=True)))]
     params = [c.pk, run_id, at, until, *rows]
-    out: list[tuple[int, int, str]] = []
+    returning = ' RETURNING id, member_id, "group"' if journey else ""
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} ({cols}) {source} "
-            "ON CONFLICT (campaign_id, member_id, occasion) DO NOTHING "
-            'RETURNING id, member_id, "group"',
+            f"INSERT INTO {table} ({cols}) {source} "  # noqa: S608 (names are ours)
+            f"ON CONFLICT (campaign_id, member_id, occasion) DO NOTHING{returning}",
             params,
         )
+        if not journey:
+            return int(cur.rowcount)
         out = [(int(i), int(m), str(g)) for i, m, g in cur.fetchall()]
-    if journey:
-        journey_start(c, [(i, m) for i, m, g in out if g == CampaignMember.Group.TREATED], at=at)
-    return out
+    journey_start(c, [(i, m) for i, m, g in out if g == CampaignMember.Group.TREATED], at=at)
+    return len(out)
 
 
 @transaction.atomic
