@@ -34,6 +34,9 @@ def test_the_journey_editor_and_per_step_counts(live_server, chromium, shoot):
     phone.goto(f"{live_server.url}/dashboard/campaigns/new/?playbook=welcome-series")
     assert phone.is_checked("[data-testid=playbook-welcome-series]")
     phone.select_option("[data-testid=coupon-template]", str(template.pk))
+    assert "触发式" in phone.inner_text("[data-testid=schedule]")
+    assert phone.evaluate(OVERFLOW) <= 0
+    shoot(phone, "campaign-new-schedule-phone-zh")
     phone.click("[data-testid=save-draft]")
     phone.wait_for_load_state()
     c = Campaign.objects.get()

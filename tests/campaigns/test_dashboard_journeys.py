@@ -102,3 +102,45 @@ def test_the_wall_site_page_links_to_the_new_store_draft():
     assert "/dashboard/campaigns/new/?playbook=new-store" in page
     form = client.get("/dashboard/campaigns/new/?playbook=new-store").content.decode()
     assert 'value="new-store" checked' in form
+
+
+def test_the_new_form_sets_a_recurring_or_triggered_schedule():
+    everyone_segment("all-new")
+    client = _client(Role.MARKETER)
+    r = client.post(
+        "/dashboard/campaigns/new/",
+        {
+            "playbook": "win-back",
+            "schedule": "recurring",
+            "recurrence": "weekly",
+            "run_hour": "9",
+            "run_day": "5",
+            "per_run": "on",
+        },
+    )
+    assert r.status_code == 302
+    c = Campaign.objects.get()
+    assert (c.schedule, c.recurrence, c.run_hour, c.run_day, c.per_run) == (
+        "recurring",
+        "weekly",
+        9,
+        5,
+        True,
+    )
+    r = client.post(
+        "/dashboard/campaigns/new/",
+        {"playbook": "win-back", "schedule": "recurring", "recurrence": "weekly", "run_day": "9"},
+    )
+    assert r.status_code == 422 and "campaign_run_time_invalid" in r.content.decode()
+    r = client.post(
+        "/dashboard/campaigns/new/",
+        {
+            "playbook": "win-back",
+            "schedule": "triggered",
+            "trigger": "lapse",
+            "trigger_value": "45",
+        },
+    )
+    assert r.status_code == 302
+    assert Campaign.objects.filter(schedule="triggered", trigger="lapse", trigger_value=45).exists()
+    assert Campaign.objects.count() == 2

@@ -54,6 +54,24 @@ def _int_or_none(value: str) -> int | None:
         raise ValidationFailed(_("Enter a whole number."), code="number_invalid") from exc
 
 
+def _schedule_from_post(request: HttpRequest) -> dict[str, Any]:
+    """The schedule, when the form overrides the playbook's: recurring (how often, the
+    brand-local hour, the weekday or day of the month, per run) or triggered (what, and N)."""
+    kind = request.POST.get("schedule", "").strip()
+    if not kind:
+        return {}
+    out: dict[str, Any] = {"schedule": kind}
+    if kind == Campaign.Schedule.RECURRING:
+        out["recurrence"] = request.POST.get("recurrence", "").strip()
+        out["run_hour"] = _int_or_none(request.POST.get("run_hour", "")) or 0
+        out["run_day"] = _int_or_none(request.POST.get("run_day", "")) or 1
+        out["per_run"] = request.POST.get("per_run") == "on"
+    elif kind == Campaign.Schedule.TRIGGERED:
+        out["trigger"] = request.POST.get("trigger", "").strip()
+        out["trigger_value"] = _int_or_none(request.POST.get("trigger_value", "")) or 0
+    return out
+
+
 @staff_view("dashboard:campaign_new")
 def campaign_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     templates = campaign_coupon_choices()
@@ -76,6 +94,7 @@ def campaign_new(request: HttpRequest, actor: Actor) -> HttpResponse:
                 extra["radius_km"] = Decimal(radius).quantize(Decimal("0.1"))
             except InvalidOperation as exc:
                 raise ValidationFailed(_("Enter a distance."), code="radius_invalid") from exc
+        extra.update(_schedule_from_post(request))
         c = campaign_from_playbook(
             actor=actor,
             key=request.POST.get("playbook", ""),
@@ -99,6 +118,9 @@ def campaign_new(request: HttpRequest, actor: Actor) -> HttpResponse:
             "stores": campaign_store_choices(),
             "chosen": chosen if any(p.key == chosen for p in PLAYBOOKS) else PLAYBOOKS[0].key,
             "chosen_store": store,
+            "schedules": Campaign.Schedule.choices,
+            "recurrences": Campaign.Recurrence.choices,
+            "triggers": Campaign.Trigger.choices,
         },
     )
 
