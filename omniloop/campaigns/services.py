@@ -325,7 +325,7 @@ def insert_entries(
     returning = ' RETURNING id, member_id, "group"' if journey else ""
     with connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO {table} ({cols}) {source} "  # noqa: S608 (names are ours)
+            f"INSERT INTO {table} ({cols}) {source} "
             f"ON CONFLICT (campaign_id, member_id, occasion) DO NOTHING{returning}",
             params,
         )
