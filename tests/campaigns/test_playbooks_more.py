@@ -132,7 +132,8 @@ def test_the_new_store_invites_members_nearby_with_a_store_only_coupon():
         coupon_template=only_there,
         store=new,
         radius_km=Decimal("5"),
-        holdout_share=Decimal("0.001"),
+        holdout_share=Decimal("0"),
+        holdout_reason="a test of the audience",
     )
     entered = set(CampaignMember.objects.filter(campaign=c).values_list("member_id", flat=True))
     assert entered == {bound_near, shipped_near}
@@ -147,7 +148,8 @@ def test_legacy_members_without_a_card_are_invited_wechat_first_then_sms():
     Member.objects.filter(pk__in=[legacy, carded]).update(join_source="import")
     WechatMemberCard.objects.create(card_id="pCARD", code="C0001", openid="o-1", member_id=carded)
     features_rebuild()
-    c = _go("legacy-bind", holdout_share=Decimal("0.001"))
+    c = _go("legacy-bind", holdout_share=Decimal("0"), holdout_reason="a test of the audience")
+    assert CampaignMember.objects.get(campaign=c).group == "treated"
     assert list(CampaignMember.objects.filter(campaign=c).values_list("member_id", flat=True)) == [
         legacy
     ]
