@@ -96,7 +96,22 @@ def journey_save(*, actor: Actor, campaign: Campaign, steps: list[StepSpec]) -> 
     if steps and not any(s.kind == Step.Kind.SEND for s in steps):
         raise ValidationFailed("A journey sends something.", code="journey_without_send")
     Step.objects.filter(campaign=c).delete()
-    rows = Step.objects.bulk_create(
+    rows = _write(c, steps)
+    c.status = Campaign.Status.DRAFT
+    c.save(update_fields=["status"])
+    audit_record(
+        action="campaign.journey",
+        actor=actor,
+        target_type="campaign",
+        target_id=c.pk,
+        summary=" -> ".join(s.kind for s in steps) or "removed",
+    )
+    return rows
+
+
+def _write(c: Campaign, steps: list[StepSpec]) -> list[Step]:
+    """The steps as rows, in order; only the fields of each step's kind are kept."""
+    return Step.objects.bulk_create(
         Step(
             campaign=c,
             position=i,
@@ -111,34 +126,25 @@ def journey_save(*, actor: Actor, campaign: Campaign, steps: list[StepSpec]) -> 
         )
         for i, s in enumerate(steps)
     )
-    c.status = Campaign.Status.DRAFT
-    c.save(update_fields=["status"])
-    audit_record(
-        action="campaign.journey",
-        actor=actor,
-        target_type="campaign",
-        target_id=c.pk,
-        summary=" -> ".join(s.kind for s in steps) or "removed",
-    )
-    return rows
 
 
 def journey_copy(source: Campaign, target: Campaign) -> None:
     """A clone's journey: the same steps."""
-    Step.objects.bulk_create(
-        Step(
-            campaign=target,
-            position=s.position,
-            kind=s.kind,
-            wait_hours=s.wait_hours,
-            condition=s.condition,
-            rule=s.rule,
-            negate=s.negate,
-            with_coupon=s.with_coupon,
-            title=s.title,
-            body=s.body,
-        )
-        for s in journey_steps(source.pk)
+    _write(
+        target,
+        [
+            StepSpec(
+                kind=s.kind,
+                wait_hours=s.wait_hours,
+                condition=s.condition,
+                rule=s.rule,
+                negate=s.negate,
+                with_coupon=s.with_coupon,
+                title=s.title,
+                body=s.body,
+            )
+            for s in journey_steps(source.pk)
+        ],
     )
 
 

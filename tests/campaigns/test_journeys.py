@@ -218,3 +218,17 @@ def test_journey_save_checks_its_steps_and_only_changes_drafts():
         actor=marketer, campaign=c, steps=[StepSpec("wait", wait_hours=2), StepSpec("send")]
     )
     assert [r.kind for r in rows] == ["wait", "send"]
+
+
+def test_a_clone_keeps_the_journey():
+    from omniloop.campaigns.services import campaign_clone
+
+    marketer, _ = actors()
+    c = campaign_from_playbook(
+        actor=marketer, key="welcome-series", coupon_template=coupon_template()
+    )
+    clone = campaign_clone(actor=marketer, campaign=c)
+    fields = ("position", "kind", "wait_hours", "condition", "negate", "with_coupon", "title")
+    mine = list(c.steps.order_by("position").values_list(*fields))
+    assert list(clone.steps.order_by("position").values_list(*fields)) == mine
+    assert (clone.schedule, clone.trigger) == ("triggered", "joined") and len(mine) == 4
