@@ -9,6 +9,8 @@ OMNILOOP_FIELD_KEY / OMNILOOP_INDEX_KEY   base64 32-byte keys for phone encrypti
 OMNILOOP_BASE_URL public base URL printed on QR codes (default http://127.0.0.1:8000)
 OMNILOOP_LISTING_STALE_DAYS  days after which an observed channel listing is stale (default 7)
 OMNILOOP_RETENTION_SCAN_DAYS  days raw scan events are kept (default 1095)
+OMNILOOP_RETENTION_MESSAGE_DAYS  days a sent message keeps its variables (default 365)
+OMNILOOP_RETENTION_WECHAT_DAYS  days a WeChat callback keeps its payload (default 90)
 OMNILOOP_LOGIN_MAX_PER_USERNAME / OMNILOOP_LOGIN_MAX_PER_IP   dashboard sign-in attempts allowed
                   per 15 minutes for one username (default 5) and one address (default 30)
 OMNILOOP_WECHAT_APP_ID / _TOKEN / _AES_KEY / _APP_SECRET   the service account (公众号): AppID,
@@ -241,6 +243,8 @@ OMNILOOP_2FA_PENDING_SECONDS = 300
 OMNILOOP_LISTING_STALE_DAYS = int(os.environ.get("OMNILOOP_LISTING_STALE_DAYS", "7"))
 # Retention (ADR 18): raw scan events older than this are deleted by the daily job.
 OMNILOOP_RETENTION_SCAN_DAYS = int(os.environ.get("OMNILOOP_RETENTION_SCAN_DAYS", "1095"))
+OMNILOOP_RETENTION_MESSAGE_DAYS = int(os.environ.get("OMNILOOP_RETENTION_MESSAGE_DAYS", "365"))
+OMNILOOP_RETENTION_WECHAT_DAYS = int(os.environ.get("OMNILOOP_RETENTION_WECHAT_DAYS", "90"))
 
 # The WeChat service account (ADR 16). Callbacks older or newer than the tolerance are refused.
 OMNILOOP_WECHAT_APP_ID = os.environ.get("OMNILOOP_WECHAT_APP_ID", "")

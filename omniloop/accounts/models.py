@@ -78,6 +78,8 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # What this token may do (`accounts.scopes`): a subset of what its kind or role may.
+    scopes = models.JSONField(default=list)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

@@ -10,19 +10,24 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Header, Router, Schema, Status
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth, actor_of
 from omniloop.api.idempotent import respond_idempotently
-from omniloop.api.schemas import ErrorOut, Strict
+from omniloop.api.schemas import (
+    ErrorOut,
+    PositiveWholeInt,
+    Strict,
+    ValidDays,
+    WholeInt,
+)
 from omniloop.core import clock
 from omniloop.promotions.coupons import coupon_issue_by_member_codes, coupon_template_create
 from omniloop.promotions.models import CouponTemplate
 from omniloop.promotions.offers import offer_get
 from omniloop.promotions.selectors import coupon_template_counts, coupon_template_get
 
-router = Router(tags=["coupons"], auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)))
+router = Router(tags=["coupons"])
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
@@ -37,20 +42,20 @@ class CouponTemplateIn(Strict):
     """Only the terms. Counters, the claim token and the active flag are never taken from input
     (an unknown field is a 422)."""
 
-    offer_id: StrictInt = Field(..., description="A coupon-only offer")
+    offer_id: WholeInt = Field(..., description="A coupon-only offer")
     name: str = Field(..., min_length=1, max_length=100)
     code_kind: Literal["unique", "shared"] = "unique"
     shared_code: str | None = Field(None, max_length=40, description="Shared templates only")
-    shared_code_limit: StrictInt | None = Field(None, ge=1, description="Uses of the shared code")
-    per_member_limit: StrictInt = Field(1, ge=1, le=1000)
-    issue_limit: StrictInt | None = Field(None, ge=1, description="Coupons issued in all")
+    shared_code_limit: PositiveWholeInt | None = Field(None, description="Uses of the shared code")
+    per_member_limit: WholeInt = Field(1, ge=1, le=1000)
+    issue_limit: PositiveWholeInt | None = Field(None, description="Coupons issued in all")
     claimable: StrictBool = Field(False, description="Members may claim it by link or scan")
     welcome: StrictBool = Field(False, description="Issued to every new member on joining")
     valid_from: datetime | None = Field(None, description="ISO 8601 with an offset")
     valid_until: datetime | None = Field(None, description="ISO 8601 with an offset")
-    valid_days: StrictInt | None = Field(None, ge=1, le=3650, description="Days from issue")
+    valid_days: ValidDays | None = Field(None, description="Days from issue")
     restore_on_return: StrictBool = True
-    reserve_minutes: StrictInt = Field(15, ge=1, le=1440)
+    reserve_minutes: WholeInt = Field(15, ge=1, le=1440)
 
 
 class CountsOut(Schema):
@@ -128,6 +133,7 @@ def _template_out(request: HttpRequest, template: CouponTemplate) -> CouponTempl
 
 @router.post(
     "/coupon-templates",
+    auth=TokenAuth(scope="coupons.write"),
     response={201: CouponTemplateOut, **ERRORS},
     summary="Create a coupon template for a coupon-only offer",
 )
@@ -140,6 +146,7 @@ def create_template(request: HttpRequest, body: CouponTemplateIn) -> Status:
 
 @router.get(
     "/coupon-templates/{template_id}",
+    auth=TokenAuth(scope="coupons.read"),
     response={200: CouponTemplateOut, **ERRORS},
     summary="A coupon template with its issued, used and remaining counts",
 )
@@ -149,6 +156,7 @@ def get_template(request: HttpRequest, template_id: int) -> CouponTemplateOut:
 
 @router.post(
     "/coupon-templates/{template_id}/issue",
+    auth=TokenAuth(scope="coupons.write"),
     response={200: IssueOut, **ERRORS},
     summary="Issue one coupon to each listed member (up to 1,000); problems per member",
 )

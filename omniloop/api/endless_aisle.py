@@ -17,7 +17,7 @@ from omniloop.orders.endless_aisle import EndlessAisleInput, endless_aisle_order
 from omniloop.orders.online_values import AddressInput
 from omniloop.stores.models import Store
 
-router = Router(tags=["till"], auth=TokenAuth(till=True))
+router = Router(tags=["till"])
 ERRORS: dict[int, Any] = {c: ErrorOut for c in (400, 401, 403, 404, 409, 422, 429)}
 
 
@@ -64,6 +64,7 @@ def _out(order: Any) -> dict[str, Any]:
 
 @router.post(
     "/endless-aisle",
+    auth=TokenAuth(scope="pos.endless_aisle"),
     response={201: EndlessAisleOut, **ERRORS},
     summary="Order for a shopper from another store's stock (paid here, shipped from there)",
 )
@@ -96,6 +97,7 @@ def create(
 
 @router.post(
     "/endless-aisle/{number}/ship",
+    auth=TokenAuth(scope="pos.endless_aisle"),
     response={200: EndlessAisleOut, **ERRORS},
     summary="This store shipped an endless-aisle order (its held stock leaves)",
 )

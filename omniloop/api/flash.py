@@ -9,16 +9,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth
-from omniloop.api.schemas import ErrorOut, Strict
+from omniloop.api.schemas import ErrorOut, Strict, WholeInt
 from omniloop.members.selectors import member_identify
 from omniloop.promotions.flash import flash_sale_claim, flash_sale_gate_check, flash_sale_get
 
-CALLERS = ("till", Role.HQ_ADMIN, Role.MARKETER, Role.CS_AGENT)
-router = Router(tags=["flash sales"], auth=TokenAuth(roles=CALLERS))
+router = Router(tags=["flash sales"])
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
@@ -32,7 +30,7 @@ ERRORS: dict[int, Any] = {
 
 class ClaimIn(Strict):
     member_code: str = Field(..., min_length=1, max_length=16)
-    quantity: StrictInt = Field(1, description="Units to hold; 1 up to the per-member limit")
+    quantity: WholeInt = Field(1, description="Units to hold; 1 up to the per-member limit")
 
 
 class ClaimOut(Schema):
@@ -60,6 +58,7 @@ class FlashSaleOut(Schema):
 
 @router.post(
     "/{flash_sale_id}/claims",
+    auth=TokenAuth(scope="flash_sales"),
     response={201: ClaimOut, **ERRORS},
     summary="Hold flash-sale units for a member (exact under any concurrency)",
 )
@@ -84,7 +83,12 @@ def claim(request: HttpRequest, flash_sale_id: int, body: ClaimIn) -> Status:
     )
 
 
-@router.get("/{flash_sale_id}", response={200: FlashSaleOut, **ERRORS}, summary="Stock and status")
+@router.get(
+    "/{flash_sale_id}",
+    auth=TokenAuth(scope="flash_sales"),
+    response={200: FlashSaleOut, **ERRORS},
+    summary="Stock and status",
+)
 def detail(request: HttpRequest, flash_sale_id: int) -> FlashSaleOut:
     sale = flash_sale_get(flash_sale_id=flash_sale_id)
     return FlashSaleOut(

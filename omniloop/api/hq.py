@@ -7,7 +7,6 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth
 from omniloop.api.schemas import ErrorOut, MemberOut, StoreOut
 from omniloop.api.views_common import member_out
@@ -17,10 +16,13 @@ from omniloop.stores.selectors import store_list
 
 router = Router(tags=["hq"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-ANY_HQ = (Role.HQ_ADMIN, Role.MARKETER, Role.CS_AGENT)
 
 
-@router.get("/stores", response={200: list[StoreOut], **ERRORS}, auth=TokenAuth(roles=ANY_HQ))
+@router.get(
+    "/stores",
+    auth=TokenAuth(scope="stores.read"),
+    response={200: list[StoreOut], **ERRORS},
+)
 def stores(request: HttpRequest) -> list[StoreOut]:
     return [
         StoreOut(
@@ -32,8 +34,8 @@ def stores(request: HttpRequest) -> list[StoreOut]:
 
 @router.get(
     "/members/{member_code}",
+    auth=TokenAuth(scope="members.read"),
     response={200: MemberOut, **ERRORS},
-    auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.CS_AGENT)),
 )
 def member(request: HttpRequest, member_code: str) -> MemberOut:
     found = member_by_code(code=member_code)

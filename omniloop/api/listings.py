@@ -11,14 +11,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth
-from omniloop.api.schemas import ErrorOut, Row, Strict
+from omniloop.api.schemas import ErrorOut, Money, Row, Strict
 from omniloop.listings.selectors import listing_drift
 from omniloop.listings.services import listings_upsert
 from omniloop.listings.values import DriftField, ListingInput
 
-router = Router(tags=["listings"], auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)))
+router = Router(tags=["listings"])
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
@@ -34,9 +33,7 @@ class ListingIn(Strict):
     style_code: str = Field(..., min_length=1, max_length=32)
     sku: str | None = Field(None, min_length=1, max_length=48, description="When one SKU")
     title: str = Field(..., min_length=1, max_length=200)
-    price: Decimal = Field(
-        ..., ge=0, max_digits=10, decimal_places=2, description="For one unit, as shown"
-    )
+    price: Money = Field(..., description="For one unit, as shown")
     description: str | None = Field(None, max_length=20000)
     description_hash: str | None = Field(
         None, description="SHA-256 hex of the NFKC, whitespace-collapsed description"
@@ -90,6 +87,7 @@ class DriftOut(Schema):
 
 @router.post(
     "/listings",
+    auth=TokenAuth(scope="listings.write"),
     response={200: UpsertOut, **ERRORS},
     summary="Record observed listings of one channel (all or none; idempotent by external id)",
 )
@@ -104,6 +102,7 @@ def upsert(request: HttpRequest, body: ListingsIn) -> UpsertOut:
 
 @router.get(
     "/listings/drift",
+    auth=TokenAuth(scope="listings.read"),
     response={200: DriftOut, **ERRORS},
     summary="Where channels disagree with the catalog and the pricing engine",
 )

@@ -16,7 +16,7 @@ from omniloop.api.schemas import Strict
 from omniloop.orders.pickup import pickup_collect, pickup_queue
 from omniloop.stores.models import Store
 
-router = Router(tags=["till"], auth=TokenAuth(till=True))
+router = Router(tags=["till"])
 PICKUP_ERRORS: dict[int, Any] = {**ERRORS, 429: ERRORS[422]}
 
 
@@ -47,6 +47,7 @@ def _out(order: Any) -> PickupOut:
 
 @router.get(
     "/pickups",
+    auth=TokenAuth(scope="pos.pickups"),
     response={200: list[PickupOut], **ERRORS},
     summary="This store's pickup orders to prepare (paid) and to hand over (ready)",
 )
@@ -58,6 +59,7 @@ def queue(request: HttpRequest) -> list[PickupOut]:
 
 @router.post(
     "/pickups/collect",
+    auth=TokenAuth(scope="pos.pickups"),
     response={200: PickupOut, **PICKUP_ERRORS},
     summary="Verify a pickup code and hand the order over (completes it, consumes the stock)",
 )

@@ -29,7 +29,7 @@ from omniloop.orders.values import SaleLineInput, TillSaleInput
 from omniloop.promotions.priced import PricedQuote
 from omniloop.stores.models import Store
 
-router = Router(tags=["till"], auth=TokenAuth(till=True))
+router = Router(tags=["till"])
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
@@ -43,6 +43,7 @@ ERRORS: dict[int, Any] = {
 
 @router.post(
     "/members/identify",
+    auth=TokenAuth(scope="pos.members"),
     response={200: MemberOut, **ERRORS},
     summary="Find a member by phone, member code or card number",
 )
@@ -113,6 +114,7 @@ def _quote_out(priced: PricedQuote, member: Member | None) -> dict[str, Any]:
 
 @router.post(
     "/quote",
+    auth=TokenAuth(scope="pos.sales"),
     response={200: QuoteOut, **ERRORS},
     summary="Price a basket as a sale would (no effects): offers, coupons, gifts, total",
 )
@@ -137,6 +139,7 @@ def quote_basket(request: HttpRequest, body: QuoteIn) -> dict[str, Any]:
 
 @router.post(
     "/sales",
+    auth=TokenAuth(scope="pos.sales"),
     response={201: SaleOut, **ERRORS},
     summary="Record a completed sale (idempotent by Idempotency-Key)",
 )

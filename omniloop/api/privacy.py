@@ -9,7 +9,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth, actor_of
 from omniloop.api.schemas import ErrorOut, Strict
 from omniloop.audit.services import audit_record
@@ -33,8 +32,8 @@ class EraseOut(Schema):
 
 @router.get(
     "/members/{member_code}/export",
+    auth=TokenAuth(scope="members.export"),
     response={200: dict[str, Any], **ERRORS},
-    auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.CS_AGENT)),
     summary="Everything held about one member, by section (a data-subject access request)",
 )
 def export(request: HttpRequest, member_code: str) -> dict[str, Any]:
@@ -52,8 +51,8 @@ def export(request: HttpRequest, member_code: str) -> dict[str, Any]:
 
 @router.post(
     "/members/{member_code}/erase",
+    auth=TokenAuth(scope="members.erase"),
     response={200: EraseOut, **ERRORS},
-    auth=TokenAuth(roles=(Role.HQ_ADMIN,)),
     summary="Erase a member's personal data; keep pseudonymous records; suppress identifiers",
 )
 def erase(request: HttpRequest, member_code: str, body: EraseIn) -> EraseOut:

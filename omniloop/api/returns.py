@@ -12,11 +12,11 @@ from ninja import Field, Header, Router, Schema, Status
 from omniloop.api.auth import TokenAuth, actor_of
 from omniloop.api.idempotent import respond_idempotently
 from omniloop.api.pos import ERRORS
-from omniloop.api.schemas import ErrorOut, Strict
+from omniloop.api.schemas import ErrorOut, PositiveMoneyTotal, Strict
 from omniloop.orders.returns import ReturnInput, ReturnLineInput, order_return
 from omniloop.stores.models import Store
 
-router = Router(tags=["till"], auth=TokenAuth(till=True))
+router = Router(tags=["till"])
 __all__ = ["ErrorOut", "router"]
 
 
@@ -35,12 +35,8 @@ class ReturnIn(Strict):
         max_length=200,
         description="The goods returned; none (and no amount): everything not yet returned",
     )
-    amount: Decimal | None = Field(
-        None,
-        gt=0,
-        max_digits=12,
-        decimal_places=2,
-        description="A money refund without goods (price adjustment); at most what is left",
+    amount: PositiveMoneyTotal | None = Field(
+        None, description="A money refund without goods (price adjustment); at most what is left"
     )
     reason: str = Field("", max_length=200)
 
@@ -60,6 +56,7 @@ class ReturnOut(Schema):
 
 @router.post(
     "/returns",
+    auth=TokenAuth(scope="pos.returns"),
     response={201: ReturnOut, **ERRORS},
     summary="Return goods of an order (any channel) at this store; refunds money and points",
 )

@@ -5,11 +5,52 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import Strict as StrictMode
 
 
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+def _money_schema(whole_digits: int, *, positive: bool) -> WithJsonSchema:
+    """Money in the schema as what we accept: a decimal string with at most two places (a JSON
+    number is taken too, but the schema does not promise it: floats cannot say 0.07 exactly)."""
+    whole = f"[1-9][0-9]{{0,{whole_digits - 1}}}"
+    if positive:
+        pattern = f"^({whole}(\\.[0-9]{{1,2}})?|0\\.(0[1-9]|[1-9][0-9]?))$"
+    else:
+        pattern = f"^(0|{whole})(\\.[0-9]{{1,2}})?$"
+    return WithJsonSchema(
+        {"type": "string", "pattern": pattern, "examples": ["199.00"]}, mode="validation"
+    )
+
+
+# Money in requests: Decimal with two places, never negative; 10 or 12 digits in all.
+Money = Annotated[
+    Decimal, Field(ge=0, max_digits=10, decimal_places=2), _money_schema(8, positive=False)
+]
+MoneyTotal = Annotated[
+    Decimal, Field(ge=0, max_digits=12, decimal_places=2), _money_schema(10, positive=False)
+]
+PositiveMoneyTotal = Annotated[
+    Decimal, Field(gt=0, max_digits=12, decimal_places=2), _money_schema(10, positive=True)
+]
+
+
+def _whole_number(value: object) -> object:
+    # JSON Schema counts 27.0 as an integer; strict ints still refuse "27", 27.5 and true.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as JSON Schema means it: 27 or 27.0, not "27", 27.5 or true.
+WholeInt = Annotated[int, BeforeValidator(_whole_number), StrictMode()]
+# Bounds go inside, before the validator: put on `WholeInt | None` from outside, pydantic writes
+# them into the schema as keywords JSON Schema does not have ("ge"), which no client checks.
+PositiveWholeInt = Annotated[int, Field(ge=1), BeforeValidator(_whole_number), StrictMode()]
+ValidDays = Annotated[int, Field(ge=1, le=3650), BeforeValidator(_whole_number), StrictMode()]
 
 
 class ErrorDetail(Schema):
@@ -45,26 +86,14 @@ class MemberOut(Schema):
 class SaleLineIn(Strict):
     sku: str = Field(..., min_length=1, max_length=48, description="SKU code or barcode")
     quantity: int = Field(..., ge=1, le=9999)
-    unit_price: Decimal | None = Field(
-        None,
-        ge=0,
-        max_digits=10,
-        decimal_places=2,
-        description="Optional: when sent it must be the server's price (price_mismatch)",
+    unit_price: Money | None = Field(
+        None, description="Optional: when sent it must be the server's price (price_mismatch)"
     )
-    discount: Decimal | None = Field(
-        None,
-        ge=0,
-        max_digits=10,
-        decimal_places=2,
-        description="Optional: when sent it must be the server's discount (price_mismatch)",
+    discount: Money | None = Field(
+        None, description="Optional: when sent it must be the server's discount (price_mismatch)"
     )
-    amount: Decimal | None = Field(
-        None,
-        ge=0,
-        max_digits=12,
-        decimal_places=2,
-        description="Optional net paid for the line; when sent it must be the server's",
+    amount: MoneyTotal | None = Field(
+        None, description="Optional net paid for the line; when sent it must be the server's"
     )
 
 
@@ -84,11 +113,8 @@ class SaleIn(Strict):
     coupon_codes: CouponCodes = Field(
         default_factory=list, max_length=20, description="Redeemed with the sale, all or none"
     )
-    total: Decimal = Field(
+    total: MoneyTotal = Field(
         ...,
-        ge=0,
-        max_digits=12,
-        decimal_places=2,
         description="The sale's total (before points); must equal the server's (total_mismatch)",
     )
     points: int = Field(

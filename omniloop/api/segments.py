@@ -10,14 +10,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
-from omniloop.accounts.models import Role
 from omniloop.api.auth import TokenAuth
 from omniloop.api.schemas import ErrorOut, Strict
 from omniloop.core.errors import NotFound, ValidationFailed
 from omniloop.insights.selectors import as_of_parse, segment_count, segment_get
 from omniloop.insights.services import segment_refresh
 
-router = Router(tags=["segments"], auth=TokenAuth(roles=(Role.HQ_ADMIN, Role.MARKETER)))
+router = Router(tags=["segments"])
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -48,6 +47,7 @@ class VersionOut(Schema):
 
 @router.post(
     "/segments/preview",
+    auth=TokenAuth(scope="segments"),
     response={200: PreviewOut, **ERRORS},
     summary="How many members a rule matches (nothing is saved)",
 )
@@ -66,6 +66,7 @@ def preview(request: HttpRequest, body: PreviewIn) -> PreviewOut:
 
 @router.post(
     "/segments/{slug}/refresh",
+    auth=TokenAuth(scope="segments"),
     response={200: VersionOut, **ERRORS},
     summary="Materialise a saved segment now as a new version",
 )

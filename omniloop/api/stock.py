@@ -20,7 +20,7 @@ from omniloop.inventory.selectors import availability_for
 from omniloop.inventory.services import StockRow, stock_load, stock_load_many
 from omniloop.stores.models import Store
 
-till_router = Router(tags=["till"], auth=TokenAuth(till=True))
+till_router = Router(tags=["till"])
 router = Router(tags=["inventory"])
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
@@ -74,6 +74,7 @@ class AvailabilityOut(Schema):
 
 @till_router.post(
     "/stock",
+    auth=TokenAuth(scope="pos.stock"),
     response={200: LoadOut, **ERRORS},
     summary="Load this till's store counts: a snapshot or deltas (all rows or none)",
 )
@@ -99,9 +100,9 @@ def till_stock(
 
 @router.post(
     "/inventory",
+    auth=TokenAuth(scope="inventory.write"),
     response={200: LoadOut, **ERRORS},
     summary="Load counts for any stores from the ERP: a snapshot or deltas (all rows or none)",
-    auth=TokenAuth(roles=(Role.HQ_ADMIN,)),
 )
 def hq_stock(
     request: HttpRequest,
@@ -128,9 +129,10 @@ class AvailabilityQuery(Schema):
 
 @router.get(
     "/inventory/availability",
+    auth=TokenAuth(scope="inventory.read"),
     response={200: AvailabilityOut, **ERRORS},
+    # Any till or HQ integration: availability is what shoppers see too.
     summary="Units available (on hand - reserved) per store and SKU",
-    auth=TokenAuth(),  # any till or HQ integration: availability is what shoppers see too
 )
 def stock_availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> AvailabilityOut:
     rows = availability_for(sku_refs=query.sku, store_codes=query.store, city=query.city)

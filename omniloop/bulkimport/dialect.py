@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 # ISO 8601 as imports accept it: a date, optionally a time (minutes, seconds, fractions) and an
 # offset (Z, +08, +0800, +08:00). Without an offset the time is the store's local time.
@@ -40,6 +40,43 @@ def matches(expr: str, pattern: str) -> str:
     assert "'" not in pattern and "%" not in pattern, pattern
     op = "~" if is_postgres() else "REGEXP"
     return f"({expr} {op} '{pattern}')"
+
+
+def fence() -> str:
+    """Appended to a subquery in FROM, keeps the planner from pulling it up into the outer query
+    (which would copy each of its expressions into every place that uses it): what the
+    subquery computes is computed once per row."""
+    return " OFFSET 0" if is_postgres() else " LIMIT -1 OFFSET 0"
+
+
+def without_row_triggers(*tables: str) -> bool:
+    """Stop this transaction's row triggers (the foreign keys' checks, queued per row until the
+    commit) when the role may (`session_replication_role`: a superuser, or PostgreSQL 15's
+    `GRANT SET ON PARAMETER`) and `tables` (names, unquoted) carry no trigger of their own
+    beside the foreign keys' (a trigger someone adds later keeps running). The caller then does
+    the foreign keys' work set-based (ADR 36) and calls `row_triggers_on` right after its
+    inserts. False on SQLite, when not allowed, or when a table has its own trigger."""
+    if not is_postgres():
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = ANY(CAST(%s AS regclass[])) "
+            "AND NOT tgisinternal",
+            [list(tables)],
+        )
+        if cursor.fetchone()[0]:
+            return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        return False
+    return True
+
+
+def row_triggers_on() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def distinct(a: str, b: str) -> str:

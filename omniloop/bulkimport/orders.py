@@ -6,7 +6,18 @@ neither bind members nor earn points."""
 from __future__ import annotations
 
 from omniloop.bulkimport.common import report
-from omniloop.bulkimport.dialect import concat, datetime_value, distinct, matches, md5_hex, qn
+from omniloop.bulkimport.dialect import (
+    concat,
+    datetime_value,
+    distinct,
+    fence,
+    is_postgres,
+    matches,
+    md5_hex,
+    qn,
+    row_triggers_on,
+    without_row_triggers,
+)
 from omniloop.bulkimport.problems import Problems
 from omniloop.bulkimport.staging import Staging, drop, temp_name
 from omniloop.bulkimport.typed import (
@@ -14,7 +25,7 @@ from omniloop.bulkimport.typed import (
     INTEGER_RE,
     Col,
     analyze,
-    build,
+    build_once,
     collect,
     execute,
     insert_sql,
@@ -27,6 +38,7 @@ from omniloop.bulkimport.values import ImportResult
 from omniloop.catalog.models import Sku
 from omniloop.core import clock
 from omniloop.core.brand import brand_settings
+from omniloop.core.errors import Conflict
 from omniloop.members.models import Member
 from omniloop.orders.models import Order, OrderLine
 from omniloop.stores.models import SalesChannel, Store
@@ -35,95 +47,104 @@ from omniloop.stores.selectors import channel_for_store_till
 STORE_CHANNEL = "store"  # the file's name for the store till (also the default)
 
 
-def _cols(staging: Staging) -> list[Col]:
-    v = staging.col
-    ref, store, at = v("order_ref"), v("store_ref"), v("ordered_at")
-    sku, member, qty, amount, disc = (
-        v("sku_ref"),
-        v("member_ref"),
-        v("quantity"),
-        v("amount"),
-        v("discount"),
-    )
+def _cols() -> list[Col]:
+    """Values over the trimmed staging row `s` and the joins; reasons over the values `v.<name>`
+    and the trimmed cells `v.r_<column>` (`build_once`: every parse evaluated once)."""
     zone = "COALESCE(NULLIF(st.timezone, ''), bz.tz)"
-    at_value = datetime_value(at, zone)
-    qty_value = f"(CASE WHEN {matches(qty, INTEGER_RE)} THEN CAST({qty} AS integer) END)"
-    amount_value = f"(CASE WHEN {matches(amount, AMOUNT_RE)} THEN CAST({amount} AS numeric) END)"
-    disc_value = f"(CASE WHEN {matches(disc, AMOUNT_RE)} THEN CAST({disc} AS numeric) END)"
+    qty, amount, disc = "s.quantity", "s.amount", "s.discount"
+
+    def raw(column: str) -> str:
+        return "v." + qn("r_" + column)
+
     return [
-        Col("order_ref", ref, required(ref, max_length(Order, "receipt_no")), "order_ref"),
+        Col(
+            "order_ref",
+            "s.order_ref",
+            required(raw("order_ref"), max_length(Order, "receipt_no")),
+            "order_ref",
+        ),
         Col(
             "store_id",
             "st.id",
-            f"CASE WHEN {store} IS NULL THEN 'required' WHEN st.id IS NULL "
+            f"CASE WHEN {raw('store_ref')} IS NULL THEN 'required' WHEN v.store_id IS NULL "
             "THEN 'unknown_store' END",
             "store_ref",
         ),
-        Col("channel_id", "ch.id", "CASE WHEN ch.id IS NULL THEN 'unknown_channel' END", "channel"),
+        Col(
+            "channel_id",
+            "ch.id",
+            "CASE WHEN v.channel_id IS NULL THEN 'unknown_channel' END",
+            "channel",
+        ),
         Col(
             "ordered_at",
-            at_value,
-            f"CASE WHEN {at} IS NULL THEN 'required' WHEN {at_value} IS NULL "
+            datetime_value("s.ordered_at", zone),
+            f"CASE WHEN {raw('ordered_at')} IS NULL THEN 'required' WHEN v.ordered_at IS NULL "
             "THEN 'datetime_invalid' END",
             "ordered_at",
         ),
         Col(
             "sku_id",
             "k.id",
-            f"CASE WHEN {sku} IS NULL THEN 'required' WHEN k.id IS NULL THEN 'unknown_sku' END",
+            f"CASE WHEN {raw('sku_ref')} IS NULL THEN 'required' WHEN v.sku_id IS NULL "
+            "THEN 'unknown_sku' END",
             "sku_ref",
         ),
         Col(
             "member_id",
             "COALESCE(m.merged_into_id, m.id)",
-            f"CASE WHEN {member} IS NOT NULL AND m.id IS NULL THEN 'unknown_member' END",
+            f"CASE WHEN {raw('member_ref')} IS NOT NULL AND v.member_id IS NULL "
+            "THEN 'unknown_member' END",
             "member_ref",
         ),
         Col(
             "quantity",
-            qty_value,
-            f"CASE WHEN {qty} IS NULL THEN 'required' WHEN {qty_value} IS NULL OR {qty_value} = 0 "
-            "THEN 'integer_invalid' END",
+            f"(CASE WHEN {matches(qty, INTEGER_RE)} THEN CAST({qty} AS integer) END)",
+            f"CASE WHEN {raw('quantity')} IS NULL THEN 'required' WHEN v.quantity IS NULL "
+            "OR v.quantity = 0 THEN 'integer_invalid' END",
             "quantity",
         ),
         Col(
             "amount",
-            amount_value,
-            f"CASE WHEN {amount} IS NULL THEN 'required' WHEN {amount_value} IS NULL "
+            f"(CASE WHEN {matches(amount, AMOUNT_RE)} THEN CAST({amount} AS numeric) END)",
+            f"CASE WHEN {raw('amount')} IS NULL THEN 'required' WHEN v.amount IS NULL "
             "THEN 'amount_invalid' END",
             "amount",
         ),
         Col(
             "discount",
-            f"COALESCE({disc_value}, 0)",
-            f"CASE WHEN {disc} IS NOT NULL AND {disc_value} IS NULL THEN 'amount_invalid' END",
+            f"(CASE WHEN {matches(disc, AMOUNT_RE)} THEN CAST({disc} AS numeric) END)",
+            f"CASE WHEN {raw('discount')} IS NOT NULL AND v.discount IS NULL "
+            "THEN 'amount_invalid' END",
             "discount",
+            final="COALESCE(v.discount, 0)",
         ),
     ]
 
 
-def _joins(staging: Staging) -> str:
-    v = staging.col
-    chan = v("channel")
+def _joins() -> str:
+    """Over the trimmed staging row `s`."""
     return (
         f"CROSS JOIN (SELECT CAST(%s AS text) AS tz, CAST(%s AS text) AS till) bz "
-        f"LEFT JOIN {table_of(Store)} st ON st.code = {v('store_ref')} "
+        f"LEFT JOIN {table_of(Store)} st ON st.code = s.store_ref "
         f"LEFT JOIN {table_of(SalesChannel)} ch ON ch.code = "
-        f"(CASE WHEN {chan} IS NULL OR {chan} = '{STORE_CHANNEL}' THEN bz.till ELSE {chan} END) "
-        f"LEFT JOIN {table_of(Sku)} k ON k.sku_code = {v('sku_ref')} "
-        f"LEFT JOIN {table_of(Member)} m ON m.external_ref = {v('member_ref')}"
+        f"(CASE WHEN s.channel IS NULL OR s.channel = '{STORE_CHANNEL}' THEN bz.till "
+        "ELSE s.channel END) "
+        f"LEFT JOIN {table_of(Sku)} k ON k.sku_code = s.sku_ref "
+        f"LEFT JOIN {table_of(Member)} m ON m.external_ref = s.member_ref"
     )
 
 
 def import_orders(staging: Staging, problems: Problems) -> ImportResult | None:
     """Check everything; on no problems apply. Returns None when there were problems."""
     till = channel_for_store_till()
-    cols = _cols(staging)
-    t = build(staging, cols, _joins(staging), [brand_settings().timezone, till.code])
+    cols = _cols()
+    t = build_once(staging, cols, _joins(), [brand_settings().timezone, till.code])
     try:
         collect(staging, t, cols, problems)
         if problems:
             return None
+        drop(staging.table)  # read for the problems' raw values only: free its buffers
         o = _group(t)
         try:
             _check_groups(staging, t, o, problems)
@@ -138,11 +159,13 @@ def import_orders(staging: Staging, problems: Problems) -> ImportResult | None:
 
 def _group(t: str) -> str:
     """One row per order: its key, header (which every line must agree on) and sums, beside
-    the order already stored under that key, if any."""
+    the order already stored under that key, if any, and the id a new one will get (`new_id`,
+    drawn from the table's sequence by store and time: the lines need no join to
+    `orders_order`, and the inserts fill the store and time indexes left to right)."""
     o = qn(temp_name("o"))
     order = table_of(Order)
-    execute(
-        f"CREATE TEMP TABLE {o} AS SELECT g.*, ord.id AS order_id, ord.flow AS old_flow, "  # noqa: S608
+    grouped = (
+        "SELECT g.*, ord.id AS order_id, ord.flow AS old_flow, "  # noqa: S608
         "ord.member_id AS old_member, ord.ordered_at AS old_at, ord.total AS old_total, "
         "ord.discount_total AS old_discount FROM ("
         "SELECT channel_id, store_id, order_ref, MIN(row_no) AS first_row, COUNT(*) AS n, "
@@ -152,8 +175,19 @@ def _group(t: str) -> str:
         "SUM(quantity) AS quantity, SUM(sku_id * quantity) AS fingerprint "
         f"FROM {t} GROUP BY channel_id, store_id, order_ref) g "
         f"LEFT JOIN {order} ord ON ord.channel_id = g.channel_id "
-        "AND ord.store_id = g.store_id AND ord.receipt_no = g.order_ref"
+        "AND ord.store_id = g.store_id AND ord.receipt_no = g.order_ref "
+        f"ORDER BY g.store_id, g.ordered_at, g.first_row{fence()}"
     )
+    if is_postgres():
+        seq = f"pg_get_serial_sequence('{Order._meta.db_table}', 'id')"
+        new_id = f"CASE WHEN x.order_id IS NULL THEN nextval({seq}) END"
+    else:  # one writer at a time: the ids after the largest
+        new_id = (
+            f"CASE WHEN x.order_id IS NULL THEN (SELECT COALESCE(MAX(id), 0) FROM {order}) "  # noqa: S608
+            "+ ROW_NUMBER() OVER (PARTITION BY x.order_id IS NULL "
+            "ORDER BY x.store_id, x.ordered_at, x.first_row) END"
+        )
+    execute(f"CREATE TEMP TABLE {o} AS SELECT x.*, {new_id} AS new_id FROM ({grouped}) x")  # noqa: S608
     analyze(o)
     return o
 
@@ -197,7 +231,9 @@ def _apply(t: str, o: str, rows: int) -> ImportResult:
                 f"FROM {o} g WHERE {order}.id = g.order_id "
                 f"AND g.order_id IN (SELECT order_id FROM {changed})"
             )
-        before = int(scalar(f"SELECT COALESCE(MAX(id), 0) FROM {order}") or 0)  # noqa: S608
+        triggers_off = without_row_triggers(Order._meta.db_table, OrderLine._meta.db_table)
+        if triggers_off:
+            _lock_references(t, o)
         cols, exprs = insert_sql(
             Order,
             {
@@ -241,14 +277,14 @@ def _apply(t: str, o: str, rows: int) -> ImportResult:
             },
         )
         result.created = execute(
-            f"INSERT INTO {order} ({cols}) SELECT {exprs} FROM {o} g "  # noqa: S608
-            "WHERE g.order_id IS NULL ORDER BY g.first_row",
+            f"INSERT INTO {order} (id, {cols}) SELECT g.new_id, {exprs} FROM {o} g "  # noqa: S608
+            "WHERE g.new_id IS NOT NULL ORDER BY g.new_id",
             [now],
         )
         lcols, lexprs = insert_sql(
             OrderLine,
             {
-                "order": "ord.id",
+                "order": "COALESCE(g.new_id, g.order_id)",
                 "sku": "t.sku_id",
                 "quantity": "t.quantity",
                 "unit_price": "ROUND((t.amount + t.discount) * 1.0 / t.quantity, 2)",
@@ -259,16 +295,46 @@ def _apply(t: str, o: str, rows: int) -> ImportResult:
         )
         lines = execute(
             f"INSERT INTO {line} ({lcols}) SELECT {lexprs} FROM {t} t "  # noqa: S608
-            f"JOIN {order} ord ON ord.channel_id = t.channel_id AND ord.store_id = t.store_id "
-            "AND ord.receipt_no = t.order_ref "
-            f"WHERE ord.id > %s OR ord.id IN (SELECT order_id FROM {changed})",
-            [before],
+            f"JOIN {o} g ON g.channel_id = t.channel_id AND g.store_id = t.store_id "
+            "AND g.order_ref = t.order_ref "
+            f"WHERE g.new_id IS NOT NULL OR g.order_id IN (SELECT order_id FROM {changed}) "
+            "ORDER BY 1",  # the order_id index filled left to right, as the orders' were
         )
+        if triggers_off:
+            row_triggers_on()
     finally:
         drop(changed)
     result.unchanged = orders - result.created - result.updated
     result.extra = {"lines_written": lines, "orders": orders}
     return result
+
+
+def _lock_references(t: str, o: str) -> None:
+    """What the foreign keys' row triggers would do for every inserted row, once per referenced
+    row: lock it `FOR KEY SHARE` (so that it cannot be deleted before the commit) and check that
+    it is still there (it was resolved by a join when the file was checked)."""
+    refs = (
+        (Store, o, "store_id"),
+        (SalesChannel, o, "channel_id"),
+        (Member, o, "member_id"),
+        (Sku, t, "sku_id"),
+    )
+    for model, source, column in refs:
+        ids = f"SELECT DISTINCT {column} FROM {source} WHERE {column} IS NOT NULL"  # noqa: S608
+        wanted = int(scalar(f"SELECT COUNT(*) FROM ({ids}) d") or 0)  # noqa: S608
+        locked = int(
+            scalar(
+                f"SELECT COUNT(*) FROM (SELECT r.id FROM {table_of(model)} r "  # noqa: S608
+                f"WHERE r.id IN ({ids}) FOR KEY SHARE) l"
+            )
+            or 0
+        )
+        if locked != wanted:
+            raise Conflict(
+                f"{wanted - locked} {model._meta.verbose_name_plural} the file refers to were "
+                "deleted during the import; nothing was written, import the file again.",
+                code="import_references_changed",
+            )
 
 
 def _find_changed(o: str, changed: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from omniloop.bulkimport.dialect import is_postgres, qn
+from omniloop.bulkimport.dialect import fence, is_postgres, qn
 from omniloop.bulkimport.problems import MAX_LISTED, MAX_REFS, UNKNOWN, Problem, Problems
 from omniloop.bulkimport.staging import Staging, temp_name
 
@@ -31,6 +31,7 @@ class Col:
     error: str | None = None
     source: str = ""
     secret: bool = False  # never echo the value (phones)
+    final: str | None = None  # `build_once` only: the stored value over `v` (default `v.<name>`)
 
 
 def required(raw: str, max_length: int | None = None) -> str:
@@ -55,6 +56,36 @@ def build(
         + [f"{c.error} AS {qn('e_' + c.name)}" for c in cols if c.error]
     )
     sql = f"CREATE TEMP TABLE {name} AS SELECT {select} FROM {staging.table} s {joins}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+    analyze(name)
+    return name
+
+
+def build_once(
+    staging: Staging, cols: Sequence[Col], joins: str = "", params: Sequence[Any] = ()
+) -> str:
+    """`build`, with each expression evaluated once per row (ADR 36). Three layers, each kept
+    from being merged into the next (`fence`): the staging row trimmed (`s.<column>`, NULL when
+    empty); the values (`Col.value`, over `s` and the joins); the reasons (`Col.error`, over
+    the values as `v.<name>` and the trimmed cells as `v.r_<column>`). `build` repeats a value's
+    parse in its error (a date's pattern and calendar check up to four times), which cost more
+    than everything else in the statement."""
+    name = qn(temp_name("t"))
+    trimmed = ", ".join(f"{staging.col(c)} AS {qn(c)}" for c in staging.columns)
+    first = f"SELECT s.row_no AS row_no, {trimmed} FROM {staging.table} s{fence()}"  # noqa: S608
+    values = ", ".join(
+        ["s.row_no AS row_no"]
+        + [f"{c.value} AS {qn(c.name)}" for c in cols]
+        + [f"s.{qn(c)} AS {qn('r_' + c)}" for c in staging.columns]
+    )
+    second = f"SELECT {values} FROM ({first}) s {joins}{fence()}"  # noqa: S608
+    select = ", ".join(
+        ["v.row_no AS row_no"]
+        + [f"{c.final or 'v.' + qn(c.name)} AS {qn(c.name)}" for c in cols]
+        + [f"{c.error} AS {qn('e_' + c.name)}" for c in cols if c.error]
+    )
+    sql = f"CREATE TEMP TABLE {name} AS SELECT {select} FROM ({second}) v"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
     analyze(name)

@@ -36,6 +36,10 @@ SETTLEMENT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER, ASSISTANT})
 # store's (the inbox selectors scope); marketers have none. HQ admins set the targets.
 INBOX_USERS = frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER, ASSISTANT})
 
+# The assistant's workbench (ADR 34): store staff only (an assistant their bound members, a
+# manager the store's); HQ admins and marketers say which coupons assistants may give out.
+WORKBENCH_USERS = frozenset({STORE_MANAGER, ASSISTANT})
+
 PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login", "dashboard:login_verify"})
 
 VIEW_ROLES: dict[str, frozenset[str]] = {
@@ -129,6 +133,9 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     # and whoever may see a member may ask for an adjustment (the service checks the member).
     # Pickups: the store prepares and hands over its own; HQ sees any store's.
     "dashboard:pickups": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
+    "dashboard:shipments": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
+    "dashboard:shipment_ship": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
+    "dashboard:shipping_store_set": frozenset({HQ_ADMIN}),
     "dashboard:pickup_ready": frozenset({HQ_ADMIN, STORE_MANAGER, ASSISTANT}),
     "dashboard:points": frozenset({HQ_ADMIN, MARKETER, CS_AGENT}),
     "dashboard:points_policy": frozenset({HQ_ADMIN}),
@@ -157,6 +164,17 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:token_revoke": frozenset({HQ_ADMIN}),
     # The audit trail names staff, tokens, addresses and every refusal: HQ admins only.
     "dashboard:audit": frozenset({HQ_ADMIN}),
+    # The assistant's workbench
+    "dashboard:workbench": WORKBENCH_USERS,
+    "dashboard:workbench_task_done": WORKBENCH_USERS,
+    "dashboard:workbench_card": WORKBENCH_USERS,
+    "dashboard:workbench_poster": WORKBENCH_USERS,
+    "dashboard:workbench_members": WORKBENCH_USERS,
+    "dashboard:workbench_member": WORKBENCH_USERS,
+    "dashboard:workbench_share_product": WORKBENCH_USERS,
+    "dashboard:workbench_share_coupon": WORKBENCH_USERS,
+    "dashboard:workbench_performance": WORKBENCH_USERS,
+    "dashboard:workbench_coupons": frozenset({HQ_ADMIN, MARKETER}),
 }
 
 

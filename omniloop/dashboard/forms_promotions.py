@@ -21,6 +21,7 @@ from omniloop.dashboard.offer_kinds import (
     initial_from_params,
     stored_kind,
 )
+from omniloop.insights.selectors import segment_list
 from omniloop.promotions.models import Offer
 from omniloop.promotions.offer_spec import SCOPE_EMPTY
 from omniloop.promotions.offers import offer_spec
@@ -69,6 +70,7 @@ class OfferForm(BenefitForm):
                 "channels",
                 "stores",
                 "tiers",
+                "segments",
                 "requires_member",
             ],
         ),
@@ -121,6 +123,14 @@ class OfferForm(BenefitForm):
         label=_("Member tiers"),
         help_text=_("None ticked: everyone, members or not."),
         choices=[(t, TIER_LABELS[t]) for t in MEMBER_TIERS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    segments = forms.MultipleChoiceField(
+        required=False,
+        label=_("Segments"),
+        help_text=_(
+            "None ticked: everyone. Ticked: members in any of them (as last materialised)."
+        ),
         widget=forms.CheckboxSelectMultiple,
     )
     requires_member = forms.BooleanField(required=False, label=_("Members only"))
@@ -206,6 +216,9 @@ class OfferForm(BenefitForm):
         self.fields["channels"].choices = [  # type: ignore[attr-defined]
             (c.code, localized(c)) for c in SalesChannel.objects.order_by("code")
         ]
+        self.fields["segments"].choices = [  # type: ignore[attr-defined]
+            (s.slug, localized(s)) for s in segment_list()
+        ]
 
     @staticmethod
     def _initial(offer: Offer) -> dict[str, Any]:
@@ -231,6 +244,7 @@ class OfferForm(BenefitForm):
             "channels": list(spec.channels),
             "stores": list(spec.stores),
             "tiers": list(spec.tiers),
+            "segments": list(spec.segments),
             "requires_member": spec.requires_member,
             **tz_aware,
             "weekdays": list(spec.weekdays),
@@ -281,6 +295,7 @@ class OfferForm(BenefitForm):
             "channels": d["channels"],
             "stores": [s.pk for s in d["stores"]],
             "tiers": d["tiers"],
+            "segments": d["segments"],
             "requires_member": d["requires_member"],
             "starts_at": d["starts_at"],
             "ends_at": d["ends_at"],

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from omniloop.accounts.access import Actor
 from omniloop.accounts.models import HQ_ROLES, User
+from omniloop.accounts.scopes import SCOPES, caller_of, scopes_for
 from omniloop.accounts.selectors import assistants_for_actor, stores_for_actor
 from omniloop.catalog.models import Product
 from omniloop.catalog.selectors import product_list
@@ -102,7 +105,18 @@ class TokenCreateForm(forms.Form):
         choices=[("", "---------")] + [c for c in choices("role") if c[0] in HQ_ROLES],
     )
     expires_on = forms.DateField(
-        required=False, label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=_("Expires on"),
+        help_text=_("Empty: a year from today. At most three years."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    scopes = forms.MultipleChoiceField(
+        required=False,
+        label=_("Scopes"),
+        help_text=_("What this token may do; those its kind or role cannot hold are left out."),
+        choices=[(s.name, f"{s.name} · {s.description}") for s in SCOPES.values()],
+        initial=list(SCOPES),
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def clean(self) -> dict[str, Any]:
@@ -111,4 +125,17 @@ class TokenCreateForm(forms.Form):
             self.add_error("store", _("A till token needs a store."))
         if data.get("kind") == "integration" and not data.get("role"):
             self.add_error("role", _("An integration token needs an HQ role."))
+        expires_on = data.get("expires_on")
+        today = timezone.localdate()
+        if expires_on and not today < expires_on <= today + timedelta(days=3 * 365):
+            self.add_error("expires_on", _("Choose a day after today, at most three years on."))
+        # The form marks that it offered the boxes: none ticked is no scope, not the default.
+        if "scopes_offered" in self.data and data.get("kind") in ("till", "integration"):
+            caller = caller_of(kind=data["kind"], role=data.get("role") or "")
+            held = [name for name in scopes_for(caller) if name in data.get("scopes", [])]
+            if not held:
+                self.add_error("scopes", _("Tick at least one scope this token can hold."))
+            data["scopes"] = held
+        else:
+            data["scopes"] = None
         return data

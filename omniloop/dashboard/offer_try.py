@@ -29,6 +29,7 @@ REASONS: dict[str, Promise] = {
     Reason.WRONG_STORE: _("Not in this store"),
     Reason.MEMBERS_ONLY: _("Members only"),
     Reason.TIER_NOT_ELIGIBLE: _("Not for this member tier"),
+    Reason.SEGMENT_NOT_ELIGIBLE: _("Not for this member's segments"),
     Reason.NO_ELIGIBLE_ITEMS: _("No item in the basket is in scope"),
     Reason.THRESHOLD_NOT_MET: _("Minimum spend or quantity not reached"),
     Reason.COUPON_REQUIRED: _("Needs a coupon"),

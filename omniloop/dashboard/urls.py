@@ -22,12 +22,14 @@ from omniloop.dashboard.views import (
     promotions,
     segments,
     settlement,
+    shipments,
     staff,
     stock,
     stores,
     tokens,
     touchpoints,
     wall,
+    workbench,
 )
 
 app_name = "dashboard"
@@ -204,6 +206,9 @@ urlpatterns = [
     path("segments/<slug:slug>/refresh/", segments.segment_refresh_view, name="segment_refresh"),
     path("settings/", brand.brand_settings_view, name="brand_settings"),
     path("pickups/", pickups.pickups, name="pickups"),
+    path("shipments/", shipments.shipments, name="shipments"),
+    path("shipments/<str:ship_number>/ship/", shipments.shipment_ship, name="shipment_ship"),
+    path("shipments/routing/", shipments.shipping_store_toggle, name="shipping_store_set"),
     path("pickups/<str:number>/ready/", pickups.pickup_ready, name="pickup_ready"),
     path("points/", points.points_overview, name="points"),
     path("points/policy/", points.points_policy_edit, name="points_policy"),
@@ -225,4 +230,31 @@ urlpatterns = [
     path("tokens/new/", tokens.token_create_view, name="token_create"),
     path("tokens/<int:token_id>/revoke/", tokens.token_revoke_view, name="token_revoke"),
     path("audit/", audit.audit_events, name="audit"),
+    # The assistant's workbench (ADR 34)
+    path("workbench/", workbench.workbench_home, name="workbench"),
+    path("workbench/tasks/done/", workbench.workbench_task_done, name="workbench_task_done"),
+    path("workbench/card/", workbench.workbench_card, name="workbench_card"),
+    path("workbench/card/poster.<str:fmt>", workbench.workbench_poster, name="workbench_poster"),
+    path("workbench/members/", workbench.workbench_members, name="workbench_members"),
+    path(
+        "workbench/members/<int:member_id>/",
+        workbench.workbench_member,
+        name="workbench_member",
+    ),
+    path(
+        "workbench/members/<int:member_id>/share/product/",
+        workbench.workbench_share_product,
+        name="workbench_share_product",
+    ),
+    path(
+        "workbench/members/<int:member_id>/share/coupon/",
+        workbench.workbench_share_coupon,
+        name="workbench_share_coupon",
+    ),
+    path(
+        "workbench/performance/",
+        workbench.workbench_performance_view,
+        name="workbench_performance",
+    ),
+    path("workbench/coupons/", workbench.workbench_coupons, name="workbench_coupons"),
 ]

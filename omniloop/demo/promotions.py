@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from omniloop.accounts.access import actor_for_user
+from omniloop.accounts.models import Role
 from omniloop.catalog.collection_selectors import collection_get
 from omniloop.catalog.models import Category
 from omniloop.core import clock
@@ -16,6 +18,7 @@ from omniloop.members.models import Member
 from omniloop.promotions.coupons import coupon_template_create
 from omniloop.promotions.flash import flash_sale_create
 from omniloop.promotions.offers import offer_activate, offer_create
+from omniloop.workbench.sharing import shareable_coupon_set
 
 ACTOR = "demo"
 
@@ -83,6 +86,12 @@ def build_promotions(demo: Demo) -> None:
     offer_activate(offer_id=coat_coupon.pk)
     coupon_template_create(
         offer=coat_coupon, name="秋冬外套券 ¥100", claimable=True, valid_days=14, issue_limit=2000
+    )
+    # One coupon the assistants may give their members from the workbench (ADR 34).
+    given = coupon_template_create(offer=coat_coupon, name="导购专享外套券 ¥100", valid_days=14)
+    hq = next(u for u in demo.hq_staff if u.role == Role.HQ_ADMIN)
+    shareable_coupon_set(
+        actor=actor_for_user(hq), template_id=given.pk, monthly_cap=20, active=True
     )
     sku = demo.skus[demo.products[0].pk][0]
     now = clock.now()

@@ -38,9 +38,14 @@ from omniloop.promotions.models import (
 from omniloop.settlement.purge import settlement_purge
 from omniloop.stores.models import SalesChannel, Store
 from omniloop.touchpoints.models import ScanEvent, Touchpoint, Visitor
+from omniloop.workbench.models import FollowUpDone, Share, ShareableCoupon, ShareTally
 
 # FK-safe order: every model comes after everything that points at it.
 ORDER: tuple[type[Model], ...] = (
+    Share,
+    ShareTally,
+    ShareableCoupon,
+    FollowUpDone,
     StockMovement,
     StockReservation,
     StockLevel,

@@ -21,6 +21,7 @@ REASONS: dict[str, Promise] = {
     Reason.WRONG_STORE: _("Not in this store"),
     Reason.MEMBERS_ONLY: _("Members only: join to get it"),
     Reason.TIER_NOT_ELIGIBLE: _("Not for your member tier"),
+    Reason.SEGMENT_NOT_ELIGIBLE: _("For selected members only"),
     Reason.NO_ELIGIBLE_ITEMS: _("No item in your cart is included"),
     Reason.THRESHOLD_NOT_MET: _("Spend a little more to get it"),
     Reason.COUPON_REQUIRED: _("Needs a coupon"),

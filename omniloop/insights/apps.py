@@ -14,12 +14,15 @@ class InsightsConfig(AppConfig):
         from omniloop.core.periodic import register_periodic_job
         from omniloop.insights import tasks
         from omniloop.insights.features import features_apply_order, features_merge
+        from omniloop.insights.offer_scope import LatestVersionSegments
         from omniloop.insights.sqlite_functions import install_sqlite_functions
         from omniloop.members.merge import register_merge_handler
         from omniloop.orders.events import register_order_listener
+        from omniloop.promotions.segments import register_segment_provider
 
         connection_created.connect(install_sqlite_functions, dispatch_uid="insights_sqlite_fns")
         register_merge_handler("member_features", features_merge)
+        register_segment_provider(LatestVersionSegments())
         register_periodic_job(
             "features_rebuild", every=timedelta(days=1), task=tasks.features_rebuild_task
         )

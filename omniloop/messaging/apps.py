@@ -17,6 +17,7 @@ class MessagingConfig(AppConfig):
             templates_builtin,  # noqa: F401 (the built-in templates)
         )
         from omniloop.messaging.privacy import merge_move_messages, messages_erase, messages_export
+        from omniloop.messaging.retention import messages_retention_task
         from omniloop.messaging.services import wechat_receipt_record
         from omniloop.messaging.tasks import messaging_deliver_task
         from omniloop.wechat.listeners import register_receipt_listener
@@ -26,4 +27,7 @@ class MessagingConfig(AppConfig):
         register_privacy_handler("messages", export=messages_export, erase=messages_erase)
         register_periodic_job(
             "messaging_deliver", every=timedelta(minutes=1), task=messaging_deliver_task
+        )
+        register_periodic_job(
+            "messages_retention", every=timedelta(days=1), task=messages_retention_task
         )

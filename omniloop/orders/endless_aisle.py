@@ -24,9 +24,9 @@ from omniloop.accounts.access import Actor
 from omniloop.accounts.selectors import assistant_for_store
 from omniloop.attribution.services import credit_for_till_sale
 from omniloop.core import clock
-from omniloop.core.errors import Conflict, NotFound, ValidationFailed
+from omniloop.core.errors import Conflict, ValidationFailed
 from omniloop.inventory.selectors import stores_with_stock
-from omniloop.inventory.services import ReserveLine, stock_consume, stock_reserve
+from omniloop.inventory.services import ReserveLine, stock_reserve
 from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
 from omniloop.orders.events import order_paid
@@ -35,6 +35,7 @@ from omniloop.orders.online import address_clean
 from omniloop.orders.online_values import AddressInput
 from omniloop.orders.points import order_points_earn_paid
 from omniloop.orders.services import _order_lines, new_order_number
+from omniloop.orders.shipping import store_order_ship
 from omniloop.orders.status import order_transition, status_record_initial
 from omniloop.promotions.pricing import quote
 from omniloop.stores.models import Store
@@ -171,23 +172,9 @@ def endless_aisle_order(*, store: Store, data: EndlessAisleInput) -> Order:
     return order
 
 
-@transaction.atomic
 def endless_aisle_ship(*, actor: Actor, order_number: str, at: datetime | None = None) -> Order:
     """The shipping store sends the goods: the held stock leaves it, the order is shipped.
     Staff and tills reach only their own store's orders (404); shipping again replays."""
-    at = at or clock.now()
-    order = Order.objects.select_for_update().filter(number=order_number.strip()).first()
-    if order is None or order.flow != Order.Flow.ENDLESS_AISLE:
-        raise NotFound("No such order.", code="order_not_found")
-    if not actor.is_hq and actor.store_id != order.store_id:
-        raise NotFound("No such order.", code="order_not_found")
-    if order.status == Order.Status.SHIPPED:
-        return order
-    if order.status != Order.Status.PAID:
-        raise Conflict(
-            f"An order that is {order.status} cannot be shipped.",
-            code="order_not_shippable",
-            extra={"status": order.status},
-        )
-    stock_consume(reference=order.number, kind=KIND, store_id=order.store_id, at=at)
-    return order_transition(order=order, to=Order.Status.SHIPPED, at=at, note="shipped")
+    return store_order_ship(
+        actor=actor, order_number=order_number, flows=(Order.Flow.ENDLESS_AISLE,), at=at
+    )

@@ -265,7 +265,12 @@ class OrderReturnLine(models.Model):
 
 
 # The online mall's tables live in their own module (kept small); imported so Django sees them.
-from omniloop.orders.models_online import CartLine, OrderAddress, OrderCoupon  # noqa: E402
+from omniloop.orders.models_online import (  # noqa: E402
+    CartLine,
+    OrderAddress,
+    OrderCoupon,
+    ShippingStore,
+)
 
 __all__ = [
     "CartLine",
@@ -278,4 +283,5 @@ __all__ = [
     "OrderStatusChange",
     "Payment",
     "PaymentNotification",
+    "ShippingStore",
 ]

@@ -53,3 +53,15 @@ class OrderCoupon(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "code"], name="order_coupon_unique"),
         ]
+
+
+class ShippingStore(models.Model):
+    """A store that ships the malls' ship-to-home orders from its own stock (门店发货). Routing
+    (`orders.routing`) sends an order to one of these when it holds the whole basket; others
+    ship from the warehouse. HQ turns a store on and off; the row says who and when."""
+
+    store = models.OneToOneField("stores.Store", on_delete=models.CASCADE, related_name="+")
+    enabled_at = models.DateTimeField()
+    enabled_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )

@@ -6,15 +6,16 @@ the single-use coupons it priced in under the order number, creates the order pe
 lines and first status row, and decides the flow and credit:
 - `scan_to_buy` when this browser's last scan was a product tag in a store: credited to the
   tag's store and assistant (`attribution.credit_for_scan_to_buy`), `Order.touchpoint` set;
-- `pickup` when the shopper picks up in store; `online` otherwise; both credited by the
-  member's binding (`attribution.credit_for_online_sale`).
+- `pickup` when the shopper picks up in store; `ship_from_store` when routing (`orders.routing`)
+  sends a ship-to-home order to a store that holds the basket; `online` otherwise; all three
+  credited by the member's binding (`attribution.credit_for_online_sale`).
 A pickup order gets a 6-digit code: only its keyed hash is stored; the member's order page
 derives the code again from the order number with the server's key (`pickup_code_for`).
 Placement runs once per form token (`core.idempotency`): a double submit makes one order."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -43,6 +44,8 @@ from omniloop.orders.online_values import (
     PlacedOrder,
 )
 from omniloop.orders.points import order_points_burn, points_payment_check
+from omniloop.orders.routing import KIND as ROUTED_KIND
+from omniloop.orders.routing import route_shipment
 from omniloop.orders.services import _order_lines, _refuse_coupons, new_order_number
 from omniloop.orders.status import status_record_initial
 from omniloop.promotions.coupons import coupons_reserve
@@ -204,6 +207,34 @@ def _pickup_store(data: CheckoutInput) -> Store | None:
     raise ValidationFailed("Choose a store to pick up from.", code="pickup_store_unavailable")
 
 
+def _ship_from_store(
+    data: CheckoutInput, number: str, credit: SaleCredit | None, region: str, at: datetime
+) -> Store | None:
+    """The store routing picks for a ship-to-home order, with the basket held there under the
+    order number; None (the warehouse ships) when none can, or its stock went meanwhile."""
+    quantities = _sku_quantities(list(data.items))
+    route = route_shipment(
+        sku_quantities=quantities,
+        bound_store_id=credit.store_id if credit else None,
+        region=region,
+    )
+    if route is None:
+        return None
+    try:
+        with transaction.atomic():
+            stock_reserve(
+                store_id=route.store.pk,
+                lines=[ReserveLine(sku_id=k, quantity=v) for k, v in quantities.items()],
+                kind=ROUTED_KIND,
+                reference=number,
+                expires_at=at + timedelta(minutes=settings.OMNILOOP_PAYMENT_TIMEOUT_MINUTES + 5),
+                at=at,
+            )
+    except Conflict:  # sold meanwhile: the warehouse ships it
+        return None
+    return route.store
+
+
 def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order:
     if not data.items:
         raise ValidationFailed("The cart is empty.", code="basket_empty")
@@ -230,16 +261,27 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
     flow, credit, touchpoint_id = _flow(data, member)
     q = priced.quote
     number = new_order_number(at)
+    shipper = None
+    if address is not None and flow == Order.Flow.ONLINE:
+        shipper = _ship_from_store(data, number, credit, address[0].region, at)
+        if shipper is not None:
+            flow = Order.Flow.SHIP_FROM_STORE
+    if store is not None:
+        fulfilment = Order.Fulfilment.PICKUP
+    elif shipper is not None:
+        fulfilment = Order.Fulfilment.STORE_SHIP
+    else:
+        fulfilment = Order.Fulfilment.WAREHOUSE
     order = Order.objects.create(
         number=number,
         channel=channel,
-        store=store,
+        store=store or shipper,
         member=member,
         credited_store_id=credit.store_id if credit else None,
         credited_assistant_id=credit.assistant_id if credit else None,
         credit_rule=credit.rule if credit else "online_unbound",
         flow=flow,
-        fulfilment=Order.Fulfilment.PICKUP if store else Order.Fulfilment.WAREHOUSE,
+        fulfilment=fulfilment,
         touchpoint_id=touchpoint_id,
         total=priced.total,
         discount_total=priced.discount_total,

@@ -56,8 +56,9 @@ def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
         note=(note + problem).strip(),
         extra={"paid_at": at},
     )
-    if order.fulfilment == Order.Fulfilment.PICKUP:  # held until the store marks it ready
-        stock_reservation_extend(reference=order.number, kind="pickup", expires_at=None, at=at)
+    kind = held_kind(order)
+    if kind is not None:  # held until the store hands it over or ships it
+        stock_reservation_extend(reference=order.number, kind=kind, expires_at=None, at=at)
     if order.member_id is not None:
         order_points_earn_paid(order, at)
     order_paid(order.pk)  # settlement and member features (orders.events)
@@ -69,8 +70,9 @@ def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
     payments are left as the provider last told us: one that succeeds after all settles as
     `late` (to be refunded), never reviving the order."""
     coupons_release(ref=order.number)
-    if order.fulfilment == Order.Fulfilment.PICKUP:
-        stock_release(reference=order.number, kind="pickup", at=at)
+    kind = held_kind(order)
+    if kind is not None:
+        stock_release(reference=order.number, kind=kind, at=at)
     if order.points_redeemed and order.member is not None:  # burned at placement: back
         points_restore(
             member=order.member,
@@ -111,3 +113,12 @@ def online_orders_expire(*, at: datetime | None = None) -> int:
             order_cancel_unpaid(order=order, at=at, note="payment_timeout")
             cancelled += 1
     return cancelled
+
+
+def held_kind(order: Order) -> str | None:
+    """The stock reservation kind an online order holds at a store, if it holds one."""
+    if order.fulfilment == Order.Fulfilment.PICKUP:
+        return "pickup"
+    if order.flow == Order.Flow.SHIP_FROM_STORE:
+        return "ship_from_store"
+    return None

@@ -25,7 +25,7 @@ from omniloop.promotions.models import Coupon, CouponTemplate, Offer, Redemption
 log = logging.getLogger(__name__)
 
 ISSUE_SOURCES = frozenset(
-    {"manual", "bulk", "claim", "scan", "welcome", "compensation", "campaign"}
+    {"manual", "bulk", "claim", "scan", "welcome", "compensation", "campaign", "assistant"}
 )
 BULK_MAX = 1000
 _CODE_ATTEMPTS = 5

@@ -58,10 +58,12 @@ def _eligibility(c: Candidate, lines: Sequence[LineIn], ctx: PricingContext) -> 
         return Reason.WRONG_CHANNEL
     if rule.store_ids and ctx.store_id not in rule.store_ids:
         return Reason.WRONG_STORE
-    if (rule.requires_member or rule.tiers) and ctx.member_id is None:
+    if (rule.requires_member or rule.tiers or rule.segments) and ctx.member_id is None:
         return Reason.MEMBERS_ONLY
     if rule.tiers and ctx.tier not in rule.tiers:
         return Reason.TIER_NOT_ELIGIBLE
+    if rule.segments and not rule.segments & ctx.segments:
+        return Reason.SEGMENT_NOT_ELIGIBLE
     if rule.coupon_only and c.coupon_id is None:
         return Reason.COUPON_REQUIRED
     if not any(rule.in_scope(line) for line in lines):

@@ -32,6 +32,9 @@ class Offer(models.Model):
     channels = models.JSONField(default=list, blank=True, help_text="Channel codes; empty = all")
     stores = models.ManyToManyField("stores.Store", blank=True, related_name="+")
     tiers = models.JSONField(default=list, blank=True, help_text="Member tiers; empty = everyone")
+    segments = models.JSONField(
+        default=list, blank=True, help_text="Segment slugs (any one); empty = everyone"
+    )
     requires_member = models.BooleanField(default=False)
     # Window, in the store's local time for weekdays and hours
     starts_at = models.DateTimeField(null=True, blank=True)

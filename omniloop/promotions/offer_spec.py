@@ -20,6 +20,7 @@ from omniloop.catalog.models import Category, Collection, Product, Sku
 from omniloop.core.errors import ValidationFailed
 from omniloop.promotions.models import Offer
 from omniloop.promotions.params import MEMBER_TIERS, validate_params
+from omniloop.promotions.segments import unknown_segments
 from omniloop.promotions.values import OfferKind
 from omniloop.stores.models import SalesChannel, Store
 
@@ -43,6 +44,7 @@ class OfferSpec:
     channels: tuple[str, ...] = ()
     stores: tuple[int, ...] = ()
     tiers: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
     requires_member: bool = False
     starts_at: datetime | None = None
     ends_at: datetime | None = None
@@ -95,7 +97,7 @@ def spec_from(data: dict[str, Any], base: OfferSpec | None = None) -> OfferSpec:
     for name in M2M_FIELDS:
         if name in values:
             values[name] = _ids(values[name], name)
-    for name in ("channels", "tiers", "weekdays"):
+    for name in ("channels", "tiers", "segments", "weekdays"):
         if name in values:
             values[name] = tuple(values[name] or ())
     return replace(base, **values)
@@ -193,6 +195,8 @@ def validated(spec: OfferSpec) -> OfferSpec:
             )
     if set(spec.tiers) - set(MEMBER_TIERS):
         raise _fail("offer_tier_unknown", "Unknown member tier.", "tiers")
+    if unknown_segments(spec.segments):
+        raise _fail("offer_segment_unknown", "Unknown segment.", "segments")
     spec = replace(
         spec,
         name=name,
@@ -202,6 +206,7 @@ def validated(spec: OfferSpec) -> OfferSpec:
         max_discount=cap,
         channels=tuple(sorted(set(spec.channels))),
         tiers=tuple(t for t in MEMBER_TIERS if t in set(spec.tiers)),
+        segments=tuple(sorted({str(s) for s in spec.segments})),
         weekdays=tuple(sorted(set(spec.weekdays))),
     )
     _check_window(spec)

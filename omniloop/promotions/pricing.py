@@ -30,6 +30,7 @@ from omniloop.promotions.engine import price_basket
 from omniloop.promotions.money import to_fen
 from omniloop.promotions.offer_index import OfferIndex, current_index
 from omniloop.promotions.priced import Basket, PricedQuote
+from omniloop.promotions.segments import member_segments
 from omniloop.promotions.values import Candidate, LineIn, PricingContext
 from omniloop.stores.models import Store
 
@@ -109,6 +110,13 @@ def local_zone(*, store_id: int | None) -> tzinfo:
     return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
 
 
+def _segments(member_id: int | None, candidates: Iterable[Candidate]) -> frozenset[str]:
+    """The member's segments among those the candidates name: read only when one names any
+    (most baskets meet no segment-scoped offer, and then cost no query)."""
+    wanted = frozenset().union(*(c.rule.segments for c in candidates))
+    return member_segments(member_id=member_id, slugs=wanted) if wanted else frozenset()
+
+
 def _tier(member_id: int | None, tier: str | None) -> str | None:
     """The member's tier: none without a member, read when the caller has not loaded it."""
     if member_id is None:
@@ -170,6 +178,7 @@ def quote(
         tier=_tier(member_id, tier),
         local_now=at.astimezone(zone or local_zone(store_id=store_id)),
         shipping=to_fen(shipping),
+        segments=_segments(member_id, candidates),
     )
     result = price_basket(basket.lines, candidates, ctx)
     return PricedQuote(
@@ -216,18 +225,23 @@ def product_unit_quotes(
     skus = _first_active_skus(product_ids)
     if not skus:
         return {}
+    baskets = {
+        product_id: Basket((_line(sku, 1, channel_code, index),), (sku.sku_code,))
+        for product_id, sku in skus.items()
+    }
+    each = {p: _automatic(index, b, channel_code, None) for p, b in baskets.items()}
     ctx = PricingContext(
         channel=channel_code,
         store_id=None,
         member_id=member_id,
         tier=_tier(member_id, tier),
         local_now=at.astimezone(local_zone(store_id=None)),
+        segments=_segments(member_id, [c for cs in each.values() for c in cs]),
     )
     gift_codes: dict[int, str] = {}  # shared by the quotes, filled once all have run
     out: dict[int, PricedQuote] = {}
-    for product_id, sku in skus.items():
-        basket = Basket((_line(sku, 1, channel_code, index),), (sku.sku_code,))
-        candidates = _automatic(index, basket, channel_code, None)
+    for product_id, basket in baskets.items():
+        candidates = each[product_id]
         out[product_id] = PricedQuote(
             quote=price_basket(basket.lines, candidates, ctx),
             basket=basket,

@@ -24,6 +24,7 @@ def offer_rule(offer: Offer) -> OfferRule:
         channels=frozenset(str(c) for c in offer.channels or ()),
         store_ids=frozenset(s.pk for s in offer.stores.all()),
         tiers=frozenset(str(t) for t in offer.tiers or ()),
+        segments=frozenset(str(s) for s in offer.segments or ()),
         requires_member=offer.requires_member,
         window=Window(
             starts_at=offer.starts_at,

@@ -31,6 +31,7 @@ class Reason(StrEnum):
     WRONG_STORE = "offer_wrong_store"
     MEMBERS_ONLY = "offer_members_only"
     TIER_NOT_ELIGIBLE = "offer_tier_not_eligible"
+    SEGMENT_NOT_ELIGIBLE = "offer_segment_not_eligible"
     NO_ELIGIBLE_ITEMS = "offer_no_eligible_items"
     THRESHOLD_NOT_MET = "offer_threshold_not_met"
     COUPON_REQUIRED = "offer_coupon_required"
@@ -73,6 +74,7 @@ class OfferRule:
     channels: frozenset[str] = frozenset()  # channel codes; empty = every channel
     store_ids: frozenset[int] = frozenset()  # empty = every store and online
     tiers: frozenset[str] = frozenset()  # empty = everyone (members or not)
+    segments: frozenset[str] = frozenset()  # segment slugs, any one; empty = everyone
     requires_member: bool = False
     window: Window = field(default_factory=Window)
     stacking_group: str = ""
@@ -108,6 +110,7 @@ class PricingContext:
     tier: str | None
     local_now: datetime  # aware, in the store's (or brand's) time zone
     shipping: int = 0  # fen
+    segments: frozenset[str] = frozenset()  # the member's, among those the candidates name
 
 
 @dataclass(frozen=True)

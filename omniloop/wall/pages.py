@@ -247,13 +247,6 @@ def overview_page(filters: WallFilters, *, whole: bool = False) -> WallPage:
         ),
         [(str(JOIN_CHANNEL_LABELS.get(c, c)), j, p) for c, j, p in by_join],
     )
-    page.notes.append(
-        _(
-            "Campaign summary: there are no campaigns in Omniloop yet, so there is nothing to "
-            "sum up here. This panel will show each campaign's reach, redemptions and sales "
-            "once campaigns exist."
-        )
-    )
     return page
 
 

@@ -17,6 +17,7 @@ class WechatConfig(AppConfig):
         from omniloop.wechat.cards import merge_move_cards
         from omniloop.wechat.followers import follower_on_visitor_link, merge_move_followers
         from omniloop.wechat.privacy import wechat_erase, wechat_export
+        from omniloop.wechat.retention import wechat_inbound_retention_task
         from omniloop.wechat.tasks import wechat_inbound_sweep_task
 
         register_merge_handler("wechat_followers", merge_move_followers)
@@ -25,4 +26,9 @@ class WechatConfig(AppConfig):
         register_visitor_link_handler("wechat_followers", follower_on_visitor_link)
         register_periodic_job(
             "wechat_inbound_sweep", every=timedelta(minutes=5), task=wechat_inbound_sweep_task
+        )
+        register_periodic_job(
+            "wechat_inbound_retention",
+            every=timedelta(days=1),
+            task=wechat_inbound_retention_task,
         )

@@ -5,3 +5,6 @@ class WorkbenchConfig(AppConfig):
     name = "omniloop.workbench"
     label = "workbench"
     verbose_name = "The assistant's workbench"
+
+    def ready(self) -> None:
+        from omniloop.workbench import message_templates, privacy  # noqa: F401 (registrations)

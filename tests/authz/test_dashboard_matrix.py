@@ -114,6 +114,7 @@ def world(settings, tmp_path):
             ).pk,
             "slug": "lifecycle-active",
             "number": _pickup_at(a, m_a),
+            "ship_number": _to_ship_at(a, m_a),
             "reply_id": _canned_reply(),
             "page": "funnel",
             "campaign_id": _campaign(),
@@ -165,6 +166,24 @@ def _pickup_at(store, member) -> str:
 
     stock(store, "JK1-M", 2)
     order, _ = paid_pickup(member, store, [("JK1-M", 1)])
+    return order.number
+
+
+def _to_ship_at(store, member) -> str:
+    """A paid order routed to store A to ship (shipping again replays)."""
+    from django.db import transaction
+
+    from omniloop.orders.online_settle import lock_order_with_payments, order_mark_paid
+    from omniloop.orders.routing import shipping_store_set
+    from tests.orders.online_helpers import checkout, place
+    from tests.orders.pickup_helpers import stock
+
+    stock(store, "JK1-M", 2)
+    shipping_store_set(store_id=store.pk, enabled=True)
+    order = place(member, checkout([("JK1-M", 1)]))
+    assert order.flow == "ship_from_store"
+    with transaction.atomic():
+        order_mark_paid(order=lock_order_with_payments(order.pk), at=order.ordered_at)
     return order.number
 
 

@@ -6,21 +6,20 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from omniloop.catalog.models import Sku
 from omniloop.stores.models import Store
 from tests.clv.helpers import load_cdnow
-from tests.factories import make_product, make_store
 
 
 @pytest.fixture(scope="module")
-def cdnow_module(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Store]:
+def cdnow_module(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
     """The CDNOW sample as one New York store's orders of one SKU (dollars read as yuan),
-    loaded once per module inside a transaction that is rolled back at its end."""
+    imported through `omniloop import` once per module inside a transaction that is rolled back
+    at its end."""
     with django_db_blocker.unblock(), transaction.atomic():
-        store = make_store("cdnow", timezone="America/New_York")
-        product = make_product("CD0001", price="15.00", sizes=("1",))
-        load_cdnow(store, Sku.objects.get(product=product))
-        yield store
+        load_cdnow(tmp_path_factory.mktemp("cdnow"))
+        yield Store.objects.get(code="cdnow")
         transaction.set_rollback(True)
 
 

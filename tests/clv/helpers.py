@@ -1,18 +1,21 @@
-"""Orders for the CLV tests, written straight through the ORM (the import command is not here
-yet; once `omniloop import orders` lands, the CDNOW loader should go through it)."""
+"""Orders for the CLV tests: small cases straight through the ORM; the CDNOW sample through
+`omniloop import` (stores, products, members and orders CSV written from the fixture), as a
+brand's history arrives (issue 5)."""
 
 from __future__ import annotations
 
+import csv
 import itertools
 from datetime import datetime
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
+from django.core.management import call_command
 
-from omniloop.catalog.models import Sku
 from omniloop.members.models import Member
-from omniloop.orders.models import Order, OrderLine
+from omniloop.orders.models import Order
 from omniloop.stores.models import SalesChannel, Store
 
 DATA = Path(__file__).parent / "data"
@@ -73,52 +76,55 @@ def member(ref: str) -> Member:
     )
 
 
-def load_cdnow(store: Store, sku: Sku) -> int:
-    """The CDNOW sample as one store's till orders: a member per customer, an order with one
-    line per purchase row, placed at noon store time on its date. Returns the rows loaded."""
+def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def load_cdnow(work: Path) -> int:
+    """The CDNOW sample through `omniloop import`: one New York store (`cdnow`), one SKU
+    (`CD0001-1`), a member per customer (`cdnow-<id>`), an order of one line per purchase row,
+    placed at noon store time on its date (a naive time: the store's zone). Returns the rows."""
     rows = [line.split() for line in (DATA / "CDNOW_sample.txt").read_text().splitlines()]
     refs = sorted({r[1] for r in rows}, key=int)
-    joined = datetime.fromisoformat("1997-01-01T00:00:00+08:00")
-    Member.objects.bulk_create(
-        [
-            Member(code=f"8{int(ref):011d}", external_ref=f"cdnow-{int(ref)}", joined_at=joined)
-            for ref in refs
-        ]
-    )
-    ids = dict(
-        Member.objects.filter(external_ref__startswith="cdnow-").values_list("external_ref", "pk")
-    )
-    channel = till_channel()
-    orders = []
-    for i, (_, ref, day, _qty, amount) in enumerate(rows):
-        at = datetime.fromisoformat(f"{day[:4]}-{day[4:6]}-{day[6:]}T12:00:00").replace(
-            tzinfo=store.tzinfo
-        )
-        orders.append(
-            Order(
-                number=f"CDNOW{i:07d}",
-                channel=channel,
-                store=store,
-                member_id=ids[f"cdnow-{int(ref)}"],
-                total=Decimal(amount),
-                ordered_at=at,
-            )
-        )
-    Order.objects.bulk_create(orders, batch_size=2000)
-    by_number = dict(Order.objects.filter(number__startswith="CDNOW").values_list("number", "pk"))
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order_id=by_number[f"CDNOW{i:07d}"],
-                sku=sku,
-                quantity=int(qty),
-                unit_price=(Decimal(amount) / int(qty)).quantize(Decimal("0.01")),
-                amount=Decimal(amount),
-            )
-            for i, (_, _ref, _day, qty, amount) in enumerate(rows)
-        ],
-        batch_size=2000,
-    )
+    files = {
+        "stores": _csv(
+            work / "stores.csv",
+            ["store_ref", "name", "city", "timezone"],
+            [["cdnow", "CDNOW", "New York", "America/New_York"]],
+        ),
+        "products": _csv(
+            work / "products.csv",
+            ["sku_ref", "product_ref", "name", "category", "list_price", "size"],
+            [["CD0001-1", "CD0001", "CD", "music", "15.00", "1"]],
+        ),
+        "members": _csv(
+            work / "members.csv",
+            ["member_ref", "joined_at"],
+            [[f"cdnow-{int(ref)}", "1997-01-01T00:00:00+08:00"] for ref in refs],
+        ),
+        "orders": _csv(
+            work / "orders.csv",
+            ["order_ref", "member_ref", "store_ref", "ordered_at", "sku_ref", "quantity", "amount"],
+            [
+                [
+                    f"CDNOW{i:07d}",
+                    f"cdnow-{int(ref)}",
+                    "cdnow",
+                    f"{day[:4]}-{day[4:6]}-{day[6:]} 12:00:00",
+                    "CD0001-1",
+                    qty,
+                    amount,
+                ]
+                for i, (_, ref, day, qty, amount) in enumerate(rows)
+            ],
+        ),
+    }
+    for kind, path in files.items():
+        call_command("import", kind, str(path), "--no-progress", stdout=StringIO())
     return len(rows)
 
 

@@ -58,3 +58,13 @@ def test_cdnow_summaries_equal_the_published_ones(cdnow: Store) -> None:
     ):
         theirs = np.array([float(r[column]) for r in rows])
         assert np.abs(ours - theirs).max() <= 0.005 + 1e-9, column
+
+
+def test_cdnow_arrives_through_the_bulk_import(cdnow: Store) -> None:
+    from omniloop.orders.models import Order, OrderLine
+
+    rows = (DATA / "CDNOW_sample.txt").read_text().splitlines()
+    orders = Order.objects.filter(store=cdnow)
+    assert orders.count() == len(rows) == OrderLine.objects.filter(order__store=cdnow).count()
+    assert set(orders.values_list("flow", "status")) == {("imported", "completed")}
+    assert orders.filter(member__external_ref__startswith="cdnow-").count() == len(rows)

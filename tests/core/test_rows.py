@@ -76,7 +76,10 @@ def test_revoked_and_expired_tokens_are_refused() -> None:
     store = make_store()
     revoked = token_create(name="old", store=store)
     token_revoke(token_id=revoked.token.pk)
-    expired = token_create(name="exp", store=store, expires_at=clock.now() - timedelta(seconds=1))
+    expired = token_create(name="exp", store=store)
+    ApiToken.objects.filter(pk=expired.token.pk).update(
+        expires_at=clock.now() - timedelta(seconds=1)
+    )
     assert token_authenticate(secret=revoked.secret) is None
     assert token_authenticate(secret=expired.secret) is None
     assert ApiToken.objects.filter(secret_hash=crypto.token_hash(revoked.secret)).exists()

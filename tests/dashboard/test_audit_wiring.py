@@ -181,7 +181,8 @@ def test_tokens_and_staff(client, world):
     event = only_event(action="api_token.create")
     assert (event.target_id, event.summary) == (
         str(token.pk),
-        f"kind=till store={world.store_a.pk} role=-",
+        f"kind=till store={world.store_a.pk} role=- scopes={','.join(token.scopes)} "
+        f"expires={token.expires_at:%Y-%m-%d}",
     )
     other = token_create(name="CRM", role="marketer").token
     client.post(reverse("dashboard:token_revoke", args=[other.pk]))

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from omniloop.accounts.models import ApiToken
+from omniloop.accounts.scopes import scopes_for
 from omniloop.accounts.services import token_authenticate
 from tests.dashboard.conftest import login
 
@@ -38,9 +42,35 @@ def test_create_integration_token_needs_hq_role(client, world):
         reverse("dashboard:token_create"),
         {"name": "CRM", "kind": "integration", "role": "marketer", "expires_on": "2099-01-31"},
     )
+    assert response.status_code == 422  # beyond three years
+    in_two_years = timezone.localdate() + timedelta(days=730)
+    response = client.post(
+        reverse("dashboard:token_create"),
+        {"name": "CRM", "kind": "integration", "role": "marketer", "expires_on": in_two_years},
+    )
     assert response.status_code == 200
     token = ApiToken.objects.get(name="CRM")
-    assert token.role == "marketer" and token.store_id is None and token.expires_at.year == 2099
+    assert token.role == "marketer" and token.store_id is None
+    assert timezone.localtime(token.expires_at).date() == in_two_years
+    # Without boxes offered, the grant is everything a marketer may hold.
+    assert token.scopes == list(scopes_for("marketer"))
+
+
+def test_a_token_holds_only_the_ticked_scopes_its_kind_may(client, world):
+    login(client, world.hq)
+    form = {"name": "Stock feed", "kind": "integration", "role": "hq_admin", "scopes_offered": "1"}
+    # Ticked: one HQ scope and one till scope (left out: an HQ token cannot hold it).
+    response = client.post(
+        reverse("dashboard:token_create"), {**form, "scopes": ["inventory.write", "pos.sales"]}
+    )
+    assert response.status_code == 200
+    token = ApiToken.objects.get(name="Stock feed")
+    assert token.scopes == ["inventory.write"]
+    assert "inventory.write" in client.get(reverse("dashboard:tokens")).content.decode()
+    # Nothing ticked is refused, not widened to the default.
+    response = client.post(reverse("dashboard:token_create"), {**form, "name": "Nothing"})
+    assert response.status_code == 422
+    assert not ApiToken.objects.filter(name="Nothing").exists()
 
 
 def test_revoke(client, world):

@@ -11,8 +11,8 @@ identifiers is given, and we answer those with a 422 and a stable domain code (`
 refused by our request validation (`validation_error`) or for a header the schema did not
 require (`idempotency_key_*`).
 
-`KNOWN` lists the operations whose schema gaps are known, with why: the test fails on a failure
-of any other operation, so new endpoints must be truthful from the start."""
+No operation is exempt: money is documented as the decimal strings we take and integers as
+JSON Schema counts them (`api.schemas`), so a new endpoint must be truthful from the start."""
 
 from __future__ import annotations
 
@@ -29,18 +29,6 @@ from tests.factories import make_member, make_product, make_store
 
 pytestmark = pytest.mark.django_db
 SHAPE_CODES = {"validation_error", "idempotency_key_missing", "idempotency_key_invalid"}
-KNOWN = {
-    # StrictInt refuses 27.0, which JSON Schema counts as an integer.
-    "POST /api/v1/coupon-templates": "integer sent as 27.0",
-    # pydantic documents Decimal as number-or-string with no pattern and no decimal places, so
-    # "", "abc" and 1.19e-07 are schema-valid money; the schema should say what we accept.
-    "POST /api/v1/listings": "decimal sent as an empty string",
-    "POST /api/v1/pos/returns": "decimal sent as a non-numeric string",
-    "POST /api/v1/pos/sales": "decimal with more places than money has",
-    "POST /api/v1/pos/endless-aisle": "integer sent as 396.0 / decimal out of range",
-    "POST /api/v1/marketplace/orders": "decimal sent as a non-numeric string",
-    "POST /api/v1/marketplace/orders/{channel}/{external_id}/status": "decimal as a string",
-}
 
 
 @schemathesis.check
@@ -114,6 +102,4 @@ def test_every_operation_meets_its_schema(api_schema, tokens):
             failures[operation.label] = " | ".join(lines[1:6])[:300] + " || " + curl[:400]
     for label, problem in sorted(failures.items()):
         print(f"{label}: {problem}")
-    # No operation outside KNOWN may fail. (A known one that passes on this run is not proof it
-    # is fixed: the generated cases depend on the schema; fix the gap, then remove it.)
-    assert {k: v for k, v in failures.items() if k not in KNOWN} == {}
+    assert failures == {}

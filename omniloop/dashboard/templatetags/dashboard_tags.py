@@ -17,6 +17,11 @@ register = template.Library()
 # (url name, label, icon path data); shown only to roles the access map lets in.
 NAV = [
     ("dashboard:home", _("Overview"), "M3 11l9-8 9 8v10h-6v-6H9v6H3z"),
+    (
+        "dashboard:workbench",
+        _("Workbench"),
+        "M7 2h10a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zM11 18h2",
+    ),
     ("dashboard:wall", _("Wall"), "M3 3h18v12H3zM8 21h8M12 15v6M7 11l3-3 3 2 4-4"),
     (
         "dashboard:members",
@@ -89,6 +94,12 @@ NAV = [
         "dashboard:pickups",
         _("Pickups"),
         "M3 7l9-4 9 4-9 4zM3 7v10l9 4 9-4V7M12 11v10",
+    ),
+    (
+        "dashboard:shipments",
+        _("To ship"),
+        "M1 3h15v13H1zM16 8h4l3 3v5h-7zM5.5 21a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5M18.5 21a2.5"
+        " 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5",
     ),
     (
         "dashboard:points",

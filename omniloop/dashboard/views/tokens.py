@@ -43,6 +43,7 @@ def token_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                 role=None if till else data["role"],
                 created_by=cast(User, request.user),
                 expires_at=expires_at,
+                scopes=data["scopes"],
             )
             token = issued.token
             audit_change(
@@ -51,7 +52,10 @@ def token_create_view(request: HttpRequest, actor: Actor) -> HttpResponse:
                 "api_token.create",
                 target_type="api_token",
                 target_id=token.pk,
-                summary=f"kind={token.kind} store={token.store_id or '-'} role={token.role or '-'}",
+                summary=(
+                    f"kind={token.kind} store={token.store_id or '-'} role={token.role or '-'} "
+                    f"scopes={','.join(token.scopes)} expires={token.expires_at:%Y-%m-%d}"
+                ),
             )
         # The secret is on this response only: never redirected to, never cached.
         response = render(

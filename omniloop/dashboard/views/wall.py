@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from omniloop.accounts.access import Actor
+from omniloop.campaigns.wall_panel import campaign_wall_table
 from omniloop.dashboard.decorators import is_htmx, staff_view
 from omniloop.wall.pages import PAGE_TITLES, PAGES, WallPage, wall_page
 from omniloop.wall.pages_sites import sites_page
@@ -62,6 +63,9 @@ def _render(request: HttpRequest, actor: Actor, name: str) -> HttpResponse:
     )
     export = request.GET.get("export")
     page = wall_page(name, filters, today=today, whole=export in ("csv", "xlsx"))
+    if name == "overview" and actor.is_hq:
+        # Campaigns sit above the wall: their summary is added here (brand-wide, HQ's).
+        page.tables["campaigns"] = campaign_wall_table(start=filters.start, end=filters.end)
     if export in ("csv", "xlsx"):
         stem = f"wall-{name}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
         return _export(page, request, export, stem=stem)
