@@ -23,6 +23,7 @@ from omniloop.inbox.tasks import inbox_escalate_task
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
 from omniloop.loyalty.tasks import points_expire_task, tiers_review_task
+from omniloop.messaging.retention import messages_retention_task
 from omniloop.messaging.tasks import messaging_deliver_task
 from omniloop.orders.tasks import (
     orders_erase_sweep_task,
@@ -36,6 +37,7 @@ from omniloop.promotions.group_buy import group_buy_settle_task
 from omniloop.promotions.models import FlashSaleClaim
 from omniloop.settlement.tasks import settlement_backfill_task
 from omniloop.touchpoints.privacy import scans_retention_task
+from omniloop.wechat.retention import wechat_inbound_retention_task
 from omniloop.wechat.tasks import wechat_inbound_sweep_task
 from tests.core import scheduled_tasks
 from tests.core.scheduled_tasks import other_probe, probe
@@ -168,6 +170,8 @@ def test_the_apps_register_their_periodic_jobs():
         "tiers_review": (timedelta(days=1), tiers_review_task),
         "wechat_inbound_sweep": (5 * MINUTE, wechat_inbound_sweep_task),
         "scans_retention": (timedelta(days=1), scans_retention_task),
+        "messages_retention": (timedelta(days=1), messages_retention_task),
+        "wechat_inbound_retention": (timedelta(days=1), wechat_inbound_retention_task),
         "stock_release_expired": (MINUTE, stock_release_expired_task),
         "orders_expire_unpaid": (MINUTE, orders_expire_unpaid_task),
         "pickup_release_no_shows": (timedelta(hours=1), pickup_release_no_shows_task),
