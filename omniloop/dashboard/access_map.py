@@ -27,6 +27,8 @@ COLLECTION_EDITORS = frozenset({HQ_ADMIN, MARKETER})
 SEGMENT_USERS = frozenset({HQ_ADMIN, MARKETER})
 # Campaigns (ADR 30): marketers draft, HQ admins approve and send (the services check who).
 CAMPAIGN_USERS = frozenset({HQ_ADMIN, MARKETER})
+# Content operations (ADR 33): HQ marketers and admins write, publish and push content.
+CONTENT_EDITORS = frozenset({HQ_ADMIN, MARKETER})
 
 # Settlement: store staff see their own store (an assistant their own row), HQ every store;
 # customer service has no business with the brand's money. Only HQ admins change the rules.
@@ -123,6 +125,11 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:campaign_detail": CAMPAIGN_USERS,
     "dashboard:campaign_action": CAMPAIGN_USERS,
     "dashboard:campaign_journey": CAMPAIGN_USERS,
+    "dashboard:content": CONTENT_EDITORS,
+    "dashboard:content_new": CONTENT_EDITORS,
+    "dashboard:content_edit": CONTENT_EDITORS,
+    "dashboard:content_action": CONTENT_EDITORS,
+    "dashboard:content_push": CONTENT_EDITORS,
     "dashboard:segment_builder": SEGMENT_USERS,
     "dashboard:segment_export": SEGMENT_USERS,
     "dashboard:segment_save": SEGMENT_USERS,

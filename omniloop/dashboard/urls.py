@@ -7,6 +7,7 @@ from omniloop.dashboard.views import (
     campaigns,
     collections,
     consistency,
+    content,
     coupon_template_status,
     coupon_templates,
     flash_sales,
@@ -199,6 +200,11 @@ urlpatterns = [
     path(
         "campaigns/<int:campaign_id>/journey/", campaigns.campaign_journey, name="campaign_journey"
     ),
+    path("content/", content.content_index, name="content"),
+    path("content/new/", content.content_new, name="content_new"),
+    path("content/<int:item_id>/", content.content_edit, name="content_edit"),
+    path("content/<int:item_id>/action/", content.content_action, name="content_action"),
+    path("content/<int:item_id>/push/", content.content_push_view, name="content_push"),
     path("segments/", segments.segments, name="segments"),
     path("segments/builder/", segments.segment_builder, name="segment_builder"),
     path("segments/export.csv", segments.segment_export, name="segment_export"),

@@ -18,6 +18,7 @@ from omniloop.catalog.models import (
     ProductPhoto,
     Sku,
 )
+from omniloop.content.services import content_purge
 from omniloop.inventory.models import StockLevel, StockMovement, StockReservation
 from omniloop.listings.models import ChannelListing
 from omniloop.loyalty.bulk import ledger_purge
@@ -94,6 +95,7 @@ def demo_reset() -> dict[str, int]:
     for photo in ProductPhoto.objects.all():
         if photo.image:
             photo.image.delete(save=False)
+    deleted.update(content_purge())  # before products and offers, which picks and promotions hold
     deleted.update(ledger_purge())  # before members, which the ledger points at
     deleted.update(settlement_purge())  # before orders and staff, which settlement points at
     for model in ORDER:

@@ -37,6 +37,7 @@ MESSAGES: dict[str, Promise] = {
     "card_code_invalid": _("WeChat could not read this card. Open it again from WeChat."),
     "card_other_member": _("This card belongs to another member."),
     "card_activate_failed": _("WeChat could not activate the card. Try again later."),
+    "content_not_found": _("This page is not available."),
 }
 
 TITLES: dict[int, Promise] = {

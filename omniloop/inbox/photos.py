@@ -14,14 +14,11 @@ from django.core.files.storage import FileSystemStorage
 
 from omniloop.core import clock
 from omniloop.core.errors import NotFound, ValidationFailed
+from omniloop.core.images import image_sniff
 from omniloop.inbox.models import Ticket, TicketPhoto
 
 MAX_PHOTOS = 3
 MAX_BYTES = 5 * 1024 * 1024
-_KINDS = (
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
 
 
 @dataclass(frozen=True)
@@ -38,12 +35,7 @@ def private_storage() -> FileSystemStorage:
 
 def sniff(data: bytes) -> tuple[str, str]:
     """(content type, extension) from the file's own bytes, or 422 `photo_type_invalid`."""
-    for magic, content_type, ext in _KINDS:
-        if data.startswith(magic):
-            return content_type, ext
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    raise ValidationFailed("Photos must be JPEG, PNG or WebP.", code="photo_type_invalid")
+    return image_sniff(data)
 
 
 def photos_check(uploads: list[PhotoUpload]) -> list[tuple[PhotoUpload, str, str]]:

@@ -118,6 +118,7 @@ def world(settings, tmp_path):
             "reply_id": _canned_reply(),
             "page": "funnel",
             "campaign_id": _campaign(),
+            "item_id": _content_item(),
         },
     }
     return {"store_a": a, "params": params}
@@ -152,6 +153,13 @@ def _campaign() -> int:
     from tests.campaigns.helpers import approved, everyone_segment
 
     return approved(everyone_segment("matrix-everyone")).pk
+
+
+def _content_item() -> int:
+    """A live news item (content operations, ADR 33)."""
+    from tests.content.helpers import item
+
+    return item(publish=True).pk
 
 
 def _canned_reply() -> int:

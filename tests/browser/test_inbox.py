@@ -8,9 +8,7 @@ pages at phone and desktop widths in Chinese and English."""
 from __future__ import annotations
 
 import secrets
-import struct
 import time
-import zlib
 from urllib.parse import urlencode
 
 import pytest
@@ -26,6 +24,7 @@ from omniloop.inbox.models import Priority, Ticket, TicketMessage
 from omniloop.promotions.models import Coupon
 from tests.browser.conftest import staff_login
 from tests.factories import make_store, make_user
+from tests.images import png_bytes
 from tests.inbox.helpers import compensation_template, follower_member
 from tests.wechat import conftest as wechat_fixtures
 from tests.wechat import wire
@@ -39,24 +38,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
-def _png(width: int = 48, height: int = 32) -> bytes:
-    """A real (red) PNG, so the browser can draw the photo it is shown."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(b"\x00" + b"\xd0\x30\x30" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-PNG = _png()
+PNG = png_bytes(48, 32)  # a real (red) PNG, so the browser can draw the photo it is shown
 
 
 @pytest.fixture(autouse=True)

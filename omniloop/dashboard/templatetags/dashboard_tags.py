@@ -75,6 +75,11 @@ NAV = [
         "M3 11l18-8-8 18-2-8zM11 13l10-10",
     ),
     (
+        "dashboard:content",
+        _("Content"),
+        "M4 4h16v16H4zM8 8h8M8 12h8M8 16h5",
+    ),
+    (
         "dashboard:segments",
         _("Segments"),
         "M21 12a9 9 0 1 1-9-9v9zM15 3.5A9 9 0 0 1 20.5 9H15z",
