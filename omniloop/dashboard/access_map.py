@@ -42,9 +42,23 @@ INBOX_USERS = frozenset({HQ_ADMIN, CS_AGENT, STORE_MANAGER, ASSISTANT})
 # manager the store's); HQ admins and marketers say which coupons assistants may give out.
 WORKBENCH_USERS = frozenset({STORE_MANAGER, ASSISTANT})
 
+# Growth tools (ADR 32): HQ admins and marketers run referral rules and lotteries; store
+# managers read their own store's employee codes; every staff user has their own code.
+GROWTH_USERS = frozenset({HQ_ADMIN, MARKETER})
+EMPLOYEE_REPORT_READERS = frozenset({HQ_ADMIN, MARKETER, STORE_MANAGER})
+
 PUBLIC_VIEWS: frozenset[str] = frozenset({"dashboard:login", "dashboard:login_verify"})
 
 VIEW_ROLES: dict[str, frozenset[str]] = {
+    "dashboard:growth_referrals": GROWTH_USERS,
+    "dashboard:growth_referral_program": GROWTH_USERS,
+    "dashboard:growth_lotteries": GROWTH_USERS,
+    "dashboard:growth_lottery": GROWTH_USERS,
+    "dashboard:growth_lottery_draw": GROWTH_USERS,
+    "dashboard:growth_lottery_wechat_code": GROWTH_USERS,
+    "dashboard:growth_employees": EMPLOYEE_REPORT_READERS,
+    "dashboard:growth_my_code": ALL_ROLES,
+    "dashboard:growth_my_code_png": ALL_ROLES,
     "dashboard:logout": ALL_ROLES,
     "dashboard:home": ALL_ROLES,
     # Members

@@ -1,5 +1,6 @@
 """Demo stock (门店库存): every open store holds most SKUs, a few units each (flagships more,
 some sizes sold out), and a handful of pickups are held so the stock page shows reservations.
+Flagships ship online orders (ship from store, ADR 38), so a mall order can be routed to one.
 Drawn from its own RNG, so adding stock never changes what the other steps generate."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from omniloop.demo.context import Demo
 from omniloop.inventory.bulk import stock_seed
 from omniloop.inventory.models import ReservationKind
 from omniloop.inventory.services import ReserveLine, stock_reserve
+from omniloop.orders.routing import shipping_store_set
 from omniloop.stores.models import Store
 
 HELD_PICKUPS = 6
@@ -40,3 +42,6 @@ def build_stock(demo: Demo) -> None:
             expires_at=demo.now + timedelta(days=3 + n),
             at=demo.now,
         )
+    for store in stores:
+        if store.type == Store.Type.FLAGSHIP:
+            shipping_store_set(store_id=store.pk, enabled=True)

@@ -36,6 +36,9 @@ def barcode_svg(code: str, *, label: str = "") -> str:
         svg,
         count=1,
     )
+    # The writer colours with style attributes, which the CSP's style-src refuses (the bars
+    # would lose their colour and the console fills with errors): presentation attributes.
+    svg = re.sub(r'style="fill:\s*([#\w]+);?"', r'fill="\1"', svg)
     return re.sub(r'="([\d.]+)mm"', r'="\1"', svg)
 
 

@@ -38,6 +38,13 @@ MESSAGES: dict[str, Promise] = {
     "card_other_member": _("This card belongs to another member."),
     "card_activate_failed": _("WeChat could not activate the card. Try again later."),
     "content_not_found": _("This page is not available."),
+    "referral_link_unknown": _("This invitation link is not valid."),
+    "lottery_not_found": _("We could not find this lottery."),
+    "lottery_closed": _("Entries are closed."),
+    "lottery_not_open": _("Entries are not open yet."),
+    "lottery_entry_duplicate": _("You have already entered."),
+    "lottery_follow_required": _("Follow our service account to enter."),
+    "lottery_member_inactive": _("Only members can enter."),
 }
 
 TITLES: dict[int, Promise] = {

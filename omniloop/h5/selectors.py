@@ -13,6 +13,7 @@ from omniloop.accounts.models import User
 from omniloop.catalog.models import Product, Sku
 from omniloop.catalog.selectors import product_list
 from omniloop.core.errors import ApplicationError
+from omniloop.growth.selectors import lottery_for_touchpoint
 from omniloop.stores.models import Store
 from omniloop.touchpoints.models import Touchpoint
 from omniloop.touchpoints.services import scene_resolve
@@ -30,6 +31,9 @@ def featured_products(*, limit: int = 6) -> QuerySet[Product]:
 def scene_destination(*, ctx: SceneContext) -> str:
     """Where a scan lands: a product tag opens its product, a code placed in a store opens that
     store, anything else the brand's home page."""
+    lottery_id = lottery_for_touchpoint(touchpoint_id=ctx.touchpoint_id)
+    if lottery_id is not None:  # a lottery's poster or WeChat code opens the lottery
+        return reverse("h5:lottery", args=[lottery_id])
     if ctx.kind == Touchpoint.Kind.PRODUCT_TAG and ctx.product_id:
         style_code = (
             Product.objects.filter(pk=ctx.product_id).values_list("style_code", flat=True).first()

@@ -9,6 +9,7 @@ from omniloop.h5 import (
     views_content,
     views_coupons,
     views_feedback,
+    views_growth,
     views_member,
     views_shop,
 )
@@ -47,6 +48,9 @@ def member_pages(prefix: str) -> list[URLPattern]:
         path(f"{prefix}coupons", views_coupons.wallet, name="coupons"),
         path(f"{prefix}coupons/claim/<str:token>", views_coupons.claim, name="coupon_claim"),
         path(f"{prefix}feedback", views_feedback.feedback, name="feedback"),
+        path(f"{prefix}refer", views_growth.refer, name="refer"),
+        path(f"{prefix}r/<str:token>", views_growth.referral_landing, name="referral_open"),
+        path(f"{prefix}lottery/<int:lottery_id>", views_growth.lottery, name="lottery"),
         path(
             f"{prefix}feedback/<int:ticket_id>/rate",
             views_feedback.feedback_rate,

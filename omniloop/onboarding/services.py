@@ -9,13 +9,15 @@ from django.db import transaction
 
 from omniloop.attribution.services import binding_touch
 from omniloop.attribution.values import BindingOutcome
+from omniloop.core import clock
 from omniloop.core.brand import brand_settings
 from omniloop.core.phones import parse_phone
 from omniloop.core.ratelimit import hit
 from omniloop.core.sms import SmsKind, SmsMessage
 from omniloop.core.tasks import enqueue_sms
 from omniloop.loyalty.services import points_earn
-from omniloop.members.models import ConsentChannel, Member
+from omniloop.members.models import ConsentChannel, IdentityKind, Member
+from omniloop.members.privacy import identity_suppressed
 from omniloop.members.selectors import member_by_phone
 from omniloop.members.services import (
     consent_record,
@@ -24,6 +26,7 @@ from omniloop.members.services import (
     otp_verify,
     phone_attach,
 )
+from omniloop.onboarding.events import MemberJoined, member_joined
 from omniloop.onboarding.values import JoinResult, OtpSent
 from omniloop.promotions.coupons import coupons_welcome_issue
 from omniloop.touchpoints.models import Visitor
@@ -117,6 +120,8 @@ def member_join(
     with transaction.atomic():
         member = member_by_phone(phone=phone)
         created = member is None
+        was_suppressed = created and identity_suppressed(kind=IdentityKind.PHONE, value=phone.index)
+        visitor_owner_before = visitor.member_id if visitor is not None else None
         if member is None:
             member = member_create(join_source="scan" if ctx else "h5", name=name[:50])
             # The number was just proved by its one-time code: an explicit re-join after an
@@ -153,6 +158,18 @@ def member_join(
                     reference=f"welcome:{member.pk}",
                     note="Welcome gift",
                 )
+        member_joined(
+            MemberJoined(
+                member_id=member.pk,
+                created=created,
+                phone_index=phone.index,
+                phone_was_suppressed=was_suppressed,
+                visitor_id=visitor.pk if visitor is not None else None,
+                visitor_owner_before=visitor_owner_before,
+                touchpoint_id=ctx.touchpoint_id if ctx else None,
+                at=clock.now(),
+            )
+        )
     return JoinResult(
         member_id=member.pk,
         member_code=member.code,

@@ -25,7 +25,18 @@ from omniloop.promotions.models import Coupon, CouponTemplate, Offer, Redemption
 log = logging.getLogger(__name__)
 
 ISSUE_SOURCES = frozenset(
-    {"manual", "bulk", "claim", "scan", "welcome", "compensation", "campaign", "assistant"}
+    {
+        "manual",
+        "bulk",
+        "claim",
+        "scan",
+        "welcome",
+        "compensation",
+        "campaign",
+        "assistant",
+        "referral",
+        "lottery",
+    }
 )
 BULK_MAX = 1000
 _CODE_ATTEMPTS = 5

@@ -119,6 +119,7 @@ def world(settings, tmp_path):
             "page": "funnel",
             "campaign_id": _campaign(),
             "item_id": _content_item(),
+            "lottery_id": _lottery(templates["sta"].pk),
         },
     }
     return {"store_a": a, "params": params}
@@ -160,6 +161,21 @@ def _content_item() -> int:
     from tests.content.helpers import item
 
     return item(publish=True).pk
+
+
+def _lottery(template_id: int) -> int:
+    from omniloop.growth.lottery import LotteryInput, lottery_create
+
+    now = clock.now()
+    return lottery_create(
+        data=LotteryInput(
+            title="抽奖",
+            coupon_template_id=template_id,
+            winners=1,
+            opens_at=now,
+            closes_at=now + timedelta(days=1),
+        )
+    ).pk
 
 
 def _canned_reply() -> int:

@@ -241,7 +241,7 @@ def test_issue_refuses_shared_templates_unknown_sources_and_inactive_members():
         coupon_issue,
         template=make_template(),
         member=member,
-        source="lottery",
+        source="raffle_ticket",  # not a source we issue under
     )
     Member.objects.filter(pk=member.pk).update(status=Member.Status.ERASED)
     member.refresh_from_db()

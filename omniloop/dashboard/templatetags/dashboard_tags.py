@@ -80,6 +80,28 @@ NAV = [
         "M4 4h16v16H4zM8 8h8M8 12h8M8 16h5",
     ),
     (
+        "dashboard:growth_referrals",
+        _("Referrals"),
+        "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8"
+        "M19 8v6M22 11h-6",
+    ),
+    (
+        "dashboard:growth_lotteries",
+        _("Lotteries"),
+        "M20 12v10H4V12M2 7h20v5H2zM12 22V7M12 7H7.5a2.5 2.5 0 0 1 0-5C11 2 12 7 12 7z"
+        "M12 7h4.5a2.5 2.5 0 0 0 0-5C13 2 12 7 12 7z",
+    ),
+    (
+        "dashboard:growth_my_code",
+        _("My code"),
+        "M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3z",
+    ),
+    (
+        "dashboard:growth_employees",
+        _("Employee codes"),
+        "M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3z",
+    ),
+    (
         "dashboard:segments",
         _("Segments"),
         "M21 12a9 9 0 1 1-9-9v9zM15 3.5A9 9 0 0 1 20.5 9H15z",
