@@ -19,6 +19,7 @@ from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
 from omniloop.core.scheduler import scheduler_tick
 from omniloop.core.tasks import housekeeping, tasks_requeue_stale_task
+from omniloop.growth.tasks import referral_rewards_task
 from omniloop.inbox.tasks import inbox_escalate_task
 from omniloop.insights.tasks import features_rebuild_task, segments_refresh_task
 from omniloop.inventory.tasks import stock_release_expired_task
@@ -183,6 +184,7 @@ def test_the_apps_register_their_periodic_jobs():
         "messaging_deliver": (MINUTE, messaging_deliver_task),
         "campaigns_due": (5 * MINUTE, campaigns_due_task),
         "journeys_advance": (MINUTE, journeys_advance_task),
+        "growth_referral_rewards": (timedelta(hours=1), referral_rewards_task),
     }
 
 
