@@ -94,20 +94,25 @@ def _redemptions(c: Campaign) -> dict[str, Any]:
 
 
 def outcomes(c: Campaign, *, until: datetime) -> dict[str, dict[str, np.ndarray]]:
-    """Per member of each compared group: revenue (yuan, paid less refunded) and visits (orders)
-    placed in [launch, until). Members without orders count zero."""
+    """Per entry of each compared group: revenue (yuan, paid less refunded) and visits (orders)
+    placed in the entry's own window (ADR 35: from entering, for the campaign's window days;
+    a one-off campaign's entries all share the launch window), and before `until`. Members
+    without orders count zero."""
     assert c.launched_at is not None
     members = CampaignMember._meta.db_table
     orders = Order._meta.db_table
     marks = ", ".join(["%s"] * len(COUNTED_ORDER))
+    ends = c.window_ends_at or until
     sql = (
-        f'SELECT cm.member_id, cm."group", COALESCE(SUM(o.total - o.refunded_total), 0), '  # noqa: S608
+        f'SELECT cm.id, cm."group", COALESCE(SUM(o.total - o.refunded_total), 0), '  # noqa: S608
         f"COUNT(o.id) FROM {members} cm LEFT JOIN {orders} o ON o.member_id = cm.member_id "
-        f"AND o.ordered_at >= %s AND o.ordered_at < %s AND o.status IN ({marks}) "
-        'WHERE cm.campaign_id = %s GROUP BY cm.member_id, cm."group"'
+        "AND o.ordered_at >= COALESCE(cm.entered_at, %s) "
+        "AND o.ordered_at < COALESCE(cm.window_until, %s) AND o.ordered_at < %s "
+        f"AND o.status IN ({marks}) "
+        'WHERE cm.campaign_id = %s AND COALESCE(cm.entered_at, %s) < %s GROUP BY cm.id, cm."group"'
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [c.launched_at, until, *COUNTED_ORDER, c.pk])
+        cur.execute(sql, [c.launched_at, ends, until, *COUNTED_ORDER, c.pk, c.launched_at, until])
         rows = cur.fetchall()
     out: dict[str, dict[str, list[float]]] = {g: {"revenue": [], "visits": []} for g in COMPARED}
     for _, group, revenue, visits in rows:
@@ -139,9 +144,9 @@ def _estimate(values: dict[str, dict[str, np.ndarray]], metric: str) -> dict[str
 def campaign_figures(c: Campaign, *, at: datetime | None = None) -> dict[str, Any]:
     """The report computed now (provisional until the window has closed)."""
     now = at or clock.now()
-    if c.launched_at is None or c.window_ends_at is None:
+    if c.launched_at is None:
         return {"launched": False}
-    until = min(now, c.window_ends_at)
+    until = min(now, c.window_ends_at) if c.window_ends_at else now
     groups = dict(
         CampaignMember.objects.filter(campaign=c)
         .values("group")
@@ -172,9 +177,10 @@ def campaign_figures(c: Campaign, *, at: datetime | None = None) -> dict[str, An
             roi = round(incremental["value"] / float(cost), 4)
     return {
         "launched": True,
-        "final": now >= c.window_ends_at,
+        "final": c.window_ends_at is not None and now >= c.window_ends_at,
         "computed_at": now.isoformat(),
-        "window": [c.launched_at.isoformat(), c.window_ends_at.isoformat()],
+        "window": [c.launched_at.isoformat(), (c.window_ends_at or now).isoformat()],
+        "schedule": c.schedule,
         "audience": sum(groups.values()),
         "groups": groups,
         "treated_states": states,
@@ -219,6 +225,8 @@ def campaign_close(*, campaign: Campaign, at: datetime | None = None) -> Campaig
 def campaigns_due(*, at: datetime | None = None) -> dict[str, int]:
     """The periodic job: launch approved campaigns whose time has come, fan out the running
     ones with members still pending, close the ones whose window has ended."""
+    from omniloop.campaigns.journeys import journeys_advance
+    from omniloop.campaigns.schedules import campaigns_schedules_due
     from omniloop.campaigns.services import campaign_fanout, campaign_launch
 
     now = at or clock.now()
@@ -229,9 +237,11 @@ def campaigns_due(*, at: datetime | None = None) -> dict[str, int]:
     for c in due:
         campaign_launch(campaign=c, at=now)
         done["launched"] += 1
+    done.update(campaigns_schedules_due(at=now))
     pending = CampaignMember.objects.filter(state="pending", group="treated").values("campaign_id")
     for c in Campaign.objects.filter(status=Campaign.Status.RUNNING, pk__in=pending):
         done["sent"] += campaign_fanout(campaign_id=c.pk)
     for c in Campaign.objects.filter(status=Campaign.Status.RUNNING, window_ends_at__lte=now):
         done["closed"] += campaign_close(campaign=c, at=now) is not None
+    done["journey_steps"] = journeys_advance(at=now)  # also its own job, every minute
     return done

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from omniloop.campaigns.models import Campaign
 from omniloop.core.errors import NotFound
 from omniloop.promotions.models import CouponTemplate
+from omniloop.stores.models import Store
 
 
 def campaign_list() -> QuerySet[Campaign]:
@@ -27,3 +28,17 @@ def campaign_coupon_choices() -> list[CouponTemplate]:
         .select_related("offer")
         .order_by("-pk")[:200]
     )
+
+
+def campaign_store_choices() -> list[Store]:
+    """Stores a new-store campaign can invite to: those with coordinates."""
+    return list(
+        Store.objects.filter(latitude__isnull=False, longitude__isnull=False).order_by("code")
+    )
+
+
+def campaign_store_get(store_id: int) -> Store:
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None:
+        raise NotFound("Store not found.", code="store_not_found")
+    return store

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.db import connection, transaction
 from omniloop.accounts.access import Actor
 from omniloop.accounts.models import Role
 from omniloop.audit.services import audit_record
+from omniloop.campaigns.audiences import audience_check, audience_narrow
 from omniloop.campaigns.holdout import held_out, new_salt
 from omniloop.campaigns.models import BrandControlGroup, Campaign, CampaignMember
 from omniloop.core import clock
@@ -23,8 +25,9 @@ from omniloop.insights.models import Segment, SegmentMember
 from omniloop.insights.services import segment_refresh
 from omniloop.messaging.outbox import messages_enqueue_for_members
 from omniloop.messaging.templates import template_get
+from omniloop.messaging.values import Channel
 from omniloop.promotions.coupons_issue import BULK_MAX, coupon_issue_bulk
-from omniloop.promotions.models import CouponTemplate
+from omniloop.promotions.models import Coupon, CouponTemplate
 from omniloop.promotions.values import OfferKind
 
 EDITABLE = (
@@ -44,7 +47,20 @@ EDITABLE = (
     "holdout_reason",
     "use_brand_control",
     "goal",
+    "schedule",
+    "recurrence",
+    "run_hour",
+    "run_day",
+    "per_run",
+    "trigger",
+    "trigger_value",
+    "ends_at",
+    "store",
+    "narrowing",
+    "radius_km",
 )
+ALL = "all"
+EVERY_CHANNEL = (Channel.WECHAT.value, Channel.SMS.value, Channel.EMAIL.value)
 DRAFTERS = frozenset({Role.MARKETER.value, Role.HQ_ADMIN.value})
 APPROVERS = frozenset({Role.HQ_ADMIN.value})
 FANOUT_BATCH = BULK_MAX
@@ -76,12 +92,57 @@ def discount_bound_fen(template: CouponTemplate) -> int:
     return bound
 
 
+def _check_schedule(c: Campaign) -> None:
+    S = Campaign.Schedule
+    if c.schedule not in S.values:
+        raise ValidationFailed("Unknown schedule.", code="campaign_schedule_invalid")
+    if c.schedule != S.TRIGGERED and c.segment_id is None:
+        raise ValidationFailed("A campaign needs an audience.", code="campaign_segment_required")
+    if c.schedule == S.RECURRING:
+        if c.recurrence not in Campaign.Recurrence.values:
+            raise ValidationFailed("Say how often it runs.", code="campaign_recurrence_invalid")
+        if (
+            not 0 <= c.run_hour <= 23
+            or not 1 <= c.run_day <= 28
+            or (c.recurrence == Campaign.Recurrence.WEEKLY and c.run_day > 7)
+        ):
+            raise ValidationFailed("The run time is invalid.", code="campaign_run_time_invalid")
+    elif c.recurrence or c.per_run:
+        raise ValidationFailed(
+            "Only a recurring campaign has a recurrence.", code="campaign_recurrence_invalid"
+        )
+    if c.schedule == S.TRIGGERED:
+        if c.trigger not in Campaign.Trigger.values:
+            raise ValidationFailed("Say what triggers it.", code="campaign_trigger_invalid")
+        needs_value = {"lapse": (1, 3650), "scan_no_purchase": (1, 720)}
+        needs_value["pickup_uncollected"] = (1, 720)
+        needs_value["birthday"] = (0, 30)
+        low, high = needs_value.get(c.trigger, (0, 0))
+        if not low <= c.trigger_value <= high:
+            raise ValidationFailed(
+                f"The trigger's value is {low}-{high}.", code="campaign_trigger_value_invalid"
+            )
+    elif c.trigger:
+        raise ValidationFailed(
+            "Only a triggered campaign has a trigger.", code="campaign_trigger_invalid"
+        )
+
+
 def _check(campaign: Campaign) -> None:
     if not campaign.name.strip():
         raise ValidationFailed("A campaign needs a name.", code="campaign_name_required")
+    _check_schedule(campaign)
+    audience_check(campaign)
     tpl = template_get(campaign.message_template)
     if tpl is None:
         raise ValidationFailed("Unknown message template.", code="template_unknown")
+    if campaign.channel not in ("", ALL, *EVERY_CHANNEL):
+        raise ValidationFailed("Unknown channel.", code="channel_unknown")
+    if "coupon_code" in tpl.variables and campaign.coupon_template_id is None:
+        raise ValidationFailed(
+            "This message names the member's coupon: choose a coupon.",
+            code="campaign_coupon_required",
+        )
     share = Decimal(campaign.holdout_share)
     if not Decimal(0) <= share <= Decimal("0.5"):
         raise ValidationFailed("The holdout share is 0-50%.", code="campaign_holdout_share")
@@ -115,7 +176,7 @@ def _require(actor: Actor, roles: frozenset[str]) -> None:
 
 
 @transaction.atomic
-def campaign_draft(*, actor: Actor, name: str, segment: Segment, **fields: Any) -> Campaign:
+def campaign_draft(*, actor: Actor, name: str, segment: Segment | None, **fields: Any) -> Campaign:
     """A new draft (marketers and HQ admins). Fields are those of EDITABLE."""
     _require(actor, DRAFTERS)
     unknown = set(fields) - set(EDITABLE)
@@ -219,23 +280,60 @@ def assign_groups(campaign: Campaign, member_ids: np.ndarray) -> np.ndarray:
     return groups
 
 
-def _insert_members(campaign_id: int, ids: np.ndarray, groups: np.ndarray) -> None:
+def insert_entries(
+    c: Campaign,
+    ids: np.ndarray,
+    groups: np.ndarray,
+    *,
+    occasions: list[str] | None = None,
+    run_id: int | None = None,
+    at: datetime,
+) -> int:
+    """Write entries (one per member and occasion) with their group and outcome window, set-
+    based; an entry that exists already is left alone (ON CONFLICT DO NOTHING on the unique
+    campaign-member-occasion key, so racing triggers and retries enter a member once). Treated
+    entrants of a campaign with a journey start walking it (state `journey`; only then are the
+    inserted rows read back). Returns how many entries were written."""
+    from omniloop.campaigns.journeys import journey_has_steps, journey_start
+
+    if not len(ids):
+        return 0
     table = CampaignMember._meta.db_table
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                f'INSERT INTO {table} (campaign_id, member_id, "group", state) '  # noqa: S608
-                "SELECT %s, m, g, 'pending' FROM unnest(%s::bigint[], %s::text[]) AS u(m, g)",
-                [campaign_id, ids.tolist(), groups.tolist()],
-            )
-        return
-    CampaignMember.objects.bulk_create(
-        (
-            CampaignMember(campaign_id=campaign_id, member_id=int(m), group=str(g))
-            for m, g in zip(ids.tolist(), groups.tolist(), strict=True)
-        ),
-        batch_size=5000,
-    )
+    until = at + timedelta(days=c.window_days)
+    occ = occasions if occasions is not None else [""] * len(ids)
+    journey = journey_has_steps(c.pk)
+    states = [
+        "journey" if journey and g == CampaignMember.Group.TREATED else "pending"
+        for g in groups.tolist()
+    ]
+    pg = connection.vendor == "postgresql"
+    cols = 'campaign_id, member_id, "group", state, occasion, run_id, entered_at, window_until'
+    if pg:
+        source = (
+            "SELECT %s, m, g, s, o, %s, %s, %s FROM "
+            "unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(m, g, s, o)"
+        )
+        rows: list[Any] = [ids.tolist(), groups.tolist(), states, occ]
+    else:
+        source = (
+            "SELECT %s, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+            "json_extract(value, '$[2]'), json_extract(value, '$[3]'), %s, %s, %s "
+            "FROM json_each(%s) WHERE true"
+        )
+        rows = [json.dumps(list(zip(ids.tolist(), groups.tolist(), states, occ, strict=True)))]
+    params = [c.pk, run_id, at, until, *rows]
+    returning = ' RETURNING id, member_id, "group"' if journey else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} ({cols}) {source} "
+            f"ON CONFLICT (campaign_id, member_id, occasion) DO NOTHING{returning}",
+            params,
+        )
+        if not journey:
+            return int(cur.rowcount)
+        out = [(int(i), int(m), str(g)) for i, m, g in cur.fetchall()]
+    journey_start(c, [(i, m) for i, m, g in out if g == CampaignMember.Group.TREATED], at=at)
+    return len(out)
 
 
 @transaction.atomic
@@ -247,16 +345,28 @@ def campaign_launch(*, campaign: Campaign, at: datetime | None = None) -> Campai
     if c.status != Campaign.Status.APPROVED:
         raise Conflict("Only an approved campaign is launched.", code="campaign_not_approved")
     now = at or clock.now()
-    version = segment_refresh(c.segment, trigger="campaign")
-    ids = np.fromiter(
-        SegmentMember.objects.filter(version=version).values_list("member_id", flat=True),
-        dtype=np.int64,
-    )
-    ids.sort()
-    _insert_members(c.pk, ids, assign_groups(c, ids))
-    c.segment_version = version
     c.status = Campaign.Status.RUNNING
     c.launched_at = now
+    if c.schedule != Campaign.Schedule.ONE_OFF:
+        # Entries come later, run by run or trigger by trigger (`campaigns.schedules`).
+        from omniloop.campaigns.schedules import next_run_after
+
+        c.window_ends_at = c.ends_at + timedelta(days=c.window_days) if c.ends_at else None
+        if c.schedule == Campaign.Schedule.RECURRING:
+            c.next_run_at = next_run_after(c, now - timedelta(seconds=1))
+        c.save()
+        audit_record(
+            action="campaign.launch",
+            target_type="campaign",
+            target_id=c.pk,
+            summary=f"schedule={c.schedule} {c.recurrence or c.trigger}",
+        )
+        return c
+    assert c.segment is not None
+    version = segment_refresh(c.segment, trigger="campaign")
+    ids = audience_narrow(c, segment_version_ids(version.pk))
+    insert_entries(c, ids, assign_groups(c, ids), at=now)
+    c.segment_version = version
     c.window_ends_at = now + timedelta(days=c.window_days)
     c.save()
     audit_record(
@@ -266,6 +376,15 @@ def campaign_launch(*, campaign: Campaign, at: datetime | None = None) -> Campai
         summary=f"audience={version.member_count} version={version.pk}",
     )
     return c
+
+
+def segment_version_ids(version_id: int) -> np.ndarray:
+    ids = np.fromiter(
+        SegmentMember.objects.filter(version_id=version_id).values_list("member_id", flat=True),
+        dtype=np.int64,
+    )
+    ids.sort()
+    return ids
 
 
 def _take_budget(c: Campaign, wanted: int) -> int:
@@ -299,9 +418,11 @@ def _claim(campaign_id: int, size: int) -> list[CampaignMember]:
 def campaign_fanout_batch(*, campaign_id: int, size: int = FANOUT_BATCH) -> FanoutBatch:
     """One fan-out step, in one transaction: claim up to `size` pending treated members (SKIP
     LOCKED, so parallel workers take different ones), take budget for them on the locked
-    campaign row, issue their coupons set-based and queue their messages. Members beyond the
-    budget are marked over budget; a coupon the template refuses (its own limit, a member
-    already holding one) gives the budget slot back."""
+    campaign row, issue their coupons set-based and queue their messages (each naming the
+    member's own coupon code, ADR 35). Members beyond the budget are marked over budget; a
+    coupon the template refuses (its own limit, a member already holding one) gives the budget
+    slot back. Entries of several occasions (a recurring campaign's runs, triggers) are given
+    occasion by occasion: a message's dedupe key carries the occasion."""
     with transaction.atomic():
         rows = _claim(campaign_id, size)
         if not rows:
@@ -313,52 +434,106 @@ def campaign_fanout_batch(*, campaign_id: int, size: int = FANOUT_BATCH) -> Fano
         )
         if c.status != Campaign.Status.RUNNING:
             raise Conflict("The campaign is not running.", code="campaign_not_running")
-        ids = [r.member_id for r in rows]
-        coupon_of: dict[int, int] = {}
-        template = c.coupon_template
-        if template is not None:
-            allowed = _take_budget(c, len(ids))
-            chosen = ids[:allowed]
-            if chosen:
-                report = coupon_issue_bulk(template=template, member_ids=chosen, source="campaign")
-                coupon_of = {i.member_id: i.coupon_id for i in report.issued}
-            issued = [m for m in chosen if m in coupon_of]
-        else:
-            allowed, issued = len(ids), ids
-        c.coupons_issued += len(coupon_of)
-        c.discount_committed_fen += len(coupon_of) * c.discount_bound_fen
-        c.save(update_fields=["coupons_issued", "discount_committed_fen"])
+        by_occasion: dict[str, list[CampaignMember]] = {}
+        for r in rows:
+            by_occasion.setdefault(r.occasion, []).append(r)
+        sent_rows: set[int] = set()
+        over_rows: set[int] = set()
+        coupon_of_row: dict[int, int] = {}
+        for occasion, part in by_occasion.items():
+            given = give(c, [r.member_id for r in part], occasion=occasion)
+            for r in part:
+                if r.member_id in given.sent:
+                    sent_rows.add(r.pk)
+                    if r.member_id in given.coupon_of:
+                        coupon_of_row[r.pk] = given.coupon_of[r.member_id]
+                elif r.member_id in given.over:
+                    over_rows.add(r.pk)
+        _mark(rows, sent_rows, over_rows, coupon_of_row)
+        return FanoutBatch(
+            len(rows), len(sent_rows), len(over_rows), len(rows) - len(sent_rows) - len(over_rows)
+        )
+
+
+@dataclass(frozen=True)
+class Given:
+    sent: set[int]
+    over: set[int]
+    coupon_of: dict[int, int]
+
+
+def give(
+    c: Campaign,
+    member_ids: list[int],
+    *,
+    occasion: str,
+    title: str = "",
+    body: str = "",
+    with_coupon: bool = True,
+    key: str = "",
+) -> Given:
+    """Coupons (within the budget) and messages to `member_ids` (distinct), in the caller's
+    transaction, with the campaign row locked by the caller. The message names each member's
+    own coupon code when the template asks for it (`{coupon_code}`)."""
+    coupon_of: dict[int, int] = {}
+    template = c.coupon_template if with_coupon else None
+    if template is not None:
+        allowed = _take_budget(c, len(member_ids))
+        chosen = member_ids[:allowed]
+        if chosen:
+            report = coupon_issue_bulk(template=template, member_ids=chosen, source="campaign")
+            coupon_of = {i.member_id: i.coupon_id for i in report.issued}
+        issued = [m for m in chosen if m in coupon_of]
+    else:
+        allowed, issued = len(member_ids), list(member_ids)
+    c.coupons_issued += len(coupon_of)
+    c.discount_committed_fen += len(coupon_of) * c.discount_bound_fen
+    c.save(update_fields=["coupons_issued", "discount_committed_fen"])
+    prefix = key or (f"campaign:{c.pk}:{occasion}" if occasion else f"campaign:{c.pk}")
+    # "Every channel" (a new-product push): one message per channel, each with its own key.
+    channels = [(ch, f"{prefix}:{ch}") for ch in EVERY_CHANNEL] if c.channel == ALL else None
+    ctx, own = _context(c, title=title, body=body), _coupon_context(c, coupon_of)
+    names_coupon = "coupon_code" in (template_get(c.message_template) or _NO_TEMPLATE).variables
+    # A step without a coupon cannot name one: it goes out as a plain promotion.
+    message_template = "promotion" if names_coupon and not coupon_of else c.message_template
+    for channel, dedupe in channels or [(c.channel, prefix)]:
         messages_enqueue_for_members(
             member_ids=issued,
-            template=c.message_template,
-            context=_context(c),
-            channel=c.channel,
-            dedupe_prefix=f"campaign:{c.pk}",
+            template=message_template,
+            context=ctx,
+            member_context=own,
+            channel=channel,
+            dedupe_prefix=dedupe,
             cause=f"campaign:{c.pk}",
         )
-        sent = set(issued)
-        over = set(ids[allowed:])
-        _mark(rows, sent, over, coupon_of)
-        return FanoutBatch(len(rows), len(sent), len(over), len(rows) - len(sent) - len(over))
+    return Given(set(issued), set(member_ids[allowed:]), coupon_of)
+
+
+def _coupon_context(c: Campaign, coupon_of: dict[int, int]) -> dict[int, dict[str, str]]:
+    """Each member's own coupon, for a template that names it."""
+    variables = (template_get(c.message_template) or _NO_TEMPLATE).variables
+    if not coupon_of or "coupon_code" not in variables:
+        return {}
+    codes = dict(Coupon.objects.filter(pk__in=coupon_of.values()).values_list("pk", "code"))
+    return {m: {"coupon_code": codes[cid]} for m, cid in coupon_of.items()}
 
 
 def _mark(
     rows: list[CampaignMember], sent: set[int], over: set[int], coupon_of: dict[int, int]
 ) -> None:
-    """Record each claimed member's outcome: set-based, one UPDATE per outcome (and, on
-    PostgreSQL, one UPDATE ... FROM unnest for the coupon ids)."""
+    """Record each claimed entry's outcome (by entry id): set-based, one UPDATE per outcome
+    (and, on PostgreSQL, one UPDATE ... FROM unnest for the coupon ids)."""
     by_state: dict[str, list[int]] = {"sent": [], "over_budget": [], "skipped": []}
     for r in rows:
-        state = (
-            "sent" if r.member_id in sent else "over_budget" if r.member_id in over else "skipped"
-        )
-        by_state[state].append(r.pk)
+        state = "sent" if r.pk in sent else "over_budget" if r.pk in over else "skipped"
+        if not (state == "sent" and r.pk in coupon_of):
+            by_state[state].append(r.pk)
     for state, pks in by_state.items():
-        if pks and not (state == "sent" and coupon_of):
+        if pks:
             CampaignMember.objects.filter(pk__in=pks).update(state=state)
-    if not (by_state["sent"] and coupon_of):
+    if not coupon_of:
         return
-    pairs = [(r.pk, coupon_of[r.member_id]) for r in rows if r.member_id in coupon_of]
+    pairs = list(coupon_of.items())
     table = CampaignMember._meta.db_table
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -384,10 +559,17 @@ def campaign_fanout(*, campaign_id: int, size: int = FANOUT_BATCH) -> int:
         total += batch.sent
 
 
-def _context(c: Campaign) -> dict[str, str]:
-    ctx = {"brand": brand_settings().name, "title": c.title or c.name, "body": c.body}
-    if "link_url" in (template_get(c.message_template) or _NO_TEMPLATE).variables:
+def _context(c: Campaign, *, title: str = "", body: str = "") -> dict[str, str]:
+    ctx = {
+        "brand": brand_settings().name,
+        "title": title or c.title or c.name,
+        "body": body or c.body,
+    }
+    variables = (template_get(c.message_template) or _NO_TEMPLATE).variables
+    if "link_url" in variables:
         ctx["link_url"] = c.link_url
+    if "store" in variables:
+        ctx["store"] = c.store.name if c.store_id and c.store else ""
     return ctx
 
 
@@ -413,4 +595,7 @@ def campaign_clone(*, actor: Actor, campaign: Campaign, **changes: Any) -> Campa
     clone.cloned_from = campaign
     clone.playbook = campaign.playbook
     clone.save(update_fields=["cloned_from", "playbook"])
+    from omniloop.campaigns.journeys import journey_copy
+
+    journey_copy(campaign, clone)
     return clone

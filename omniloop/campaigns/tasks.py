@@ -1,4 +1,4 @@
-"""Background tasks: the periodic campaign job and one fan-out worker."""
+"""Background tasks: the periodic campaign jobs and one fan-out worker."""
 
 from __future__ import annotations
 
@@ -16,3 +16,10 @@ def campaigns_due_task() -> dict[str, int]:
 @task(queue_name="default")
 def campaign_fanout_task(campaign_id: int) -> int:
     return campaign_fanout(campaign_id=campaign_id)
+
+
+@task(queue_name="default")
+def journeys_advance_task() -> int:
+    from omniloop.campaigns.journeys import journeys_advance
+
+    return journeys_advance()

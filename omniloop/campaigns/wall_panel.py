@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from omniloop.campaigns.models import Campaign, CampaignMember, CampaignResult
@@ -36,9 +36,10 @@ def campaign_wall_table(*, start: date, end: date) -> Table:
     lo, hi = _bounds(start, end)
     zone = zoneinfo.ZoneInfo(brand_settings().timezone)
     campaigns = list(
-        Campaign.objects.filter(launched_at__lt=hi, window_ends_at__gte=lo).order_by(
-            "-launched_at", "-pk"
-        )
+        # A recurring or triggered campaign without an end has no window end yet (ADR 35).
+        Campaign.objects.filter(launched_at__lt=hi)
+        .filter(Q(window_ends_at__gte=lo) | Q(window_ends_at__isnull=True))
+        .order_by("-launched_at", "-pk")
     )
     ids = [c.pk for c in campaigns]
     groups: dict[int, dict[str, int]] = {}

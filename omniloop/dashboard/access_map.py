@@ -138,6 +138,7 @@ VIEW_ROLES: dict[str, frozenset[str]] = {
     "dashboard:campaign_new": CAMPAIGN_USERS,
     "dashboard:campaign_detail": CAMPAIGN_USERS,
     "dashboard:campaign_action": CAMPAIGN_USERS,
+    "dashboard:campaign_journey": CAMPAIGN_USERS,
     "dashboard:content": CONTENT_EDITORS,
     "dashboard:content_new": CONTENT_EDITORS,
     "dashboard:content_edit": CONTENT_EDITORS,

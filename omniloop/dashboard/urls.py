@@ -215,6 +215,9 @@ urlpatterns = [
     path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/action/", campaigns.campaign_action, name="campaign_action"),
+    path(
+        "campaigns/<int:campaign_id>/journey/", campaigns.campaign_journey, name="campaign_journey"
+    ),
     path("content/", content.content_index, name="content"),
     path("content/new/", content.content_new, name="content_new"),
     path("content/<int:item_id>/", content.content_edit, name="content_edit"),

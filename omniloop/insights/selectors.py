@@ -121,3 +121,16 @@ def segment_get(slug: str) -> Segment | None:
 
 def segment_latest_version(segment: Segment) -> SegmentVersion | None:
     return segment.versions.order_by("-number").first()
+
+
+def segment_matches(data: Any, member_id: int, *, as_of: datetime | None = None) -> bool:
+    """Whether one member matches the rule `data` now (or at `as_of`): the same SQL as the
+    segment's count, narrowed to that member (a journey's condition, a trigger's audience)."""
+    ev = segment_evaluation(data, as_of=as_of, source=None, select="f.member_id")
+    params = {**ev.params, "one_member": int(member_id)}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT 1 FROM ({ev.sql}) q WHERE q.member_id = %(one_member)s",  # noqa: S608
+            params,
+        )
+        return cur.fetchone() is not None

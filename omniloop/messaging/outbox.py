@@ -83,13 +83,20 @@ def messages_enqueue_for_members(
     dedupe_prefix: str,
     cause: str = "",
     chunk: int = 50_000,
+    member_context: Mapping[int, Mapping[str, object]] | None = None,
 ) -> int:
     """Queue one message per member (a campaign), set-based: INSERT ... SELECT over the ids,
     the dedupe key `<prefix>:<member id>`, ON CONFLICT DO NOTHING, so a re-run adds only the
-    members not yet queued. Only active members get a row. Returns the rows inserted."""
+    members not yet queued. Only active members get a row. Returns the rows inserted.
+    `member_context` adds each member's own variables (their coupon code) on top of `context`,
+    merged in the same statement."""
     tpl = _template(template)
     now = clock.now()
     ctx = json.dumps({k: str(v) for k, v in (context or {}).items()}, ensure_ascii=False)
+    own = json.dumps(
+        {str(m): {k: str(v) for k, v in c.items()} for m, c in (member_context or {}).items()},
+        ensure_ascii=False,
+    )
     table = Message._meta.db_table
     members = Member._meta.db_table
     cols = (
@@ -99,7 +106,11 @@ def messages_enqueue_for_members(
     pg = connection.vendor == "postgresql"
     uid = "gen_random_uuid()" if pg else "lower(hex(randomblob(16)))"
     ids = "SELECT unnest(%s::bigint[])" if pg else "SELECT value FROM json_each(%s)"
-    ctx_sql = "%s::jsonb" if pg else "%s"
+    ctx_sql = (
+        "(%s::jsonb || COALESCE(%s::jsonb -> (m.id::text), '{}'::jsonb))"
+        if pg
+        else "json_patch(%s, COALESCE(json_extract(%s, '$.\"' || m.id || '\"'), '{}'))"
+    )
     sql = (
         f"INSERT INTO {table} ({cols}) "  # noqa: S608 (names are ours, values are parameters)
         f"SELECT {uid}, %s || ':' || m.id, m.id, %s, %s, {ctx_sql}, %s, %s, '', 'queued', "
@@ -111,6 +122,7 @@ def messages_enqueue_for_members(
         tpl.kind,
         tpl.key,
         ctx,
+        own,
         cause[:64],
         _channel(channel),
         now,

@@ -93,8 +93,8 @@ def sites_page(radius_km: Decimal) -> WallPage:
         ],
         empty=_("No delivery region with members lies outside every catchment."),
         note=_(
-            "Opening a store here would start the new-store campaign playbook for the members "
-            "nearby; campaigns do not exist in Omniloop yet, so there is no button for it."
+            "Opening a store here starts the new-store campaign playbook for the members "
+            "nearby: add the store (planned, with its coordinates), then use the button below."
         ),
     )
     page.tables["unplaced"] = Table(

@@ -140,3 +140,24 @@ def site_areas_import(text: str) -> int:
                 region=region, defaults={"latitude": lat, "longitude": lon}
             )
     return len(parsed)
+
+
+def member_regions(member_ids: list[int]) -> dict[int, tuple[float, float]]:
+    """Where each of `member_ids` is, as far as the brand's data says: the centre (`SiteArea`)
+    of the delivery region of their latest counted order shipped to an address. Members without
+    such an order, or whose region has no centre loaded, are left out."""
+    latest: dict[int, str] = {}
+    for start in range(0, len(member_ids), 5000):
+        part = member_ids[start : start + 5000]
+        for member_id, region in (
+            OrderAddress.objects.filter(counted("order__"), order__member_id__in=part)
+            .annotate(at=sold_at("order__"))
+            .order_by("at", "order_id")
+            .values_list("order__member_id", "region")
+        ):
+            latest[member_id] = region.strip()
+    areas = {
+        a.region: (float(a.latitude), float(a.longitude))
+        for a in SiteArea.objects.filter(region__in=set(latest.values()))
+    }
+    return {m: areas[r] for m, r in latest.items() if r in areas}

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
-from omniloop.campaigns.tasks import campaigns_due_task
+from omniloop.campaigns.tasks import campaigns_due_task, journeys_advance_task
 from omniloop.core import clock, periodic
 from omniloop.core.models import PeriodicJob
 from omniloop.core.periodic import periodic_jobs, register_periodic_job
@@ -184,6 +184,8 @@ def test_the_apps_register_their_periodic_jobs():
         "inbox_escalate": (MINUTE, inbox_escalate_task),
         "messaging_deliver": (MINUTE, messaging_deliver_task),
         "campaigns_due": (5 * MINUTE, campaigns_due_task),
+        "journeys_advance": (MINUTE, journeys_advance_task),
+        "growth_referral_rewards": (timedelta(hours=1), referral_rewards_task),
     }
 
 

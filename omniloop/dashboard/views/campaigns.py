@@ -3,6 +3,7 @@ closed-loop report with its charts (ECharts, options built here as JSON)."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,10 +16,17 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from omniloop.accounts.access import Actor
-from omniloop.campaigns.models import Campaign
+from omniloop.campaigns.journeys import StepSpec, journey_counts, journey_save, journey_steps
+from omniloop.campaigns.models import Campaign, JourneyStep
 from omniloop.campaigns.playbooks import PLAYBOOKS, campaign_from_playbook
 from omniloop.campaigns.report import campaign_report
-from omniloop.campaigns.selectors import campaign_coupon_choices, campaign_get, campaign_list
+from omniloop.campaigns.selectors import (
+    campaign_coupon_choices,
+    campaign_get,
+    campaign_list,
+    campaign_store_choices,
+    campaign_store_get,
+)
 from omniloop.campaigns.services import (
     campaign_approve,
     campaign_clone,
@@ -46,6 +54,24 @@ def _int_or_none(value: str) -> int | None:
         raise ValidationFailed(_("Enter a whole number."), code="number_invalid") from exc
 
 
+def _schedule_from_post(request: HttpRequest) -> dict[str, Any]:
+    """The schedule, when the form overrides the playbook's: recurring (how often, the
+    brand-local hour, the weekday or day of the month, per run) or triggered (what, and N)."""
+    kind = request.POST.get("schedule", "").strip()
+    if not kind:
+        return {}
+    out: dict[str, Any] = {"schedule": kind}
+    if kind == Campaign.Schedule.RECURRING:
+        out["recurrence"] = request.POST.get("recurrence", "").strip()
+        out["run_hour"] = _int_or_none(request.POST.get("run_hour", "")) or 0
+        out["run_day"] = _int_or_none(request.POST.get("run_day", "")) or 1
+        out["per_run"] = request.POST.get("per_run") == "on"
+    elif kind == Campaign.Schedule.TRIGGERED:
+        out["trigger"] = request.POST.get("trigger", "").strip()
+        out["trigger_value"] = _int_or_none(request.POST.get("trigger_value", "")) or 0
+    return out
+
+
 @staff_view("dashboard:campaign_new")
 def campaign_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     templates = campaign_coupon_choices()
@@ -58,10 +84,22 @@ def campaign_new(request: HttpRequest, actor: Actor) -> HttpResponse:
             share = Decimal(request.POST.get("holdout_percent", "10") or "10") / 100
         except InvalidOperation as exc:
             raise ValidationFailed(_("Enter an amount."), code="amount_invalid") from exc
+        store_id = _int_or_none(request.POST.get("store", ""))
+        extra: dict[str, Any] = {}
+        if store_id is not None:
+            extra["store"] = campaign_store_get(store_id)
+        radius = request.POST.get("radius_km", "").strip()
+        if radius:
+            try:
+                extra["radius_km"] = Decimal(radius).quantize(Decimal("0.1"))
+            except InvalidOperation as exc:
+                raise ValidationFailed(_("Enter a distance."), code="radius_invalid") from exc
+        extra.update(_schedule_from_post(request))
         c = campaign_from_playbook(
             actor=actor,
             key=request.POST.get("playbook", ""),
             coupon_template=template,
+            **extra,
             max_coupons=_int_or_none(request.POST.get("max_coupons", "")),
             max_discount_fen=max_fen,
             holdout_share=share.quantize(Decimal("0.001")),
@@ -69,10 +107,21 @@ def campaign_new(request: HttpRequest, actor: Actor) -> HttpResponse:
         )
         messages.success(request, _("Draft saved."))
         return redirect("dashboard:campaign_detail", campaign_id=c.pk)
+    chosen = request.GET.get("playbook", "")
+    store = _int_or_none(request.GET.get("store", ""))
     return render(
         request,
         "dashboard/campaigns/new.html",
-        {"playbooks": PLAYBOOKS, "templates": templates},
+        {
+            "playbooks": PLAYBOOKS,
+            "templates": templates,
+            "stores": campaign_store_choices(),
+            "chosen": chosen if any(p.key == chosen for p in PLAYBOOKS) else PLAYBOOKS[0].key,
+            "chosen_store": store,
+            "schedules": Campaign.Schedule.choices,
+            "recurrences": Campaign.Recurrence.choices,
+            "triggers": Campaign.Trigger.choices,
+        },
     )
 
 
@@ -152,6 +201,9 @@ def campaign_detail(request: HttpRequest, actor: Actor, campaign_id: int) -> Htt
         "can_approve": actor.role == "hq_admin" and c.status == Campaign.Status.PENDING,
         "can_send": actor.role == "hq_admin" and c.status == Campaign.Status.APPROVED,
         "can_submit": c.status == Campaign.Status.DRAFT,
+        "journey": journey_counts(c.pk),
+        "runs": list(c.runs.all()[:50]),
+        "can_edit_journey": c.status in (Campaign.Status.DRAFT, Campaign.Status.PENDING),
         "committed_yuan": Decimal(c.discount_committed_fen) / 100,
         "budget_yuan": None if c.max_discount_fen is None else Decimal(c.max_discount_fen) / 100,
     }
@@ -183,3 +235,70 @@ def campaign_action(request: HttpRequest, actor: Actor, campaign_id: int) -> Htt
     else:
         raise ValidationFailed(_("Unknown action."), code="action_unknown")
     return redirect("dashboard:campaign_detail", campaign_id=c.pk)
+
+
+JOURNEY_ROWS_EXTRA = 3
+
+
+def _steps_from_post(request: HttpRequest) -> list[StepSpec]:
+    """The editor's rows, in order; a row without a kind is left out."""
+    steps = []
+    for i in range(int(request.POST.get("rows", "0") or 0)):
+        kind = request.POST.get(f"kind-{i}", "").strip()
+        if not kind:
+            continue
+        rule_text = request.POST.get(f"rule-{i}", "").strip()
+        rule: Any = None
+        if rule_text:
+            try:
+                rule = json.loads(rule_text)
+            except ValueError as exc:
+                raise ValidationFailed(_("The rule is not valid JSON."), code="rule_json") from exc
+        steps.append(
+            StepSpec(
+                kind=kind,
+                wait_hours=_int_or_none(request.POST.get(f"wait-{i}", "")) or 0,
+                condition=request.POST.get(f"condition-{i}", "").strip(),
+                rule=rule,
+                negate=request.POST.get(f"negate-{i}") == "on",
+                with_coupon=request.POST.get(f"coupon-{i}") == "on",
+                title=request.POST.get(f"title-{i}", ""),
+                body=request.POST.get(f"body-{i}", ""),
+            )
+        )
+    return steps
+
+
+@staff_view("dashboard:campaign_journey")
+def campaign_journey(request: HttpRequest, actor: Actor, campaign_id: int) -> HttpResponse:
+    """The journey editor (旅程): the steps in order, each a row of the one form."""
+    c = campaign_get(campaign_id)
+    if request.method == "POST":
+        journey_save(actor=actor, campaign=c, steps=_steps_from_post(request))
+        messages.success(request, _("Journey saved."))
+        return redirect("dashboard:campaign_detail", campaign_id=c.pk)
+    steps = journey_steps(c.pk)
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": s.kind,
+            "wait": s.wait_hours or "",
+            "condition": s.condition,
+            "rule": json.dumps(s.rule, ensure_ascii=False) if s.rule is not None else "",
+            "negate": s.negate,
+            "coupon": s.with_coupon,
+            "title": s.title,
+            "body": s.body,
+        }
+        for s in steps
+    ]
+    rows += [{"kind": ""} for _ in range(JOURNEY_ROWS_EXTRA)]
+    return render(
+        request,
+        "dashboard/campaigns/journey.html",
+        {
+            "c": c,
+            "rows": rows,
+            "kinds": JourneyStep.Kind.choices,
+            "editable": c.status in (Campaign.Status.DRAFT, Campaign.Status.PENDING),
+        },
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from omniloop.accounts.access import Actor
 from omniloop.campaigns.wall_panel import campaign_wall_table
@@ -96,7 +97,14 @@ def wall_sites(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = request.GET.copy()
     for key in ("export", "table"):
         query.pop(key, None)
-    context = {"page": page, "tabs": _tabs(actor), "radius": radius, "query": query.urlencode()}
+    context = {
+        "page": page,
+        "tabs": _tabs(actor),
+        "radius": radius,
+        "query": query.urlencode(),
+        # The wall sits below campaigns: the dashboard links the two (ADR 35).
+        "new_store_url": reverse("dashboard:campaign_new") + "?playbook=new-store",
+    }
     template = "wall/_body.html" if is_htmx(request) else "wall/page.html"
     return render(request, template, context)
 
