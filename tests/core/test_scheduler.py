@@ -185,7 +185,6 @@ def test_the_apps_register_their_periodic_jobs():
         "messaging_deliver": (MINUTE, messaging_deliver_task),
         "campaigns_due": (5 * MINUTE, campaigns_due_task),
         "journeys_advance": (MINUTE, journeys_advance_task),
-        "growth_referral_rewards": (timedelta(hours=1), referral_rewards_task),
     }
 
 
