@@ -69,10 +69,10 @@ CREATE TEMP TABLE bench_ids AS SELECT min(id) AS m0, (SELECT min(id) FROM stores
   (SELECT min(id) FROM catalog_sku) AS k0, (SELECT count(*) FROM catalog_sku) AS kn,
   (SELECT min(id) FROM stores_saleschannel) AS c0 FROM members_member;
 INSERT INTO orders_order (number, channel_id, store_id, receipt_no, member_id, credit_rule, flow,
-  fulfilment, total, discount_total, shipping_fee, points_redeemed, points_value, refunded_total,
-  status, pickup_code_hash, ordered_at, created_at)
+  fulfilment, total, discount_total, shipping_fee, points_redeemed, points_earned, points_value,
+  refunded_total, status, pickup_code_hash, ordered_at, created_at)
 SELECT 'N' || i, b.c0, b.s0 + i % 50, '', CASE WHEN i % 20 = 0 THEN NULL ELSE b.m0 + (hashint % MEMBERS_N) END,
-  '', 'imported', 'in_store', 0, 0, 0, 0, 0, 0,
+  '', 'imported', 'in_store', 0, 0, 0, 0, 0, 0, 0,
   CASE WHEN i % 40 = 0 THEN 'cancelled' ELSE 'completed' END, '',
   now() - ((hashint / 7) % (3 * 365 * 24 * 60)) * interval '1 minute', now()
 FROM (SELECT i, abs(hashtext(i::text)) AS hashint FROM generate_series(1, ORDERS_N) i) g, bench_ids b;
