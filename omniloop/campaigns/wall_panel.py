@@ -23,18 +23,11 @@ from omniloop.wall.tables import Cell, Column, Table
 CENT = Decimal("0.01")
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    zone = zoneinfo.ZoneInfo(brand_settings().timezone)
-    return (
-        datetime.combine(start, time.min, tzinfo=zone),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
 def campaign_wall_table(*, start: date, end: date) -> Table:
     """Campaigns whose window overlaps [start, end] (brand-local days), newest first."""
-    lo, hi = _bounds(start, end)
     zone = zoneinfo.ZoneInfo(brand_settings().timezone)
+    lo = datetime.combine(start, time.min, tzinfo=zone)
+    hi = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
     campaigns = list(
         # A recurring or triggered campaign without an end has no window end yet (ADR 35).
         Campaign.objects.filter(launched_at__lt=hi)
