@@ -10,6 +10,9 @@ unanswered requests under the same Idempotency-Key as a till does. Afterwards:
 - every paid order was settled once its task ran (the order event is written in the sale's
   transaction, ADR 29, so a kill cannot lose it);
 - nothing is left locked or open in a transaction.
+
+The same harness, run against a deliberately broken variant of the app (`broken_variant.py`: the
+order event written after the sale commits instead of in its transaction), must fail.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,9 +41,11 @@ from omniloop.accounts.services import token_create
 from omniloop.core import clock
 from omniloop.loyalty.bulk import NewMemberEarn, points_earn_for_new_members
 from omniloop.loyalty.selectors import points_balance
+from omniloop.members.models import Member
 from omniloop.orders.models import Order
 from omniloop.promotions.models import Coupon, Redemption
 from omniloop.settlement.models import OrderSettlement
+from omniloop.stores.models import Store
 from tests.factories import make_member, make_product, make_store
 from tests.promotions.pricing_helpers import issued_coupon
 
@@ -73,10 +79,16 @@ def _free_port() -> int:
 
 
 class Stack:
-    """gunicorn (master + 2 workers) and one db_worker, each in its own process group."""
+    """gunicorn (master + 2 workers) and one db_worker, each in its own process group; with
+    `config`, gunicorn loads that config file (the broken variant's hooks), and `windows` is the
+    directory where a worker marks a window the harness may aim a kill at."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, config: Path | None = None) -> None:
         self.port, self.env, self.log = _free_port(), _env(), log.open("ab")
+        self.config = ["--config", str(config)] if config else []
+        self.windows = log.parent / "windows"
+        self.windows.mkdir(exist_ok=True)
+        self.env["OMNILOOP_CRASH_WINDOWS"] = str(self.windows)
         self.server: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.kills = {"master": 0, "web_worker": 0, "task_worker": 0}
@@ -94,7 +106,8 @@ class Stack:
     def start_server(self) -> None:
         self.server = self._spawn(
             ["gunicorn", "omniloop.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "2", "--timeout", "30", "--log-level", "error", "--no-control-socket"]
+             "--workers", "2", "--timeout", "30", "--log-level", "error", "--no-control-socket",
+             *self.config]
         )  # fmt: skip
 
     def start_worker(self) -> None:
@@ -111,6 +124,17 @@ class Stack:
             if int(fields[1]) == self.server.pid:  # the parent pid
                 children.append(int(stat.parent.name))
         return children
+
+    def kill_in_window(self) -> bool:
+        """SIGKILL a web worker that marked itself inside a window, if one has."""
+        for mark in self.windows.iterdir():
+            mark.unlink(missing_ok=True)  # a killed worker leaves its mark behind
+            if int(mark.name) not in self.web_workers():
+                continue  # it left the window and ended meanwhile
+            os.kill(int(mark.name), signal.SIGKILL)
+            self.kills["in_window"] = self.kills.get("in_window", 0) + 1
+            return True
+        return False
 
     def kill_something(self, rng: random.Random) -> None:
         assert self.server is not None and self.worker is not None
@@ -154,8 +178,10 @@ def _post(port: int, token: str, key: str, body: dict) -> tuple[int, dict, dict]
         return exc.code, json.loads(exc.read() or b"{}"), dict(exc.headers)
 
 
-def _client(c: int, port: int, token: str, work: list[dict], acked: dict, refused: list) -> None:
-    deadline = time.monotonic() + RUN_SECONDS + 60
+def _client(
+    c: int, port: int, token: str, work: list[dict], acked: dict, refused: list, seconds: int
+) -> None:
+    deadline = time.monotonic() + seconds + 60
     for i, body in enumerate(work):
         key = f"crash-{c}-{i:04d}"
         while time.monotonic() < deadline:
@@ -174,7 +200,29 @@ def _client(c: int, port: int, token: str, work: list[dict], acked: dict, refuse
             break
 
 
-def test_sigkill_under_load_loses_and_doubles_nothing(tmp_path):
+@dataclass
+class Run:
+    store: Store
+    members: list[Member]
+    total: int
+    acked: dict[str, tuple[dict, dict]]
+    refused: list
+    kills: dict[str, int]
+
+
+def _crash_run(
+    tmp_path: Path,
+    *,
+    clients: int,
+    sales: int,
+    seconds: int,
+    config: Path | None = None,
+    aim: bool = False,
+) -> Run:
+    """Seeds the brand, runs `clients` tills of `sales` sales each against the stack while
+    killing one of its processes every 0.4-1.5 seconds for `seconds` (with `aim`, only web
+    workers inside a marked window, as soon as one is), then lets one clean worker batch drain
+    what is left."""
     store = make_store("sh01")
     make_product("JK100", price="399.00")
     members = [make_member() for _ in range(MEMBERS)]
@@ -185,10 +233,10 @@ def test_sigkill_under_load_loses_and_doubles_nothing(tmp_path):
     token = token_create(name="crash-till", store=store).secret
     rng = random.Random(20261202)
     work: list[list[dict]] = []
-    for c in range(CLIENTS):
+    for c in range(clients):
         mine = []
-        for i in range(SALES_PER_CLIENT):
-            member = members[(c * SALES_PER_CLIENT + i) % MEMBERS]
+        for i in range(sales):
+            member = members[(c * sales + i) % MEMBERS]
             coupon = issued_coupon(member)
             mine.append(
                 {
@@ -202,22 +250,28 @@ def test_sigkill_under_load_loses_and_doubles_nothing(tmp_path):
             )
         work.append(mine)
 
-    stack = Stack(tmp_path / "stack.log")
+    stack = Stack(tmp_path / "stack.log", config)
     acked: dict[str, tuple[dict, dict]] = {}
     refused: list = []
     try:
         stack.start_server()
         stack.start_worker()
         threads = [
-            threading.Thread(target=_client, args=(c, stack.port, token, work[c], acked, refused))
-            for c in range(CLIENTS)
+            threading.Thread(
+                target=_client, args=(c, stack.port, token, work[c], acked, refused, seconds)
+            )
+            for c in range(clients)
         ]
         for t in threads:
             t.start()
         started = time.monotonic()
-        while any(t.is_alive() for t in threads) and time.monotonic() - started < RUN_SECONDS:
-            time.sleep(rng.uniform(0.4, 1.5))
-            stack.kill_something(rng)
+        while any(t.is_alive() for t in threads) and time.monotonic() - started < seconds:
+            if aim:
+                time.sleep(0.05)
+                stack.kill_in_window()
+            else:
+                time.sleep(rng.uniform(0.4, 1.5))
+                stack.kill_something(rng)
         for t in threads:
             t.join(timeout=120)
         assert not any(t.is_alive() for t in threads), "clients did not finish"
@@ -248,37 +302,66 @@ def test_sigkill_under_load_loses_and_doubles_nothing(tmp_path):
         capture_output=True,
         timeout=300,
     )
-
-    assert sum(stack.kills.values()) >= 15, stack.kills
     print(f"kills: {stack.kills}, tasks requeued after a kill: {stuck}")
-    assert refused == []  # every sale was valid: none may be refused, before or after a kill
-    total = CLIENTS * SALES_PER_CLIENT
-    assert len(acked) == total
-    orders = {o.receipt_no: o for o in Order.objects.filter(store=store)}
-    assert len(orders) == total  # nothing lost, nothing doubled
-    for body, data in acked.values():
+    return Run(store, members, clients * sales, acked, refused, stack.kills)
+
+
+def _check(run: Run) -> None:
+    """Every guarantee the crash test holds the stack to; an AssertionError names the one broken."""
+    assert run.refused == [], "a valid sale was refused"  # before or after a kill
+    assert len(run.acked) == run.total, "a sale was never acknowledged"
+    orders = {o.receipt_no: o for o in Order.objects.filter(store=run.store)}
+    assert len(orders) == run.total, "a sale was lost or doubled"
+    for body, data in run.acked.values():
         order = orders[body["receipt_no"]]
         assert (order.number, order.total, order.points_redeemed) == (
             data["number"],
             Decimal("349.00"),
             POINTS_PAID,
-        )
+        ), "an acknowledged sale differs from its answer"
     doubled = Redemption.objects.values("coupon_id").annotate(n=Count("id")).filter(n__gt=1)
-    assert not doubled.exists()
-    assert Coupon.objects.filter(state="redeemed").count() == total
-    for member in members:
+    assert not doubled.exists(), "a coupon was redeemed twice"
+    assert Coupon.objects.filter(state="redeemed").count() == run.total
+    for member in run.members:
         n = sum(1 for o in orders.values() if o.member_id == member.pk)
         earned = sum(o.points_earned for o in orders.values() if o.member_id == member.pk)
-        assert points_balance(member_id=member.pk) == SEED_POINTS - n * POINTS_PAID + earned
-    assert OrderSettlement.objects.filter(order__store=store).count() == total
+        assert points_balance(member_id=member.pk) == SEED_POINTS - n * POINTS_PAID + earned, (
+            "a points balance is off"
+        )
+    settled = OrderSettlement.objects.filter(order__store=run.store).count()
+    assert settled == run.total, f"paid orders left unsettled: {run.total - settled}"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid() AND state IS NOT NULL"
         )
-        assert cursor.fetchone()[0] == 0  # no session left, idle in transaction or otherwise
+        assert cursor.fetchone()[0] == 0, "a session was left open"
         cursor.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE a.datname = current_database() AND l.pid <> pg_backend_pid()"
         )
-        assert cursor.fetchone()[0] == 0
+        assert cursor.fetchone()[0] == 0, "a lock was left held"
+
+
+def test_sigkill_under_load_loses_and_doubles_nothing(tmp_path):
+    run = _crash_run(tmp_path, clients=CLIENTS, sales=SALES_PER_CLIENT, seconds=RUN_SECONDS)
+    assert sum(run.kills.values()) >= 15, run.kills
+    _check(run)
+
+
+def test_the_harness_catches_an_event_written_after_commit(tmp_path):
+    """The broken variant acknowledges sales whose order event a kill then loses: the same
+    checks must fail, on the settlement they never got (and pass everything else)."""
+    run = _crash_run(
+        tmp_path,
+        clients=2,
+        sales=8,
+        seconds=20,
+        config=Path(__file__).with_name("broken_variant.py"),
+        aim=True,
+    )
+    lost = run.kills.get("in_window", 0)
+    assert lost >= 1, "no kill landed between a sale's commit and its event"
+    with pytest.raises(AssertionError, match=f"^paid orders left unsettled: {lost}\n") as caught:
+        _check(run)
+    print(f"kills: {run.kills}; the harness failed the broken variant: {caught.value}")
