@@ -94,8 +94,11 @@ def test_each_product_is_priced_as_a_one_unit_quote(offers, tier):
 def test_the_channel_decides_channel_scoped_offers(offers):
     products = _products()
     coat = products[2]
-    online = product_unit_quotes(product_ids=[coat.pk], channel_code=CHANNEL, member_id=None)
-    till = product_unit_quotes(product_ids=[coat.pk], channel_code="store-till", member_id=None)
+    at = SATURDAY_0200_UTC  # 10:00 in Shanghai: outside the evenings offer's hours, whenever run
+    online = product_unit_quotes(product_ids=[coat.pk], channel_code=CHANNEL, member_id=None, at=at)
+    till = product_unit_quotes(
+        product_ids=[coat.pk], channel_code="store-till", member_id=None, at=at
+    )
     assert [a.name for a in online[coat.pk].quote.applied] == [
         "满300减50，满500减100",
         "外套线上9折",
