@@ -55,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS, SALES_PER_CLIENT, MEMBERS = 4, 30, 12
 SEED_POINTS, POINTS_PAID = 5_000, 100  # 100 points pay 1 yuan at the default policy
 RUN_SECONDS = 40
+STACK_APP = "omniloop-crash-stack"
 
 
 def _env() -> dict[str, str]:
@@ -65,6 +66,7 @@ def _env() -> dict[str, str]:
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         OMNILOOP_TASKS="db",
         OMNILOOP_LOG="ERROR",
+        PGAPPNAME=STACK_APP,  # libpq names the stack's sessions, so the checks see only them
     )
     env.pop("REDIS_URL", None)
     return env
@@ -335,14 +337,14 @@ def _check(run: Run) -> None:
     assert locks == [], f"a lock was left held: {locks}"
 
 
-# Client sessions other than ours (autovacuum may well be busy on these tables: not a leak).
+# The stack's sessions (not this test's, nor autovacuum's, which may be busy on these tables).
 _LINGERING = {
     "sessions": "SELECT a.pid, a.state, a.application_name, left(a.query, 120) "
     "FROM pg_stat_activity a WHERE a.datname = current_database() "
-    "AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'",
+    "AND a.application_name = %s",
     "locks": "SELECT a.pid, l.locktype, l.mode, l.relation::regclass::text "
     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.datname = current_database() "
-    "AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'",
+    "AND a.application_name = %s",
 }
 
 
@@ -352,7 +354,7 @@ def _lingering(what: str, grace: float = 15.0) -> list[tuple]:
     deadline = time.monotonic() + grace
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(_LINGERING[what])
+            cursor.execute(_LINGERING[what], [STACK_APP])
             rows = cursor.fetchall()
         if not rows or time.monotonic() > deadline:
             return rows
