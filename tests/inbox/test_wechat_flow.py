@@ -4,7 +4,8 @@ inside the 48-hour window and by SMS outside it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
@@ -21,6 +22,12 @@ from tests.inbox.helpers import follower_member, follower_says
 pytestmark = pytest.mark.django_db
 
 
+# A Wednesday morning in Shanghai: the response target counts opening hours only, so a complaint
+# at night would be due the next morning (the test failed whenever the suite ran after 21:00).
+OPEN_HOURS = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@freeze_time(OPEN_HOURS, tick=True)
 def test_a_complaint_becomes_a_high_priority_ticket_for_the_members_store(client, wechat_safe):
     store = make_store("sh01")
     member = follower_member("o-itchy", store)
