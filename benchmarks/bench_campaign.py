@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 
 REFERENCE_SQL = """
 INSERT INTO insights_segmentmember (version_id, member_id) SELECT %(version)s, m.id FROM members_member m WHERE m.status = 'active';
-INSERT INTO campaigns_campaignmember (campaign_id, member_id, "group", state) SELECT %(campaign)s, sm.member_id, 'treated', 'sent' FROM insights_segmentmember sm WHERE sm.version_id = %(version)s;
+INSERT INTO campaigns_campaignmember (campaign_id, member_id, "group", state, occasion) SELECT %(campaign)s, sm.member_id, 'treated', 'sent', '' FROM insights_segmentmember sm WHERE sm.version_id = %(version)s;
 INSERT INTO promotions_coupon (template_id, member_id, code, state, source, valid_from, valid_until, issued_at, reservation_ref)
 SELECT %(template)s, cm.member_id, upper(substr(md5(random()::text || cm.member_id), 1, 16)), 'issued', 'campaign', %(at)s, %(at)s::timestamptz + interval '30 days', %(at)s, '' FROM campaigns_campaignmember cm WHERE cm.campaign_id = %(campaign)s;
 INSERT INTO messaging_message (uid, dedupe_key, member_id, kind, template, context, cause, channel_requested, channel, status, reason, last_error, attempts, due_at, created_at, provider_id)
