@@ -8,12 +8,14 @@ row, in the framework's report shape. Re-importing a file replays (and applies n
 
 One row per line; the order's own columns are read from its first row and must agree on the
 others. Columns: channel, external_id, ordered_at, sku, quantity (required); status, paid_at,
-unit_price, amount, total, shipping, phone, unionid, buyer_id, store, payment_ref. Times
-without a zone are in the brand's time zone."""
+unit_price, amount, total, shipping, phone, unionid, buyer_id, store, payment_ref,
+coupon_codes (our codes, separated by spaces, commas or semicolons; ADR 43). Times without a
+zone are in the brand's time zone."""
 
 from __future__ import annotations
 
 import csv
+import re
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,8 +44,10 @@ ORDER_COLUMNS = (
     "store",
     "payment_ref",
     "ordered_at",
+    "coupon_codes",
 )
 MAX_PROBLEMS = 50
+_CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 @dataclass
@@ -144,6 +148,7 @@ def _order(rows: list[dict[str, str]], zone: zoneinfo.ZoneInfo) -> MarketplaceOr
         buyer_id=(first.get("buyer_id") or "").strip(),
         store=(first.get("store") or "").strip(),
         payment_ref=(first.get("payment_ref") or "").strip(),
+        coupon_codes=tuple(c for c in _CODE_SEPARATORS.split(first.get("coupon_codes") or "") if c),
     )
 
 
