@@ -57,6 +57,7 @@ class CsvResult:
     created: int = 0
     replayed: int = 0
     with_drift: int = 0
+    coupons_not_honoured: int = 0  # codes recorded as drift by the orders created (ADR 43)
     problems: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -186,6 +187,7 @@ def marketplace_orders_import_csv(*, path: Path | str) -> CsvResult:
         result.replayed += imported.replayed
         result.created += not imported.replayed
         result.with_drift += bool(imported.drift)
+        result.coupons_not_honoured += 0 if imported.replayed else len(imported.coupon_drift)
     if result.problems:
         raise ValidationFailed(
             f"{len(result.problems)} order(s) refused; nothing was imported.",
