@@ -78,5 +78,7 @@ def marketplace_coupon_drift(
     )[: max(1, min(limit, MAX_ROWS))]
     by_reason = [(str(row["reason"]), int(row["n"])) for row in counts]
     return CouponDriftSummary(
-        total=sum(n for _, n in by_reason), by_reason=by_reason, latest=list(latest)
+        total=sum(n for _, n in by_reason),
+        by_reason=by_reason,
+        latest=[dict(row) for row in latest],
     )

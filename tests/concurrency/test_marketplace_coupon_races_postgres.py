@@ -53,8 +53,10 @@ def _issued(template, member):
 
 
 def _honoured(result) -> str:
-    return "honoured" if result.coupons_honoured else "; ".join(
-        d["reason"] for d in result.coupon_drift
+    return (
+        "honoured"
+        if result.coupons_honoured
+        else "; ".join(d["reason"] for d in result.coupon_drift)
     )
 
 
