@@ -287,8 +287,9 @@ def _pay(
 def marketplace_order_import(*, data: MarketplaceOrderInput) -> ImportedOrder:
     """Record one marketplace order (see the module). Refusals, each writing nothing:
     marketplace_channel_unknown, marketplace_external_id_invalid, sku_unknown, store_unknown,
-    marketplace_figures_partial, marketplace_total_mismatch (422), marketplace_order_conflict
-    (409)."""
+    marketplace_figures_partial, marketplace_total_mismatch, coupon_too_many_codes (422),
+    marketplace_order_conflict (409). A coupon code we cannot honour is never a refusal: it is
+    drift (`coupon_drift` in the answer)."""
     _check(data)
     channel = marketplace_channel(code=data.channel)
     fingerprint = _fingerprint(data)
