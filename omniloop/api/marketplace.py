@@ -14,7 +14,14 @@ from ninja import Status as NinjaStatus
 from pydantic import Field
 
 from omniloop.api.auth import TokenAuth
-from omniloop.api.schemas import ErrorOut, Money, MoneyTotal, PositiveMoneyTotal, Strict
+from omniloop.api.schemas import (
+    CouponCodes,
+    ErrorOut,
+    Money,
+    MoneyTotal,
+    PositiveMoneyTotal,
+    Strict,
+)
 from omniloop.marketplace.selectors import marketplace_drift
 from omniloop.marketplace.services import marketplace_order_import, marketplace_order_status
 from omniloop.marketplace.values import (
@@ -49,6 +56,11 @@ class OrderIn(Strict):
     buyer_id: str = Field("", max_length=64)
     store: str = Field("", max_length=32, description="The store that ships it, if one does")
     payment_ref: str = Field("", max_length=64)
+    coupon_codes: CouponCodes = Field(
+        default_factory=list,
+        max_length=20,
+        description="Our coupon codes the buyer gave; one we cannot honour is drift, not a refusal",
+    )
 
 
 class StatusIn(Strict):
@@ -66,6 +78,12 @@ class MarketplaceDriftOut(Schema):
     ours: Decimal
 
 
+class CouponDriftOut(Schema):
+    code: str
+    reason: str = Field(..., description="A coupon_* or offer_* reason code")
+    stage: Literal["arrival", "payment"]
+
+
 class OrderOut(Schema):
     order_number: str
     external_id: str
@@ -75,6 +93,8 @@ class OrderOut(Schema):
     drift: list[MarketplaceDriftOut] = Field(..., description="Where the platform's figures differ")
     member_matched: bool
     replayed: bool
+    coupons_honoured: list[str] = Field(..., description="Codes held (pending) or redeemed (paid)")
+    coupon_drift: list[CouponDriftOut] = Field(..., description="Codes we did not honour, and why")
 
 
 def _out(result: ImportedOrder) -> dict[str, Any]:
@@ -87,6 +107,8 @@ def _out(result: ImportedOrder) -> dict[str, Any]:
         "drift": list(result.drift),
         "member_matched": result.member_matched,
         "replayed": result.replayed,
+        "coupons_honoured": list(result.coupons_honoured),
+        "coupon_drift": list(result.coupon_drift),
     }
 
 
@@ -114,6 +136,7 @@ def import_order(request: HttpRequest, body: OrderIn) -> NinjaStatus:
             buyer_id=body.buyer_id,
             store=body.store,
             payment_ref=body.payment_ref,
+            coupon_codes=tuple(body.coupon_codes),
         )
     )
     return NinjaStatus(200 if result.replayed else 201, _out(result))

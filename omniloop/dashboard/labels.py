@@ -149,6 +149,38 @@ LABELS: dict[str, dict[str, Promise]] = {
         "f": _("Female"),
         "m": _("Male"),
     },
+    # Why a marketplace order's coupon code was not honoured (ADR 43): promotions' coupon
+    # reasons, the engine's reasons for a valid code that does not apply, and the stage.
+    "coupon_drift_reason": {
+        "coupon_unknown": _("Unknown code"),
+        "coupon_expired": _("Expired"),
+        "coupon_not_started": _("Not valid yet"),
+        "coupon_not_yours": _("Another member's coupon"),
+        "coupon_already_redeemed": _("Already used"),
+        "coupon_reserved": _("Held by another order"),
+        "coupon_limit_reached": _("Code used up"),
+        "coupon_member_limit": _("Member's limit reached"),
+        "coupon_inactive": _("No longer valid"),
+        "offer_wrong_channel": _("Not for this channel"),
+        "offer_wrong_store": _("Not for this store"),
+        "offer_not_started": _("Offer not started"),
+        "offer_ended": _("Offer ended"),
+        "offer_outside_hours": _("Outside the offer's hours"),
+        "offer_members_only": _("Members only"),
+        "offer_tier_not_eligible": _("Tier not eligible"),
+        "offer_segment_not_eligible": _("Segment not eligible"),
+        "offer_no_eligible_items": _("No eligible items"),
+        "offer_threshold_not_met": _("Spend threshold not met"),
+        "offer_same_stacking_group": _("Does not stack"),
+        "offer_exclusive_applied": _("An exclusive offer applied"),
+        "offer_better_combination_applied": _("A better combination applied"),
+        "offer_nothing_left_to_discount": _("Nothing left to discount"),
+        "offer_no_discount": _("No discount"),
+    },
+    "coupon_drift_stage": {
+        "arrival": _("On arrival"),
+        "payment": _("At payment"),
+    },
 }
 
 # Messages raised by services and shown on error pages; listed so makemessages extracts them.

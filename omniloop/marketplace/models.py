@@ -43,3 +43,33 @@ class MarketplaceOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}:{self.external_id}"
+
+
+class MarketplaceCouponDrift(models.Model):
+    """One of our coupon codes a marketplace order carried that we did not honour (ADR 43):
+    unknown, expired, used, another member's, wrong channel or store, or lost before payment.
+    The order was imported all the same; this row is the consistency check's record of it."""
+
+    class Stage(models.TextChoices):
+        ARRIVAL = "arrival", "When the order arrived"
+        PAYMENT = "payment", "When the order was paid"
+
+    marketplace_order = models.ForeignKey(
+        MarketplaceOrder, on_delete=models.CASCADE, related_name="coupon_drift"
+    )
+    code = models.CharField(max_length=40, help_text="The code as normalised")
+    reason = models.CharField(max_length=40, help_text="A coupon or offer reason code")
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marketplace_order", "code"], name="marketplace_coupon_drift_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code}:{self.reason}"

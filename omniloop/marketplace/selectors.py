@@ -1,4 +1,5 @@
-"""Reads for marketplace orders: the drift report (R2's consistency check, for orders)."""
+"""Reads for marketplace orders: the drift report (R2's consistency check, for orders) and
+the coupon codes they carried that we did not honour."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from omniloop.marketplace.models import MarketplaceOrder
+from django.db.models import Count, F
+
+from omniloop.marketplace.models import MarketplaceCouponDrift, MarketplaceOrder
 
 MAX_ROWS = 500
 
@@ -43,3 +46,39 @@ def marketplace_drift(
         )
         for mp in qs.order_by("-imported_at", "-pk")[: max(1, min(limit, MAX_ROWS))]
     ]
+
+
+@dataclass(frozen=True)
+class CouponDriftSummary:
+    """Our coupon codes marketplace orders carried that we did not honour (ADR 43)."""
+
+    total: int
+    by_reason: list[tuple[str, int]]  # most frequent first
+    latest: list[dict[str, object]]  # code, reason, stage, external_id, order_number, channel
+
+
+def marketplace_coupon_drift(
+    *, channel: str | None = None, since: datetime | None = None, limit: int = 10
+) -> CouponDriftSummary:
+    """How many codes were not honoured, by reason, and the latest few, newest first."""
+    qs = MarketplaceCouponDrift.objects.all()
+    if channel:
+        qs = qs.filter(marketplace_order__channel__code=channel)
+    if since is not None:
+        qs = qs.filter(recorded_at__gte=since)
+    counts = qs.values("reason").annotate(n=Count("pk")).order_by("-n", "reason")
+    latest = qs.order_by("-recorded_at", "-pk").values(
+        "code",
+        "reason",
+        "stage",
+        "recorded_at",
+        external_id=F("marketplace_order__external_id"),
+        order_number=F("marketplace_order__order__number"),
+        channel=F("marketplace_order__channel__code"),
+    )[: max(1, min(limit, MAX_ROWS))]
+    by_reason = [(str(row["reason"]), int(row["n"])) for row in counts]
+    return CouponDriftSummary(
+        total=sum(n for _, n in by_reason),
+        by_reason=by_reason,
+        latest=[dict(row) for row in latest],
+    )

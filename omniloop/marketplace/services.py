@@ -18,13 +18,18 @@ shop's sales channel, plus a `MarketplaceOrder` row keeping the platform's id an
   status applies the status; with other content it is `marketplace_order_conflict` (409).
   Two imports of one order at once: the second waits on the unique index and replays.
 - **Status** from the platform: paid (points earned, settled), cancelled (everything back, as
-  `orders.cancel`), refunded (in full, or an amount), each idempotent."""
+  `orders.cancel`), refunded (in full, or an amount), each idempotent.
+- **Our coupon codes** (ADR 43, `orders.order_coupons`): priced in by the same quote, held under
+  the order number when it arrives, redeemed when it is paid, given back when it is cancelled.
+  A code we cannot honour never refuses the order: it is recorded as drift with its reason
+  (`MarketplaceCouponDrift`), shown on the Consistency page."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -35,18 +40,25 @@ from omniloop.attribution.services import credit_for_online_sale
 from omniloop.core import clock
 from omniloop.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from omniloop.core.phones import parse_phone
-from omniloop.marketplace.models import MarketplaceOrder
+from omniloop.marketplace.models import MarketplaceCouponDrift, MarketplaceOrder
 from omniloop.marketplace.pricing import order_figures
 from omniloop.marketplace.values import ImportedOrder, MarketplaceOrderInput, PlatformStatus
 from omniloop.members.models import IdentityKind, Member
 from omniloop.members.privacy import identity_suppressed
 from omniloop.members.selectors import member_by_identity, member_by_phone
 from omniloop.orders.cancel import order_cancel
-from omniloop.orders.models import Order, OrderLine, Payment
-from omniloop.orders.online_settle import lock_order_with_payments, order_mark_paid
+from omniloop.orders.models import Order, OrderCoupon, OrderLine, Payment
+from omniloop.orders.online_settle import lock_order_with_payments, order_mark_paid_reporting
+from omniloop.orders.order_coupons import (
+    CouponDrop,
+    order_coupons_price,
+    order_coupons_record,
+)
 from omniloop.orders.returns import ReturnInput, order_return
 from omniloop.orders.services import new_order_number
 from omniloop.orders.status import status_record_initial
+from omniloop.promotions.coupons_check import MAX_CODES, codes_normalized
+from omniloop.promotions.priced import PricedQuote
 from omniloop.promotions.pricing import quote
 from omniloop.stores.models import SalesChannel, Store
 
@@ -78,6 +90,8 @@ def _fingerprint(data: MarketplaceOrderInput) -> str:
         "store": data.store,
         "buyer": [data.phone, data.unionid, data.buyer_id],
     }
+    if data.coupon_codes:  # only when present: fingerprints of orders without codes unchanged
+        body["coupons"] = codes_normalized(list(data.coupon_codes))
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -131,11 +145,19 @@ def _check(data: MarketplaceOrderInput) -> None:
         )
     if not data.lines or len(data.lines) > MAX_LINES:
         raise ValidationFailed(f"An order has 1-{MAX_LINES} lines.", code="basket_empty")
+    if len(data.coupon_codes) > MAX_CODES:
+        raise ValidationFailed(f"At most {MAX_CODES} coupon codes.", code="coupon_too_many_codes")
     if timezone.is_naive(data.ordered_at):
         raise ValidationFailed("ordered_at needs a time zone.", code="datetime_invalid")
 
 
 def _result(mp: MarketplaceOrder, order: Order, replayed: bool) -> ImportedOrder:
+    drift = [
+        {"code": d.code, "reason": d.reason, "stage": d.stage}
+        for d in MarketplaceCouponDrift.objects.filter(marketplace_order=mp).order_by("pk")
+    ]
+    lost = {d["code"] for d in drift}
+    codes = OrderCoupon.objects.filter(order=order).order_by("pk").values_list("code", flat=True)
     return ImportedOrder(
         order_number=order.number,
         external_id=mp.external_id,
@@ -145,6 +167,8 @@ def _result(mp: MarketplaceOrder, order: Order, replayed: bool) -> ImportedOrder
         drift=tuple(mp.drift),
         member_matched=order.member_id is not None,
         replayed=replayed,
+        coupons_honoured=tuple(c for c in codes if c not in lost),
+        coupon_drift=tuple(drift),
     )
 
 
@@ -157,20 +181,32 @@ def _create(
 ) -> tuple[MarketplaceOrder, Order]:
     member = match_member(data=data, channel=channel)
     store = _store(data.store)
-    priced = quote(
-        items=[(li.sku, li.quantity) for li in data.lines],
-        channel_code=channel.code,
-        store_id=None,  # marketplace prices are the brand's, as online
+    number = new_order_number(data.ordered_at)
+
+    def price(codes: list[str]) -> PricedQuote:
+        return quote(
+            items=[(li.sku, li.quantity) for li in data.lines],
+            channel_code=channel.code,
+            store_id=None,  # marketplace prices are the brand's, as online
+            member_id=member.pk if member else None,
+            tier=member.tier if member else None,
+            coupon_codes=codes,  # ours only: the platform's own coupons are in its figures
+            at=data.ordered_at,
+            shipping=data.shipping,
+        )
+
+    held = order_coupons_price(
+        codes=data.coupon_codes,
+        price=price,
         member_id=member.pk if member else None,
-        tier=member.tier if member else None,
-        coupon_codes=[],  # platform coupons are the platform's; ours are not redeemed there
-        at=data.ordered_at,
-        shipping=data.shipping,
+        ref=number,
+        now=now,
     )
+    priced = held.priced
     figures = order_figures(data, priced)
     credit = credit_for_online_sale(member=member)
     order = Order.objects.create(
-        number=new_order_number(data.ordered_at),
+        number=number,
         channel=channel,
         store=store,
         receipt_no=data.external_id.strip(),
@@ -211,10 +247,23 @@ def _create(
         imported_at=now,
         updated_at=now,
     )
+    order_coupons_record(order=order, priced=priced)
+    _record_coupon_drift(mp, held.dropped, now)
     return mp, order
 
 
-def _pay(order: Order, data_paid_at: datetime | None, payment_ref: str) -> Order:
+def _record_coupon_drift(mp: MarketplaceOrder, dropped: Sequence[CouponDrop], at: datetime) -> None:
+    MarketplaceCouponDrift.objects.bulk_create(
+        MarketplaceCouponDrift(
+            marketplace_order=mp, code=d.code, reason=d.reason, stage=d.stage, recorded_at=at
+        )
+        for d in dropped
+    )
+
+
+def _pay(
+    mp: MarketplaceOrder, order: Order, data_paid_at: datetime | None, payment_ref: str
+) -> Order:
     at = data_paid_at or order.ordered_at
     if order.total > 0:
         Payment.objects.create(
@@ -227,15 +276,20 @@ def _pay(order: Order, data_paid_at: datetime | None, payment_ref: str) -> Order
             created_at=at,
             settled_at=at,
         )
-    return order_mark_paid(order=order, at=at, note=f"paid on {order.channel.code}")
+    order, dropped = order_mark_paid_reporting(
+        order=order, at=at, note=f"paid on {order.channel.code}"
+    )
+    _record_coupon_drift(mp, dropped, clock.now())
+    return order
 
 
 @transaction.atomic
 def marketplace_order_import(*, data: MarketplaceOrderInput) -> ImportedOrder:
     """Record one marketplace order (see the module). Refusals, each writing nothing:
     marketplace_channel_unknown, marketplace_external_id_invalid, sku_unknown, store_unknown,
-    marketplace_figures_partial, marketplace_total_mismatch (422), marketplace_order_conflict
-    (409)."""
+    marketplace_figures_partial, marketplace_total_mismatch, coupon_too_many_codes (422),
+    marketplace_order_conflict (409). A coupon code we cannot honour is never a refusal: it is
+    drift (`coupon_drift` in the answer)."""
     _check(data)
     channel = marketplace_channel(code=data.channel)
     fingerprint = _fingerprint(data)
@@ -285,12 +339,12 @@ def _apply_status(
     at = clock.now()
     if status == PlatformStatus.PAID:
         if order.status == S.PENDING:
-            order = _pay(order, paid_at, ref)
+            order = _pay(mp, order, paid_at, ref)
     elif status == PlatformStatus.CANCELLED:
         order = order_cancel(order_number=order.number, reason="cancelled on the marketplace").order
     elif status == PlatformStatus.REFUNDED:
         if order.status == S.PENDING:  # refunded before we heard it was paid: it was paid
-            order = _pay(order, paid_at, ref)
+            order = _pay(mp, order, paid_at, ref)
         reference = f"mp:{mp.pk}:{refund_ref.strip() or 'full'}"[:64]
         if order.status != S.REFUNDED or amount is not None:
             order = order_return(

@@ -40,6 +40,7 @@ class MarketplaceOrderInput:
     buyer_id: str = ""  # the platform's buyer id
     store: str = ""  # the fulfilling store's code when a store ships it
     payment_ref: str = ""  # the platform's payment reference
+    coupon_codes: tuple[str, ...] = ()  # our coupon codes the buyer gave (ADR 43)
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,5 @@ class ImportedOrder:
     drift: tuple[dict[str, object], ...]
     member_matched: bool
     replayed: bool = False
+    coupons_honoured: tuple[str, ...] = ()  # codes held (pending) or redeemed (paid) for it
+    coupon_drift: tuple[dict[str, str], ...] = ()  # codes not honoured: code, reason, stage

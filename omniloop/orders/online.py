@@ -33,7 +33,7 @@ from omniloop.inventory.selectors import stores_with_stock
 from omniloop.inventory.services import ReserveLine, stock_reserve
 from omniloop.members.models import Member
 from omniloop.orders.cart import cart_remove_ordered
-from omniloop.orders.models import Order, OrderAddress, OrderCoupon, OrderLine
+from omniloop.orders.models import Order, OrderAddress, OrderLine
 from omniloop.orders.online_settle import order_mark_paid
 from omniloop.orders.online_values import (
     AddressInput,
@@ -43,6 +43,7 @@ from omniloop.orders.online_values import (
     PickupOption,
     PlacedOrder,
 )
+from omniloop.orders.order_coupons import order_coupons_record
 from omniloop.orders.points import order_points_burn, points_payment_check
 from omniloop.orders.routing import KIND as ROUTED_KIND
 from omniloop.orders.routing import route_shipment
@@ -306,16 +307,7 @@ def _place(member: Member, data: CheckoutInput, client_key: str | None) -> Order
             postcode=clean.postcode,
         )
     used = priced.coupons_used
-    OrderCoupon.objects.bulk_create(
-        OrderCoupon(
-            order=order,
-            code=c.code or "",
-            coupon_id=c.coupon_id,
-            offer_id=c.rule.id,
-            discount_fen=fen,
-        )
-        for c, fen in used
-    )
+    order_coupons_record(order=order, priced=priced)
     if store is not None:  # the goods are held at the pickup store until paid, then collected
         stock_reserve(
             store_id=store.pk,

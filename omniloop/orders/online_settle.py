@@ -12,43 +12,34 @@ from django.conf import settings
 from django.db import transaction
 
 from omniloop.core import clock
-from omniloop.core.errors import Conflict
 from omniloop.inventory.services import stock_release, stock_reservation_extend
 from omniloop.loyalty.services import points_restore
 from omniloop.orders.events import order_paid
-from omniloop.orders.models import Order, OrderCoupon, Payment
+from omniloop.orders.models import Order, Payment
+from omniloop.orders.order_coupons import CouponDrop, order_coupons_redeem
 from omniloop.orders.points import order_points_earn_paid, restore_expiry
 from omniloop.orders.status import order_transition
-from omniloop.promotions.coupons import coupons_redeem, coupons_release
-from omniloop.promotions.rules import offer_rule
-from omniloop.promotions.values import Candidate
+from omniloop.promotions.coupons import coupons_release
 
 log = logging.getLogger(__name__)
 
 
-def _coupon_uses(order: Order) -> list[tuple[Candidate, int]]:
-    uses = OrderCoupon.objects.filter(order=order).select_related("offer").order_by("pk")
-    return [(Candidate(offer_rule(u.offer), u.coupon_id, u.code), u.discount_fen) for u in uses]
-
-
 def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
+    """pending -> paid (caller holds the order's lock); see `order_mark_paid_reporting`."""
+    return order_mark_paid_reporting(order=order, at=at, note=note)[0]
+
+
+def order_mark_paid_reporting(
+    *, order: Order, at: datetime, note: str = ""
+) -> tuple[Order, list[CouponDrop]]:
     """pending -> paid (caller holds the order's lock): the coupons the checkout priced in are
-    redeemed under its reservation. A shared code whose limit filled while the shopper paid is
-    honoured (the shopper paid the quoted price) and noted on the status change."""
-    uses = _coupon_uses(order)
-    problem = ""
-    if uses:
-        try:
-            coupons_redeem(
-                used=uses,
-                member_id=order.member_id,
-                order_id=order.pk,
-                reservation_ref=order.number,
-                at=at,
-            )
-        except Conflict as exc:
-            problem = f" coupon not redeemed: {exc.code}"
-            log.warning("order %s paid, coupon not redeemed: %s", order.number, exc.code)
+    redeemed under its reservation, use by use (`order_coupons_redeem`). A shared code whose
+    limit filled while the shopper paid is honoured (the shopper paid the quoted price), noted
+    on the status change and returned with the other uses that could not be redeemed."""
+    dropped = order_coupons_redeem(order=order, at=at)
+    problem = "".join(f" coupon not redeemed: {d.reason}" for d in dropped)
+    for d in dropped:
+        log.warning("order %s paid, coupon not redeemed: %s", order.number, d.reason)
     order = order_transition(
         order=order,
         to=Order.Status.PAID,
@@ -62,7 +53,7 @@ def order_mark_paid(*, order: Order, at: datetime, note: str = "") -> Order:
     if order.member_id is not None:
         order_points_earn_paid(order, at)
     order_paid(order.pk)  # settlement and member features (orders.events)
-    return order
+    return order, dropped
 
 
 def order_cancel_unpaid(*, order: Order, at: datetime, note: str) -> Order:
@@ -101,7 +92,8 @@ def online_orders_expire(*, at: datetime | None = None) -> int:
     cutoff = at - timedelta(minutes=settings.OMNILOOP_PAYMENT_TIMEOUT_MINUTES)
     due = list(
         Order.objects.filter(status=Order.Status.PENDING, ordered_at__lte=cutoff)
-        .exclude(flow=Order.Flow.STORE_SALE)
+        # A marketplace order is paid on the platform, which tells us when it is cancelled.
+        .exclude(flow__in=[Order.Flow.STORE_SALE, Order.Flow.MARKETPLACE])
         .values_list("pk", flat=True)
     )
     cancelled = 0

@@ -170,3 +170,24 @@ def test_a_shared_code_is_taken_when_the_order_is_paid(client):
     template.refresh_from_db()
     assert template.shared_code_used == 1
     assert Redemption.objects.get(order_id=order.pk).discount == Decimal("20.00")
+
+
+def test_a_shared_code_filled_meanwhile_leaves_the_orders_coupon_redeemed(client):
+    # Uses are redeemed one by one (orders.order_coupons, ADR 43): the filled shared code is
+    # noted, the single-use coupon is still redeemed rather than left held.
+    make_shop()
+    member = make_member()
+    coupon = issued_coupon(member)
+    template = shared_code("SPRING20", stacking_group="shared")
+    template.shared_code_limit = 1
+    template.save(update_fields=["shared_code_limit"])
+    order = place(member, checkout(ITEMS, codes=(coupon.code, "SPRING20")))
+    assert sorted(order.coupon_uses.values_list("discount_fen", flat=True)) == [2000, 5000]
+    type(template).objects.filter(pk=template.pk).update(shared_code_used=1)  # filled meanwhile
+    payment = start(order)
+    assert payload(post_notification(client, *signed(payment)))["outcome"] == "paid"
+    coupon.refresh_from_db()
+    assert (coupon.state, coupon.order_id) == (Coupon.State.REDEEMED, order.pk)
+    assert list(Redemption.objects.values_list("coupon_id", "order_id")) == [(coupon.pk, order.pk)]
+    paid = OrderStatusChange.objects.get(order=order, to_status="paid")
+    assert "coupon not redeemed: coupon_limit_reached" in paid.note

@@ -1,6 +1,7 @@
 """Consistency (一致性): where a channel shows a product differently from the catalog and the
 pricing engine (the listings check, R2), filtered by channel and field; and the latest
-marketplace orders whose platform prices differ from the engine's."""
+marketplace orders whose platform prices differ from the engine's, and the coupon codes they
+carried that we did not honour (ADR 43)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from omniloop.dashboard.decorators import staff_view
 from omniloop.dashboard.labels import choices
 from omniloop.listings.selectors import listing_drift
 from omniloop.listings.values import DriftField
-from omniloop.marketplace.selectors import marketplace_drift
+from omniloop.marketplace.selectors import marketplace_coupon_drift, marketplace_drift
 from omniloop.stores.selectors import channel_list
 
 PAGE_SIZE = 50
@@ -40,5 +41,6 @@ def consistency(request: HttpRequest, actor: Actor) -> HttpResponse:
             "field": field,
             # Marketplace orders whose platform figures differ from our engine (ADR 27).
             "order_drift": marketplace_drift(channel=channel or None, limit=20),
+            "coupon_drift": marketplace_coupon_drift(channel=channel or None, limit=10),
         },
     )

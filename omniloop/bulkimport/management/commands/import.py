@@ -57,7 +57,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{MARKETPLACE}: {result.rows} rows read, {result.orders} orders, "
             f"{result.created} created, {result.replayed} unchanged, "
-            f"{result.with_drift} with price drift"
+            f"{result.with_drift} with price drift, "
+            f"{result.coupons_not_honoured} coupon codes not honoured"
         )
 
     def _with_bar(self, kind: str, path: str) -> Any:
