@@ -21,7 +21,7 @@ from omniloop.core.tasks import enqueue_with_cause
 from omniloop.members.models import Member
 from omniloop.messaging.models import Message
 from omniloop.messaging.templates import MessageTemplate, template_get
-from omniloop.messaging.values import Channel, Status
+from omniloop.messaging.values import Channel, MessageKind, Status
 
 
 def _template(key: str) -> MessageTemplate:
@@ -50,22 +50,62 @@ def message_enqueue(
 ) -> Message:
     """Queue one message to a member, in the caller's transaction. With a `dedupe_key` already
     used, the existing message is returned and nothing is written."""
-    tpl = _template(template)
-    now = clock.now()
-    values = {k: str(v) for k, v in (context or {}).items()}
-    row = Message(
-        member_id=member_id,
-        kind=tpl.kind,
-        template=tpl.key,
-        context=values,
-        cause=cause[:64],
-        channel_requested=_channel(channel),
-        dedupe_key=dedupe_key[:128] if dedupe_key else None,
-        due_at=due_at or now,
+    return _enqueue(
+        Message(member_id=member_id),
+        template=_template(template),
+        context=context,
+        channel=_channel(channel),
+        dedupe_key=dedupe_key,
+        cause=cause,
+        due_at=due_at,
         expires_at=expires_at,
-        created_at=now,
-        status=Status.QUEUED,
     )
+
+
+def message_to_follower_enqueue(
+    *,
+    openid: str,
+    template: str,
+    context: Mapping[str, object] | None = None,
+    dedupe_key: str | None = None,
+    cause: str = "",
+) -> Message:
+    """Queue a reply to a WeChat follower who has not joined (no member, ADR 40), in the
+    caller's transaction: a customer-service message to the openid, sent while their 48-hour
+    window is open. Transactional templates only: a non-member has given no consent."""
+    tpl = _template(template)
+    if tpl.kind == MessageKind.MARKETING:
+        raise ValidationFailed("Marketing needs a member's consent.", code="follower_marketing")
+    if not openid:
+        raise ValidationFailed("A follower's openid is required.", code="openid_required")
+    return _enqueue(
+        Message(member_id=None, openid=openid[:64]),
+        template=tpl,
+        context=context,
+        channel=Channel.WECHAT_CS,
+        dedupe_key=dedupe_key,
+        cause=cause,
+    )
+
+
+def _enqueue(
+    row: Message,
+    *,
+    template: MessageTemplate,
+    context: Mapping[str, object] | None,
+    channel: str,
+    dedupe_key: str | None,
+    cause: str,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> Message:
+    now = clock.now()
+    row.kind, row.template = template.kind, template.key
+    row.context = {k: str(v) for k, v in (context or {}).items()}
+    row.cause, row.channel_requested = cause[:64], channel
+    row.dedupe_key = dedupe_key[:128] if dedupe_key else None
+    row.due_at, row.expires_at, row.created_at = due_at or now, expires_at, now
+    row.status = Status.QUEUED
     if dedupe_key is None:
         row.save(force_insert=True)
         return row

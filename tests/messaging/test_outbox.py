@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.timezone import now
 
 from omniloop.core.errors import ValidationFailed
 from omniloop.messaging.models import Message
-from omniloop.messaging.outbox import message_enqueue, messages_enqueue_for_members
+from omniloop.messaging.outbox import (
+    message_enqueue,
+    message_to_follower_enqueue,
+    messages_enqueue_for_members,
+)
 from omniloop.messaging.values import MessageKind, Status
 from tests.factories import make_member
 
@@ -147,3 +152,37 @@ def test_members_own_variables_are_merged_over_the_shared_ones():
         "title": "t",
         "body": "shared",
     }
+
+
+def test_a_reply_to_a_follower_who_has_not_joined_is_queued_by_openid_and_deduplicated():
+    first = message_to_follower_enqueue(
+        openid="o-guest", template="cs_reply", context={"body": "hi"}, dedupe_key="inbox:1"
+    )
+    again = message_to_follower_enqueue(
+        openid="o-guest", template="cs_reply", context={"body": "hi"}, dedupe_key="inbox:1"
+    )
+    row = Message.objects.get()
+    assert again.uid == first.uid == row.uid
+    assert (row.member_id, row.openid, row.kind, row.channel_requested, row.status) == (
+        None,
+        "o-guest",
+        MessageKind.TRANSACTIONAL,
+        "wechat_cs",
+        Status.QUEUED,
+    )
+
+
+def test_a_follower_who_has_not_joined_gets_no_marketing_and_an_openid_is_needed():
+    with pytest.raises(ValidationFailed) as err:
+        message_to_follower_enqueue(
+            openid="o-guest", template="promotion", context={"brand": "B", "title": "t"}
+        )
+    assert err.value.code == "follower_marketing"
+    with pytest.raises(ValidationFailed) as err:
+        message_to_follower_enqueue(openid="", template="cs_reply", context={"body": "hi"})
+    assert err.value.code == "openid_required"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            member=None, template="cs_reply", kind="transactional", due_at=now(), created_at=now()
+        )
+    assert Message.objects.count() == 0
