@@ -8,9 +8,11 @@ and surveys by SMS. The messaging worker delivers it with its idempotency, retri
 record, and tells this module how it went (`reply_outcome`, an outcome listener registered for
 the cause prefix `inbox`), which sets the ticket message's delivery in the same transaction.
 
-A follower who has not joined has no member, and the outbox writes only to members: their
-reply is still the task `inbox_reply_task` (at least once), the one path left outside it.
-Social mentions and reviews are answered on their platform by hand (no route)."""
+A follower who has not joined has no member: their reply is a member-less outbox message
+carrying their openid (`message_to_follower_enqueue`, ADR 40), by customer service only while
+the window is open, with the same dedupe key, worker and outcome. `inbox_reply_task` remains
+only to drain tasks queued before that. Social mentions and reviews are answered on their
+platform by hand (no route)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,11 @@ import logging
 from omniloop.core import clock
 from omniloop.inbox.models import Channel, Ticket, TicketMessage
 from omniloop.messaging.events import MessageOutcome
-from omniloop.messaging.outbox import message_enqueue, messages_deliver_soon
+from omniloop.messaging.outbox import (
+    message_enqueue,
+    message_to_follower_enqueue,
+    messages_deliver_soon,
+)
 from omniloop.wechat.errors import WechatApiError
 from omniloop.wechat.messages import wechat_customer_service_send
 
@@ -47,8 +53,15 @@ def reply_enqueue(message_id: int) -> None:
     """Queue the delivery of one reply, in the caller's (the reply's) transaction."""
     message = TicketMessage.objects.select_related("ticket").get(pk=message_id)
     ticket = message.ticket
-    if ticket.member_id is None:  # a follower who has not joined: outside the outbox
-        _task_enqueue(message_id)
+    if ticket.member_id is None:  # a follower who has not joined: to their openid
+        message_to_follower_enqueue(
+            openid=ticket.wechat_openid,
+            template="cs_reply",
+            context={"body": message.body},
+            dedupe_key=f"{CAUSE_PREFIX}:{message_id}",
+            cause=f"{CAUSE_PREFIX}:{message_id}",
+        )
+        messages_deliver_soon()
         return
     route = reply_route(ticket)
     message_enqueue(
@@ -79,7 +92,7 @@ def reply_outcome(outcome: MessageOutcome) -> None:
         )
     elif outcome.status in ("failed", "suppressed"):
         error = outcome.last_error.partition(":")[0] if outcome.last_error else outcome.reason
-        if outcome.reason == "unreachable" and not outcome.last_error:
+        if outcome.reason in ("unreachable", "window_closed") and not outcome.last_error:
             error = _skipped(outcome.skipped) or "unreachable"
             error = "no_phone" if "sms:unreachable" in outcome.skipped else error
         rows.update(delivery=TicketMessage.Delivery.FAILED, delivery_error=error[:64])
@@ -94,19 +107,13 @@ def _skipped(skipped: str) -> str:
     return ""
 
 
-# --- Followers who have not joined (no member, so no outbox) ----------------------------------
-
-
-def _task_enqueue(message_id: int) -> None:
-    from omniloop.core.tasks import enqueue_with_cause
-    from omniloop.inbox.tasks import inbox_reply_task
-
-    enqueue_with_cause(inbox_reply_task, message_id)
+# --- Tasks queued before ADR 40 (followers who have not joined, outside the outbox) -----------
 
 
 def reply_deliver(*, message_id: int) -> str:
-    """Send one queued reply to a follower without a member by WeChat customer service;
-    returns "wechat" or the failure's code. A reply no longer queued is not sent again."""
+    """Send one reply queued as a task before ADR 40 to a follower without a member by WeChat
+    customer service; returns "wechat" or the failure's code. A reply no longer queued is not
+    sent again."""
     message = (
         TicketMessage.objects.select_related("ticket")
         .filter(pk=message_id, delivery=TicketMessage.Delivery.QUEUED)

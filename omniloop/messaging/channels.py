@@ -116,6 +116,15 @@ class WechatCsSender:
         following = WechatFollower.objects.filter(member_id__in=ids, subscribed=True)
         return set(following.values_list("member_id", flat=True)) - self.reachable(ids)
 
+    def followers(self, openids: Iterable[str]) -> tuple[set[str], set[str]]:
+        """Of these openids (followers who have not joined, ADR 40): those inside the window
+        now, and those following at all."""
+        since = clock.now() - CUSTOMER_SERVICE_WINDOW
+        rows = WechatFollower.objects.filter(openid__in=list(openids), subscribed=True)
+        following = set(rows.values_list("openid", flat=True))
+        open_ = set(rows.filter(last_interaction_at__gt=since).values_list("openid", flat=True))
+        return open_, following
+
     def addresses(self, member_ids: Iterable[int]) -> dict[int, str]:
         # Every follower, window open or not: the send checks the window again and says so.
         rows = WechatFollower.objects.filter(
@@ -195,11 +204,10 @@ class WechatSubSender:
 
     def send(self, out: Outgoing) -> SendResult:
         sub = sub_template(out.message.template)
-        if sub is None or out.address is None:
+        member_id = out.message.member_id
+        if sub is None or out.address is None or member_id is None:
             raise _unreachable()
-        openid = self.accepted([out.message.member_id]).get(
-            (out.message.member_id, sub.template_id)
-        )
+        openid = self.accepted([member_id]).get((member_id, sub.template_id))
         if openid is None:
             raise DeliveryError(
                 "No accepted subscription for this template.",

@@ -102,10 +102,11 @@ def claim_batch(*, size: int, now: datetime | None = None) -> tuple[int, list[Cl
         if not ids:
             return 0, []
         messages = list(Message.objects.filter(id__in=ids).order_by("due_at", "id"))
-        members = {m.member_id for m in messages}
+        members = {m.member_id for m in messages if m.member_id is not None}
         _lock_members(members)
-        ctx: Context = context_load(members, now=now)
-        languages = dict(
+        followers = {m.openid for m in messages if m.member_id is None}
+        ctx: Context = context_load(members, now=now, openids=followers)
+        languages: dict[int | None, str] = dict(
             MessagingProfile.objects.filter(member_id__in=members).values_list(
                 "member_id", "language"
             )
@@ -183,7 +184,8 @@ def _addresses(claimed: list[Claimed]) -> dict[tuple[str, int], str]:
     """Each message's address, looked up per channel for the whole batch."""
     by_channel: dict[str, set[int]] = {}
     for c in claimed:
-        by_channel.setdefault(c.message.channel, set()).add(c.message.member_id)
+        if c.message.member_id is not None:
+            by_channel.setdefault(c.message.channel, set()).add(c.message.member_id)
     out: dict[tuple[str, int], str] = {}
     for channel, members in by_channel.items():
         for member_id, address in channel_sender(channel).addresses(members).items():
@@ -212,7 +214,13 @@ def _send(claimed: Claimed, address: str | None) -> Outcome:
 def send_claimed(claimed: list[Claimed]) -> list[Outcome]:
     """Send claimed messages (outside any transaction), each to the address it has now."""
     addresses = _addresses(claimed)
-    return [_send(c, addresses.get((c.message.channel, c.message.member_id))) for c in claimed]
+    return [_send(c, _address(c.message, addresses)) for c in claimed]
+
+
+def _address(msg: Message, addresses: dict[tuple[str, int], str]) -> str | None:
+    if msg.member_id is None:  # a follower who has not joined (ADR 40)
+        return msg.openid or None
+    return addresses.get((msg.channel, msg.member_id))
 
 
 def _record_sent(sent: list[Outcome], now: datetime) -> int:

@@ -10,16 +10,21 @@ from omniloop.messaging.values import Channel, EventKind, MessageKind, Reason, S
 class Message(models.Model):
     """One message to one member: the outbox row (ADR 25).
 
-    Written by `message_enqueue` in the transaction of its cause, so it exists if and only if
-    the cause committed. `uid` is the stable message id, passed to providers as their client
-    reference (idempotency key); `dedupe_key` makes a second enqueue of the same thing a no-op.
-    The worker moves it queued -> sending (a lease, `attempts` as the fencing token) -> sent
-    -> delivered, or to failed/suppressed with a `reason`. No address is stored: it is looked
-    up when the message is sent, so a changed phone or an erasure is respected."""
+        Written by `message_enqueue` in the transaction of its cause, so it exists if and only if
+        the cause committed. `uid` is the stable message id, passed to providers as their client
+        reference (idempotency key); `dedupe_key` makes a second enqueue of the same thing a no-op.
+        The worker moves it queued -> sending (a lease, `attempts` as the fencing token) -> sent
+        -> delivered, or to failed/suppressed with a `reason`. No address is stored: it is looked
+        up when the message is sent, so a changed phone or an erasure is respected. A reply to a
+    WeChat follower who has not joined has no member and carries the follower's openid (ADR 40)."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     dedupe_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    # None only for a reply to a WeChat follower who has not joined: `openid` says who (ADR 40).
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    openid = models.CharField(max_length=64, blank=True, default="", db_default="")
     kind = models.CharField(max_length=16, choices=MessageKind.choices)
     template = models.CharField(max_length=64)
     context = models.JSONField(default=dict, blank=True)
@@ -60,6 +65,12 @@ class Message(models.Model):
             models.Index(fields=["member", "counted_at"], name="message_member_counted"),
             models.Index(fields=["member", "created_at"], name="message_member_created"),
             models.Index(fields=["provider_id"], name="message_provider_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(member__isnull=False) | ~models.Q(openid=""),
+                name="message_member_or_openid",
+            )
         ]
 
     def __str__(self) -> str:

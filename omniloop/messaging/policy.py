@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -75,9 +76,12 @@ class Context:
     window_closed: set[int] = field(default_factory=set)
     # (member, WeChat template id) with an accepted subscription notice (ADR 39).
     subscriptions: set[tuple[int, str]] = field(default_factory=set)
+    # Followers who have not joined (messages by openid, ADR 40): inside the window, following.
+    followers_open: set[str] = field(default_factory=set)
+    followers_following: set[str] = field(default_factory=set)
 
 
-def context_load(member_ids: set[int], *, now: datetime) -> Context:
+def context_load(member_ids: set[int], *, now: datetime, openids: Iterable[str] = ()) -> Context:
     ids = list(member_ids)
     consent: dict[tuple[int, str], bool] = {}
     rows = ConsentRecord.objects.filter(member_id__in=ids).order_by("recorded_at", "pk")
@@ -97,6 +101,7 @@ def context_load(member_ids: set[int], *, now: datetime) -> Context:
     for member_id, channel, at in counted.values_list("member_id", "channel", "counted_at"):
         if at is not None:
             sent[member_id].append((channel, at))
+    followers_open, following = _followers(set(openids))
     return Context(
         now=now,
         status=dict(Member.objects.filter(id__in=ids).values_list("id", "status")),
@@ -109,7 +114,14 @@ def context_load(member_ids: set[int], *, now: datetime) -> Context:
         sent=sent,
         window_closed=_window_closed(ids),
         subscriptions=_subscriptions(ids),
+        followers_open=followers_open,
+        followers_following=following,
     )
+
+
+def _followers(openids: set[str]) -> tuple[set[str], set[str]]:
+    load = getattr(channel_sender(Channel.WECHAT_CS), "followers", None)
+    return load(openids) if openids and load is not None else (set(), set())
 
 
 def _subscriptions(ids: list[int]) -> set[tuple[int, str]]:
@@ -153,6 +165,8 @@ def decide(message: Message, ctx: Context) -> Decision:
     """What to do with one claimed message now. A send is recorded in `ctx` at once, so a
     second message to the same member in the same batch sees it against the caps."""
     member_id = message.member_id
+    if member_id is None:
+        return _decide_for_follower(message, ctx)
     if ctx.status.get(member_id) != Member.Status.ACTIVE:
         return Decision("suppress", reason=Reason.MEMBER_GONE)
     if message.expires_at is not None and message.expires_at <= ctx.now:
@@ -202,7 +216,26 @@ def decide(message: Message, ctx: Context) -> Decision:
     return Decision("suppress", reason=best or Reason.UNREACHABLE, skipped=" ".join(skipped)[:64])
 
 
+def _decide_for_follower(message: Message, ctx: Context) -> Decision:
+    """A reply to a follower who has not joined: transactional, by WeChat customer service
+    only, while their window is open (ADR 40)."""
+    if message.expires_at is not None and message.expires_at <= ctx.now:
+        return Decision("suppress", reason=Reason.EXPIRED)
+    if message.kind == MessageKind.MARKETING:  # refused when queued; never sent without consent
+        return Decision("suppress", reason=Reason.NO_CONSENT)
+    if message.openid in ctx.followers_open:
+        return Decision("send", channel=Channel.WECHAT_CS)
+    following = message.openid in ctx.followers_following
+    refusal = Reason.WINDOW_CLOSED if following else Reason.UNREACHABLE
+    return Decision(
+        "suppress", reason=refusal, skipped=f"{Channel.WECHAT_CS.value}:{refusal.value}"
+    )
+
+
 def consent_in_force(message: Message, ctx: Context) -> bool:
-    return message.kind != MessageKind.MARKETING or ctx.consent.get(
-        (message.member_id, consent_channel(message.channel)), False
+    if message.kind != MessageKind.MARKETING:
+        return True
+    member_id = message.member_id
+    return member_id is not None and ctx.consent.get(
+        (member_id, consent_channel(message.channel)), False
     )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from omniloop.members.models import Member
 from omniloop.messaging.models import EmailFeedback, Message, MessagingProfile
 from omniloop.messaging.values import Reason, Status
+from omniloop.wechat.models import WechatFollower
 
 
 def merge_move_messages(survivor: Member, merged: Member) -> dict[str, int]:
@@ -44,11 +47,14 @@ def messages_export(member: Member) -> list[dict[str, Any]]:
 
 def messages_erase(member: Member) -> int:
     """Queued messages end suppressed; every message loses its variables (names, codes); the
-    e-mail address goes. The log of what was sent when stays, without content."""
-    changed = Message.objects.filter(
-        member=member, status__in=[Status.QUEUED, Status.SENDING]
-    ).update(status=Status.SUPPRESSED, reason=Reason.MEMBER_GONE)
-    changed += Message.objects.filter(member=member).exclude(context={}).update(context={})
+    e-mail address goes. The log of what was sent when stays, without content. Replies sent
+    to their WeChat followers before they joined (by openid, ADR 40) are treated alike."""
+    openids = WechatFollower.objects.filter(member=member).values_list("openid", flat=True)
+    theirs = Message.objects.filter(Q(member=member) | Q(member=None, openid__in=list(openids)))
+    changed = theirs.filter(status__in=[Status.QUEUED, Status.SENDING]).update(
+        status=Status.SUPPRESSED, reason=Reason.MEMBER_GONE
+    )
+    changed += theirs.exclude(context={}).update(context={})
     changed += MessagingProfile.objects.filter(member=member).delete()[0]
     changed += EmailFeedback.objects.filter(member=member).delete()[0]
     return changed

@@ -66,7 +66,7 @@ def email_unsubscribe(*, message_uid: str) -> Member | None:
     """The unsubscribe link of an e-mail: e-mail consent withdrawn, from now on and for the
     marketing messages already queued (the worker checks consent when it sends)."""
     message = Message.objects.filter(uid=message_uid).select_related("member").first()
-    if message is None:
+    if message is None or message.member is None:
         return None
     consent_record(
         member=message.member,
@@ -257,7 +257,7 @@ def _feedback_target(message_uid: str, address: str) -> tuple[Message | None, li
         except ValueError:
             message = None
     if message is not None:
-        return message, [message.member_id]
+        return message, [message.member_id] if message.member_id is not None else []
     if address:
         rows = MessagingProfile.objects.filter(email_index=email_index(address))
         return None, list(rows.values_list("member_id", flat=True))

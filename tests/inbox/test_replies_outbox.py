@@ -141,14 +141,72 @@ def test_a_window_that_closes_between_claim_and_send_fails_clearly(
     assert wechat_safe.calls_to("message/custom/send") == [] and sms_outbox == []
 
 
-def test_a_follower_who_has_not_joined_is_answered_by_wechat_outside_the_outbox(
-    client, wechat_safe
+def test_a_follower_who_has_not_joined_is_answered_through_the_outbox_by_openid(
+    client, wechat_safe, sms_outbox
 ):
     follower_says(client, "o-guest", "请问有门店吗")
     ticket = Ticket.objects.get()
     assert ticket.member_id is None
     reply = ticket_reply(actor=_agent(), ticket_id=ticket.pk, body="有的")
+    msg = Message.objects.get()
+    assert (msg.member_id, msg.openid, msg.kind, msg.template) == (
+        None,
+        "o-guest",
+        "transactional",
+        "cs_reply",
+    )
+    assert (msg.channel_requested, msg.channel, msg.status, msg.attempts) == (
+        "wechat_cs",
+        "wechat_cs",
+        "sent",
+        1,
+    )
+    assert msg.dedupe_key == msg.cause == f"inbox:{reply.pk}"
+    deliver_due(max_seconds=5)  # another round: nothing more is sent
+    calls = wechat_safe.calls_to("message/custom/send")
+    assert len(calls) == 1 and sms_outbox == []
     reply.refresh_from_db()
-    assert (reply.delivery, reply.via) == ("sent", "wechat")
+    assert (reply.delivery, reply.via, reply.delivery_error) == ("sent", "wechat", "")
+
+
+def test_a_rolled_back_reply_to_a_follower_leaves_no_message(client, wechat_safe, monkeypatch):
+    monkeypatch.setattr("omniloop.inbox.replies.messages_deliver_soon", lambda: None)
+    follower_says(client, "o-guest-undo", "在吗")
+    ticket = Ticket.objects.get()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ticket_reply(actor=_agent(), ticket_id=ticket.pk, body="在的")
+        assert Message.objects.filter(openid="o-guest-undo").count() == 1
+        raise RuntimeError("the request failed after the reply")
     assert not Message.objects.exists()
-    assert len(wechat_safe.calls_to("message/custom/send")) == 1
+    deliver_due(max_seconds=5)
+    assert wechat_safe.calls_to("message/custom/send") == []
+
+
+@pytest.mark.parametrize(
+    ("gone", "reason", "error"),
+    [
+        (False, "window_closed", "wechat_window_closed"),
+        (True, "unreachable", "wechat_not_following"),
+    ],
+)
+def test_a_follower_outside_the_window_or_gone_is_not_sent_and_the_ticket_says_why(
+    client, wechat_safe, sms_outbox, gone, reason, error
+):
+    follower_says(client, "o-guest-late", "还在吗")
+    ticket = Ticket.objects.get()
+    follower = WechatFollower.objects.filter(openid="o-guest-late")
+    if gone:
+        follower.update(subscribed=False)
+    else:
+        follower.update(last_interaction_at=clock.now() - timedelta(hours=49))
+    reply = ticket_reply(actor=_agent(), ticket_id=ticket.pk, body="在的")
+    msg = Message.objects.get()
+    assert (msg.member_id, msg.status, msg.reason, msg.skipped) == (
+        None,
+        "suppressed",
+        reason,
+        f"wechat_cs:{reason}",
+    )
+    reply.refresh_from_db()
+    assert (reply.delivery, reply.delivery_error) == ("failed", error)
+    assert wechat_safe.calls_to("message/custom/send") == [] and sms_outbox == []

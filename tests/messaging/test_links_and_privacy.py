@@ -11,8 +11,10 @@ from omniloop.members.services import member_merge
 from omniloop.messaging.delivery import deliver_batch
 from omniloop.messaging.links import track_token
 from omniloop.messaging.models import Message, MessageEvent, MessagingProfile
-from omniloop.messaging.outbox import message_enqueue
+from omniloop.messaging.outbox import message_enqueue, message_to_follower_enqueue
 from omniloop.messaging.services import messaging_profile_set
+from omniloop.touchpoints.models import Visitor
+from omniloop.wechat.models import WechatFollower
 from tests.messaging.conftest import NOON, member_with
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +66,18 @@ def test_a_merge_moves_messages_to_the_survivor():
     member_merge(survivor_id=survivor.pk, merged_id=merged.pk, actor="test", reason="same")
     assert Message.objects.get().member_id == survivor.pk
     assert MessagingProfile.objects.get().member_id == survivor.pk
+
+
+@freeze_time(NOON)
+def test_erasure_also_drops_the_replies_sent_to_their_follower_before_they_joined():
+    member = member_with()
+    visitor = Visitor.objects.create(key="v-erase", member=member, created_at=NOON)
+    WechatFollower.objects.create(
+        openid="o-was-guest", member=member, visitor=visitor, subscribed=True, created_at=NOON
+    )
+    message_to_follower_enqueue(openid="o-was-guest", template="cs_reply", context={"body": "a"})
+    message_to_follower_enqueue(openid="o-someone", template="cs_reply", context={"body": "b"})
+    member_erase(member_id=member.pk, reason="asked")
+    rows = dict(Message.objects.values_list("openid", "context"))
+    assert rows == {"o-was-guest": {}, "o-someone": {"body": "b"}}
+    assert Message.objects.get(openid="o-was-guest").status == "suppressed"

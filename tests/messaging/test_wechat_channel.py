@@ -13,7 +13,7 @@ from omniloop.core import clock
 from omniloop.messaging import delivery
 from omniloop.messaging.delivery import deliver_batch
 from omniloop.messaging.models import Message
-from omniloop.messaging.outbox import message_enqueue
+from omniloop.messaging.outbox import message_enqueue, message_to_follower_enqueue
 from omniloop.touchpoints.models import Visitor
 from omniloop.wechat.models import WechatFollower
 from tests.messaging.conftest import NOON, member_with
@@ -85,3 +85,25 @@ def test_a_worker_that_died_mid_push_is_not_pushed_again(account):
     row = Message.objects.get()
     assert (row.status, row.reason) == ("failed", "outcome_unknown")
     assert _sends(account) == []
+
+
+@freeze_time(NOON)
+def test_one_batch_sends_to_a_member_and_to_a_follower_who_has_not_joined(account, sms_outbox):
+    member = member_with(consents=(), phone="13800138001")
+    guest = _follow(None, "o-guest")
+    guest.last_interaction_at = clock.now() - timedelta(hours=1)
+    guest.save(update_fields=["last_interaction_at"])
+    message_enqueue(
+        member_id=member.pk, template="notice", context={"brand": "Omni", "body": "到货"}
+    )
+    reply = message_to_follower_enqueue(
+        openid="o-guest", template="cs_reply", context={"body": "有的"}, dedupe_key="inbox:9"
+    )
+    result = deliver_batch()
+    assert (result.claimed, dict(result.counts)) == (2, {"sent": 2})
+    [call] = account.calls_to("message/custom/send")
+    assert (call.body["touser"], call.body["text"]["content"]) == ("o-guest", "有的")
+    assert [s.to_e164 for s in sms_outbox] == ["+8613800138001"]
+    reply.refresh_from_db()
+    assert (reply.member_id, reply.channel, reply.status) == (None, "wechat_cs", "sent")
+    assert deliver_batch().claimed == 0
