@@ -160,13 +160,19 @@ class WechatSubscription(models.Model):
     template_id = models.CharField(max_length=128)
     state = models.CharField(max_length=10, choices=State.choices)
     state_at = models.DateTimeField()
+    # One-time subscriptions (一次性订阅, most accounts): each accept in the popup allows one
+    # notice; a send takes one (a conditional UPDATE, so parallel senders cannot overspend).
+    credits = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["follower", "template_id"], name="one_subscription_per_template"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credits__gte=0), name="subscription_credits_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["template_id", "state"])]
 

@@ -1,17 +1,22 @@
 """WeChat at once on PostgreSQL: the permanent-code cap never passed, one code per touchpoint,
-one row per retried callback, one follower per openid."""
+one row per retried callback, one follower per openid, never more one-time subscription notices
+than the follower accepted."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
 from omniloop.accounts.models import Role
+from omniloop.core import clock
 from omniloop.touchpoints.models import Touchpoint, Visitor
 from omniloop.wechat.callback import callback_accept
-from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode
+from omniloop.wechat.models import WechatFollower, WechatInbound, WechatQrCode, WechatSubscription
 from omniloop.wechat.qrcodes import permanent_codes_used, wechat_qrcode_create
+from omniloop.wechat.subscriptions import subscription_record, wechat_subscription_send
 from tests.concurrency.helpers import outcomes, run_at_once
-from tests.factories import make_store, make_touchpoint, make_user
+from tests.factories import make_member, make_store, make_touchpoint, make_user
 from tests.wechat import wire
 from tests.wechat.fake_server import FakeWechat
 from tests.wechat.helpers import now_ts
@@ -80,3 +85,29 @@ def test_ten_events_of_a_new_follower_at_once_make_one_follower(fake):
     assert all(r is not None for r in results), results
     assert WechatInbound.objects.filter(processed_at__isnull=False).count() == 10
     assert WechatFollower.objects.count() == Visitor.objects.count() == 1
+
+
+def test_eight_senders_and_three_accepts_send_three_notices(fake):
+    """One-time subscriptions (ADR 39): parallel senders never spend one credit twice."""
+    member = make_member()
+    visitor = Visitor.objects.create(key=str(uuid.uuid4()), member=member, created_at=clock.now())
+    follower = WechatFollower.objects.create(
+        openid="o-race", member=member, visitor=visitor, subscribed=True, created_at=clock.now()
+    )
+    for _ in range(3):
+        subscription_record(
+            follower=follower,
+            template_id="SUB-race",
+            state="accepted",
+            source="popup",
+            at=clock.now(),
+        )
+    results = run_at_once(
+        8,
+        lambda i: wechat_subscription_send(
+            openid="o-race", template_id="SUB-race", data={"thing1": f"n{i}"}
+        ),
+    )
+    assert outcomes(results) == {"ok": 3, "wechat_sub_refused": 5}
+    assert len(fake.calls_to("message/subscribe/bizsend")) == 3
+    assert WechatSubscription.objects.get(template_id="SUB-race").credits == 0

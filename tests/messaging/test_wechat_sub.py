@@ -234,3 +234,74 @@ def test_end_to_end_a_popup_accept_then_a_cancel_decide_the_channel(client, acco
     assert dict(deliver_batch().counts) == {"sent": 1}
     assert Message.objects.get(dedupe_key="2").channel == "sms"
     assert len(_bizsends(account)) == 1 and len(sms_outbox) == 1
+
+
+# --- One-time subscriptions (一次性订阅): one accept, one notice -------------------------------
+
+
+def _sub(openid: str) -> WechatSubscription:
+    return WechatSubscription.objects.get(follower__openid=openid, template_id=TPL)
+
+
+@freeze_time(NOON)
+def test_one_accept_allows_one_notice_and_the_next_takes_the_fallback_order(account, sms_outbox):
+    member = member_with()
+    _follower(member, "o-c1", TPL)
+    for n in range(2):
+        message_enqueue(
+            member_id=member.pk, template="pickup_ready", context=PICKUP, dedupe_key=f"c1-{n}"
+        )
+    deliver_batch()
+    deliver_batch()  # one may have been claimed for the notice and sent back to be decided again
+    rows = list(Message.objects.order_by("id"))
+    assert sorted((r.status, r.channel) for r in rows) == [("sent", "sms"), ("sent", "wechat_sub")]
+    assert len(_bizsends(account)) == 1 and len(sms_outbox) == 1
+    sub = _sub("o-c1")
+    assert (sub.state, sub.credits) == ("accepted", 0)  # used up, not withdrawn
+
+
+def test_each_popup_accept_adds_a_credit_and_a_refusal_clears_them(account):
+    member = member_with()
+    with freeze_time(NOON) as frozen:
+        follower = _follower(member, "o-c2", TPL)
+        for source in ("popup", "change"):  # a re-enable in settings grants no notice
+            frozen.tick(timedelta(seconds=1))
+            subscription_record(
+                follower=follower, template_id=TPL, state="accepted", source=source, at=clock.now()
+            )
+        assert _sub("o-c2").credits == 2
+        late = clock.now() - timedelta(minutes=5)
+        frozen.tick(timedelta(seconds=1))
+        subscription_record(
+            follower=follower, template_id=TPL, state="withdrawn", source="change", at=clock.now()
+        )
+        assert (_sub("o-c2").state, _sub("o-c2").credits) == ("withdrawn", 0)
+        # An accept older than the withdrawal, processed late, adds history, not a notice.
+        subscription_record(
+            follower=follower, template_id=TPL, state="accepted", source="popup", at=late
+        )
+        assert (_sub("o-c2").state, _sub("o-c2").credits) == ("withdrawn", 0)
+
+
+@freeze_time(NOON)
+def test_a_long_term_template_needs_no_credit(account, settings, sms_outbox):
+    settings.OMNILOOP_WECHAT_SUB_LONG_TERM = [TPL]
+    member = member_with()
+    _follower(member, "o-c3", TPL)
+    for n in range(3):
+        message_enqueue(
+            member_id=member.pk, template="pickup_ready", context=PICKUP, dedupe_key=f"c3-{n}"
+        )
+    assert dict(deliver_batch().counts) == {"sent": 3}
+    assert len(_bizsends(account)) == 3 and sms_outbox == []
+    assert _sub("o-c3").credits == 1
+
+
+def test_a_rate_limited_send_gives_its_credit_back(account):
+    with freeze_time(NOON):
+        member = member_with()
+        _follower(member, "o-c4", TPL)
+        message_enqueue(member_id=member.pk, template="pickup_ready", context=PICKUP)
+        account.fail("message/subscribe/bizsend", 45009)
+        assert dict(deliver_batch().counts) == {"retry": 1}
+        assert _sub("o-c4").credits == 1  # WeChat answered with an error: nothing was sent
