@@ -45,6 +45,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--db", default="omniloop_bench_cpu")
     p.add_argument("--keep-db", action="store_true")
     p.add_argument("--out", type=Path, help="write the figures as JSON here")
+    p.add_argument("--show-sql", action="store_true", help="print the last sale's statements")
     p.add_argument("--cprofile", type=Path, help="also profile the measured sales (pstats file)")
     return p.parse_args()
 
@@ -99,6 +100,8 @@ def run_kind(kind: str, seeded: dict[str, Any], coupons: list[str], args: Any) -
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(f"{args.cprofile}.{kind}")
+    if args.show_sql:
+        print(f"-- {kind}: {len(statements)} statements", *statements, sep="\n")
     cpu = [m[0] for m in measured]
     return {
         "sales": len(measured),

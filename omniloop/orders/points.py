@@ -18,6 +18,7 @@ from django.db.models import Min
 from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.earning import (
     EarnLine,
+    EarnQuote,
     earn_quote,
     points_payable_limit,
     points_policy,
@@ -70,14 +71,56 @@ def points_payment_check(
     return value
 
 
-def order_points_burn(*, number: str, member: Member, points: int, at: datetime) -> None:
-    points_burn(member=member, points=points, reference=f"order:{number}:burn", at=at)
+def order_points_burn(
+    *, number: str, member: Member, points: int, at: datetime, savepoint: bool = True
+) -> None:
+    """Burned in the order's transaction (`savepoint=False`: the caller rolls its whole
+    transaction back on a refusal, as the till sale does)."""
+    points_burn(
+        member=member, points=points, reference=f"order:{number}:burn", at=at, savepoint=savepoint
+    )
 
 
 def money_shares(amounts: Sequence[Decimal], paid_by_points: Decimal) -> list[Decimal]:
     """Each line's share paid in money: its amount less its share of what points paid."""
     points_shares = allocate(paid_by_points, amounts)
     return [a - p for a, p in zip(amounts, points_shares, strict=True)]
+
+
+def order_points_earn_quote(
+    *,
+    member: Member,
+    lines: Sequence[tuple[frozenset[int], Decimal]],
+    paid_by_points: Decimal,
+    channel_code: str,
+    at: datetime,
+    policy: PointsPolicy | None = None,
+) -> EarnQuote:
+    """What the order earns (lines: category ids, net amount), read only."""
+    shares = money_shares([amount for _, amount in lines], paid_by_points)
+    return earn_quote(
+        lines=[EarnLine(cat, share) for (cat, _), share in zip(lines, shares, strict=True)],
+        tier=member.tier,
+        channel_code=channel_code,
+        at=at,
+        policy=policy,
+    )
+
+
+def order_points_post_earn(
+    *, number: str, member: Member, quote: EarnQuote, at: datetime, savepoint: bool = True
+) -> None:
+    """Credit what `quote` earns under `order:<number>:earn`, in the order's transaction
+    (`savepoint=False`: as for `order_points_burn`)."""
+    if quote.points > 0:
+        points_earn(
+            member=member,
+            points=quote.points,
+            reference=f"order:{number}:earn",
+            note=", ".join(quote.rules)[:200],
+            at=at,
+            savepoint=savepoint,
+        )
 
 
 def order_points_earn(
@@ -91,22 +134,15 @@ def order_points_earn(
     policy: PointsPolicy | None = None,
 ) -> int:
     """Credit what the order earns (lines: category ids, net amount). Returns the points."""
-    shares = money_shares([amount for _, amount in lines], paid_by_points)
-    quote = earn_quote(
-        lines=[EarnLine(cat, share) for (cat, _), share in zip(lines, shares, strict=True)],
-        tier=member.tier,
+    quote = order_points_earn_quote(
+        member=member,
+        lines=lines,
+        paid_by_points=paid_by_points,
         channel_code=channel_code,
         at=at,
         policy=policy,
     )
-    if quote.points > 0:
-        points_earn(
-            member=member,
-            points=quote.points,
-            reference=f"order:{number}:earn",
-            note=", ".join(quote.rules)[:200],
-            at=at,
-        )
+    order_points_post_earn(number=number, member=member, quote=quote, at=at)
     return quote.points
 
 
