@@ -134,7 +134,8 @@ def main() -> None:
         coupons = list(seeded["api_coupons"])
         results = {kind: run_kind(kind, seeded, coupons, args) for kind in kinds}
     print(f"PostgreSQL {pg_version}, load average {load[0]:.1f} at the start")
-    print(f"{'benchmark':<12} {'CPU ms mean':>12} {'median':>8} {'wall ms':>8} {'stmts':>6} {'svp':>4}")
+    head = ("benchmark", "CPU ms mean", "median", "wall ms", "stmts", "svp")
+    print(f"{head[0]:<12} {head[1]:>12} {head[2]:>8} {head[3]:>8} {head[4]:>6} {head[5]:>4}")
     for kind, r in results.items():
         print(
             f"{kind:<12} {r['cpu_ms_mean']:>12.2f} {r['cpu_ms_median']:>8.2f} "

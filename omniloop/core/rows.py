@@ -138,7 +138,7 @@ def _insert_shape(model: type[models.Model], vendor: str) -> tuple[str, tuple[mo
         if not (f.primary_key and getattr(f, "db_returning", False))
     )
     columns = ", ".join(qn(f.column) for f in fields)
-    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ", fields
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ", fields  # noqa: S608
 
 
 def _insert_values(obj: models.Model, fields: Sequence[models.Field]) -> list[Any]:
