@@ -123,29 +123,6 @@ def order_points_post_earn(
         )
 
 
-def order_points_earn(
-    *,
-    number: str,
-    member: Member,
-    lines: Sequence[tuple[frozenset[int], Decimal]],
-    paid_by_points: Decimal,
-    channel_code: str,
-    at: datetime,
-    policy: PointsPolicy | None = None,
-) -> int:
-    """Credit what the order earns (lines: category ids, net amount). Returns the points."""
-    quote = order_points_earn_quote(
-        member=member,
-        lines=lines,
-        paid_by_points=paid_by_points,
-        channel_code=channel_code,
-        at=at,
-        policy=policy,
-    )
-    order_points_post_earn(number=number, member=member, quote=quote, at=at)
-    return quote.points
-
-
 def order_points_earn_paid(order: Order, at: datetime) -> int:
     """What a paid online order earns, on the same rules as the till (ADR 15): its lines' net
     amounts by category, less what points paid. Records it on the order."""
@@ -159,14 +136,15 @@ def order_points_earn_paid(order: Order, at: datetime) -> int:
         (categories.get(line.sku.product.category_id, frozenset()), line.amount)
         for line in order.lines.select_related("sku__product")
     ]
-    earned = order_points_earn(
-        number=order.number,
+    quote = order_points_earn_quote(
         member=member,
         lines=lines,
         paid_by_points=order.points_value,
         channel_code=order.channel.code,
         at=at,
     )
+    order_points_post_earn(number=order.number, member=member, quote=quote, at=at)
+    earned = quote.points
     if earned:
         Order.objects.filter(pk=order.pk).update(points_earned=earned)
         order.points_earned = earned

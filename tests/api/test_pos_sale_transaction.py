@@ -22,9 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/pos/sales"
 
 
-def _points_sale(receipt: str, member, code: str, points: int) -> dict:
+def _points_sale(client, till, key: str, receipt: str, member, code: str, points: int):
+    """POST a ¥349 sale (¥399 less a ¥50 coupon) paying `points`."""
     body = sale_body(receipt, member_code=member.code, coupon_codes=[code], total="349.00")
-    return body | {"lines": [{"sku": "JK100-M", "quantity": 1}], "points": points}
+    body |= {"lines": [{"sku": "JK100-M", "quantity": 1}], "points": points}
+    return post_json(client, URL, body, HTTP_IDEMPOTENCY_KEY=key, **till.auth)
 
 
 def test_a_points_sale_with_a_coupon_sends_no_savepoint(client, till, monkeypatch):
@@ -32,25 +34,13 @@ def test_a_points_sale_with_a_coupon_sends_no_savepoint(client, till, monkeypatc
     points_earn(member=member, points=5_000, reference="seed")
     first, coupon = issued_coupon(member), issued_coupon(member)
     # A first sale creates what is made once (the till channel, the brand accounts).
-    r = post_json(
-        client,
-        URL,
-        _points_sale("R-0", member, first.code, 100),
-        HTTP_IDEMPOTENCY_KEY="key-warm-0",
-        **till.auth,
-    )
+    r = _points_sale(client, till, "key-warm-0", "R-0", member, first.code, 100)
     assert r.status_code == 201, r.content
     # Tests run tasks inline (their listeners take their own savepoints); in production the
     # sale's transaction only inserts the task row (ADR 29).
     monkeypatch.setattr("omniloop.orders.services.order_paid", lambda order_id: None)
     with CaptureQueriesContext(connection) as sent:
-        r = post_json(
-            client,
-            URL,
-            _points_sale("R-1", member, coupon.code, 1_000),
-            HTTP_IDEMPOTENCY_KEY="key-one-txn-1",
-            **till.auth,
-        )
+        r = _points_sale(client, till, "key-one-txn-1", "R-1", member, coupon.code, 1_000)
     assert r.status_code == 201, r.content
     assert (r.json()["points_redeemed"], r.json()["points_earned"]) == (1_000, 339)
     sql = [q["sql"] for q in sent.captured_queries]
@@ -64,13 +54,8 @@ def test_a_burn_refused_after_the_coupon_was_taken_writes_nothing(client, till):
     points_earn(member=member, points=500, reference="seed")
     coupon = issued_coupon(member)
     before = (LedgerTransaction.objects.count(), LedgerEntry.objects.count())
-    r = post_json(
-        client,
-        URL,
-        _points_sale("R-1", member, coupon.code, 1_000),  # more than the member has
-        HTTP_IDEMPOTENCY_KEY="key-one-txn-2",
-        **till.auth,
-    )
+    # 1,000 points: more than the member has; refused after the coupon's UPDATE took it.
+    r = _points_sale(client, till, "key-one-txn-2", "R-1", member, coupon.code, 1_000)
     assert (r.status_code, r.json()["error"]["code"]) == (409, "points_insufficient")
     assert Order.objects.count() == OrderLine.objects.count() == 0
     assert IdempotencyRecord.objects.count() == Redemption.objects.count() == 0
@@ -80,11 +65,5 @@ def test_a_burn_refused_after_the_coupon_was_taken_writes_nothing(client, till):
     assert points_balance(member_id=member.pk) == 500
     # The same key then succeeds: the refused attempt kept no key.
     points_earn(member=member, points=1_000, reference="seed-2")
-    r = post_json(
-        client,
-        URL,
-        _points_sale("R-1", member, coupon.code, 1_000),
-        HTTP_IDEMPOTENCY_KEY="key-one-txn-2",
-        **till.auth,
-    )
+    r = _points_sale(client, till, "key-one-txn-2", "R-1", member, coupon.code, 1_000)
     assert r.status_code == 201, r.content
