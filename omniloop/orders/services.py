@@ -219,6 +219,10 @@ def _till_sale_write(
         member = member_identify(
             phone=sale.phone, member_code=sale.member_code, card_number=sale.card_number
         )
+    # Read once for the whole sale, before any row this sale writes or locks but its key: if
+    # the policy's row must be made (a flushed table), a parallel sale waits on it holding
+    # nothing this one needs.
+    policy = points_policy() if member is not None else None
     assistant = (
         assistant_for_store(store_id=store.pk, assistant_ref=sale.assistant)
         if sale.assistant
@@ -242,7 +246,6 @@ def _till_sale_write(
     )
     _refuse_coupons(priced)
     _check_client_figures(sale, priced)
-    policy = points_policy() if member is not None else None  # read once for the whole sale
     paid_by_points = points_payment_check(
         points=sale.points, member=member, total=priced.total, policy=policy
     )

@@ -67,3 +67,36 @@ def test_a_burn_refused_after_the_coupon_was_taken_writes_nothing(client, till):
     points_earn(member=member, points=1_000, reference="seed-2")
     r = _points_sale(client, till, "key-one-txn-2", "R-1", member, coupon.code, 1_000)
     assert r.status_code == 201, r.content
+
+
+@pytest.mark.postgres
+def test_parallel_first_sales_without_the_policy_row_all_go_through():
+    """The policy row is made by a migration; with it gone (a flushed table) eight members'
+    first sales at once make it once and none of them deadlocks or fails."""
+    from django.test import Client
+
+    from omniloop.accounts.services import token_create
+    from omniloop.loyalty.models import PointsPolicy
+    from tests.concurrency.helpers import run_at_once
+    from tests.factories import make_product, make_store
+
+    store = make_store("sh01")
+    make_product("JK100", price="399.00")
+    members = [make_member() for _ in range(8)]
+    secret = token_create(name="till", store=store).secret
+    PointsPolicy.objects.all().delete()
+
+    def call(i: int) -> int:
+        body = sale_body(f"R-{i}", member_code=members[i].code, total="399.00")
+        r = post_json(
+            Client(),
+            URL,
+            body,
+            HTTP_IDEMPOTENCY_KEY=f"first-sale-{i}",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+        return r.status_code
+
+    assert run_at_once(8, call) == [201] * 8
+    assert PointsPolicy.objects.count() == 1
+    assert Order.objects.filter(points_earned=399).count() == 8
