@@ -35,7 +35,10 @@ def _clean_sms_outbox() -> None:
 def _clear_cache() -> None:
     from django.core.cache import cache
 
+    from omniloop.loyalty.ledger import brand_account_ids_forget
+
     cache.clear()
+    brand_account_ids_forget()  # a flushed database has new brand accounts
 
 
 @pytest.fixture

@@ -174,7 +174,11 @@ def create_sale(
                 for li in body.lines
             ),
         )
-        order, outcome, priced = till_sale_record(store=store, sale=sale, client_key=actor.label)
+        # The idempotent call's transaction is the sale's: a refusal rolls back the key row with
+        # it, so the sale needs no savepoint of its own (ADR 42).
+        order, outcome, priced = till_sale_record(
+            store=store, sale=sale, client_key=actor.label, savepoint=False
+        )
         out = SaleOut(
             number=order.number,
             receipt_no=order.receipt_no,

@@ -117,3 +117,64 @@ def fetch_one(
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else cast(M, s.instance(row))
+
+
+def fetch_all(model: type[M], where: str, params: Sequence[Any], *, alias: str = "t") -> list[M]:
+    """`SELECT <model's columns> FROM <model's table> t WHERE <where>`: every row, as instances
+    (`where` may end with an ORDER BY; fixed text, values only as parameters)."""
+    s = shape(model, alias)
+    sql = f"SELECT {s.columns} FROM {table(model, alias)} WHERE {where}"  # noqa: S608
+    return [cast(M, objs[0]) for objs in fetch_joined(sql, params, s)]
+
+
+@cache
+def _insert_shape(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Field, ...]]:
+    """'INSERT INTO "t" ("a", "b")' and the fields it writes: every concrete column but an
+    auto-increment primary key (the database draws it)."""
+    qn = connection.ops.quote_name
+    fields = tuple(
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and getattr(f, "db_returning", False))
+    )
+    columns = ", ".join(qn(f.column) for f in fields)
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ", fields  # noqa: S608
+
+
+def _insert_values(obj: models.Model, fields: Sequence[models.Field]) -> list[Any]:
+    # What the ORM's insert compiler sends: each field's pre_save (auto_now_add and the like),
+    # prepared for this database.
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def insert(obj: M) -> M:
+    """INSERT one new instance with one fixed statement (as `Model.objects.create` would, without
+    signals or validation, which the hot paths do not use) and set its primary key."""
+    model = type(obj)
+    head, fields = _insert_shape(model, connection.vendor)
+    pk = model._meta.pk
+    assert pk is not None
+    returning = pk not in fields
+    sql = head + f"({placeholders(len(fields))})"
+    if returning:
+        sql += f" RETURNING {connection.ops.quote_name(pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _insert_values(obj, fields))
+        if returning:
+            obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+def insert_many(objs: Sequence[models.Model]) -> None:
+    """INSERT new instances of one model in one multi-row statement (their ids are not read
+    back: for rows nothing in the request refers to again)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    head, fields = _insert_shape(model, connection.vendor)
+    row = f"({placeholders(len(fields))})"
+    params = [v for obj in objs for v in _insert_values(obj, fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(head + ", ".join([row] * len(objs)), params)

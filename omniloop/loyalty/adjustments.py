@@ -72,13 +72,13 @@ def points_adjustment_approve(
         account = member_account(adjustment.member_id)
         brand = brand_account(AccountKind.ADJUSTMENT)
         if adjustment.points > 0:
-            lot = lot_open(
-                account=account,
-                txn=txn,
+            lot_id = lot_open(
+                account_id=account.pk,
+                txn_id=txn.pk,
                 points=adjustment.points,
                 expires_at=at + timedelta(days=DEFAULT_LOT_DAYS),
             )
-            drafts = [EntryDraft(account_id=account.pk, amount=adjustment.points, lot_id=lot.pk)]
+            drafts = [EntryDraft(account_id=account.pk, amount=adjustment.points, lot_id=lot_id)]
         else:
             accounts_lock([account.pk])
             drafts = lots_take(account_id=account.pk, points=-adjustment.points, at=at)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Q
+from django.db import connection
 
 from omniloop.catalog.models import Category
+from omniloop.core import rows
 from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.models import EarnRule, PointsPolicy
 
@@ -41,19 +42,27 @@ class EarnQuote:
 
 
 def points_policy() -> PointsPolicy:
-    policy, _ = PointsPolicy.objects.get_or_create(pk=1)
+    """The policy row (a migration creates it; created here if a test flushed it). Read by one
+    fixed statement: every till sale by a member reads it (core.rows)."""
+    policy = rows.fetch_one(PointsPolicy, "t.id = %s", [1])
+    if policy is None:
+        policy, _ = PointsPolicy.objects.get_or_create(pk=1)
     return policy
 
 
+# The rules live at a moment for a tier and channel, in rule order (core.rows, ADR 42).
+_LIVE_RULES = (
+    "t.active = %s AND (t.starts_at IS NULL OR t.starts_at <= %s)"
+    " AND (t.ends_at IS NULL OR t.ends_at > %s) AND (t.tier = '' OR t.tier = %s)"
+    " AND (t.channel_code = '' OR t.channel_code = %s) ORDER BY t.id"
+)
+
+
 def _live_rules(at: datetime, tier: str | None, channel_code: str) -> list[EarnRule]:
-    rules = EarnRule.objects.filter(
-        Q(active=True),
-        Q(starts_at__isnull=True) | Q(starts_at__lte=at),
-        Q(ends_at__isnull=True) | Q(ends_at__gt=at),
-        Q(tier="") | Q(tier=tier or "standard"),
-        Q(channel_code="") | Q(channel_code=channel_code),
+    moment = connection.ops.adapt_datetimefield_value(at)
+    return rows.fetch_all(
+        EarnRule, _LIVE_RULES, [True, moment, moment, tier or "standard", channel_code]
     )
-    return list(rules.order_by("pk"))
 
 
 def earn_quote(

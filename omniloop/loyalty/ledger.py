@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Sum
 
 from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.models import (
@@ -32,6 +32,7 @@ from omniloop.loyalty.values import (
     PostedTransaction,
 )
 
+_A, _E, _L = (m._meta.db_table for m in (LedgerAccount, LedgerEntry, PointsLot))
 # One statement claims a reference: no row back = it is taken (no savepoint around the INSERT).
 _CLAIM_REFERENCE = (
     f"INSERT INTO {LedgerTransaction._meta.db_table}"  # noqa: S608
@@ -46,9 +47,56 @@ def fingerprint(op: str, **parts: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Fixed statements for every till sale that earns or burns (core.rows, ADR 12 and 42): values
+# only as parameters, table names and kinds from the models.
+_MEMBER_ACCOUNTS = (
+    f"SELECT id, kind, balance FROM {_A} WHERE member_id = %s"  # noqa: S608
+    f" AND kind IN ('{AccountKind.MEMBER}', '{AccountKind.DEBT}')"
+)
+_ENTRY_ROW = "(%s, %s, %s, %s)"
+_INSERT_ENTRIES = f"INSERT INTO {_E} (transaction_id, account_id, lot_id, amount) VALUES "  # noqa: S608
+_MEMBER_ADD = (
+    f"UPDATE {_A} SET balance = balance + %s"  # noqa: S608
+    f" WHERE id = %s AND kind = '{AccountKind.MEMBER}' AND balance + %s >= 0"
+)
+_LOT_ADD = (
+    f"UPDATE {_L} SET remaining = remaining + %s"  # noqa: S608
+    " WHERE id = %s AND remaining + %s >= 0 AND remaining + %s <= points"
+)
+# A brand leg never lands on a member account; a debt is paid back at most to zero.
+_BRAND_ADD = (
+    f"UPDATE {_A} SET balance = balance + %s"  # noqa: S608
+    f" WHERE id = %s AND kind <> '{AccountKind.MEMBER}'"
+    f" AND NOT (kind = '{AccountKind.DEBT}' AND balance + %s > 0)"
+)
+
+
 def member_account(member_id: int) -> LedgerAccount:
     account, _ = LedgerAccount.objects.get_or_create(kind=AccountKind.MEMBER, member_id=member_id)
     return account
+
+
+def member_accounts_read(member_id: int) -> tuple[int, tuple[int, int] | None]:
+    """The member's account id (created if missing) and their debt account as (id, balance)
+    when they owe points, in one fixed statement. Not locked."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBER_ACCOUNTS, [member_id])
+        found = {kind: (pk, balance) for pk, kind, balance in cursor.fetchall()}
+    mine = found.get(AccountKind.MEMBER)
+    debt = found.get(AccountKind.DEBT)
+    account_id = mine[0] if mine is not None else member_account(member_id).pk
+    return account_id, (debt if debt is not None and debt[1] < 0 else None)
+
+
+def member_account_lock(member_id: int) -> int | None:
+    """Lock the member's points account and return its id (None: they have none)."""
+    sql = f"SELECT id FROM {_A} WHERE member_id = %s AND kind = %s"  # noqa: S608
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member_id, AccountKind.MEMBER.value])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def debt_account(member_id: int) -> LedgerAccount:
@@ -62,15 +110,37 @@ def brand_account(kind: AccountKind) -> LedgerAccount:
     return account
 
 
+# (database alias, kind) -> the brand account's id. A brand account is created once and never
+# deleted (entries protect it), so its id is cached per process, but only once the row is
+# committed: an id from a rolled-back transaction is never cached. Tests that flush tables
+# clear this (tests/conftest.py); a stale id would fail the brand UPDATE's row count loudly.
+_brand_ids: dict[tuple[str, str], int] = {}
+
+
+def brand_account_id(kind: AccountKind) -> int:
+    key = (connection.alias, str(kind))
+    pk = _brand_ids.get(key)
+    if pk is None:
+        pk = brand_account(kind).pk
+        transaction.on_commit(lambda: _brand_ids.__setitem__(key, pk))
+    return pk
+
+
+def brand_account_ids_forget() -> None:
+    """Forget the cached brand account ids (after a test flushed the tables)."""
+    _brand_ids.clear()
+
+
 def accounts_lock(account_ids: Sequence[int]) -> None:
     """Lock member accounts (by pk) before reading their lots: every writer of a lot holds its
     account's lock, so a lot read under it stays true until commit."""
-    list(
-        LedgerAccount.objects.select_for_update()
-        .filter(pk__in=sorted(set(account_ids)))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    ids = sorted(set(account_ids))
+    if not ids or not connection.features.has_select_for_update:
+        return  # SQLite serialises writers instead
+    sql = f"SELECT id FROM {_A} WHERE id IN ({', '.join(['%s'] * len(ids))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY id FOR UPDATE", ids)
+        cursor.fetchall()
 
 
 def transaction_open(
@@ -117,10 +187,6 @@ def entries_write(txn: LedgerTransaction, drafts: Sequence[EntryDraft]) -> None:
     Member legs carry their lot; brand legs carry none."""
     if len(drafts) < 2 or sum(d.amount for d in drafts) != 0 or any(d.amount == 0 for d in drafts):
         raise ValueError(f"Unbalanced points transaction {txn.reference}: {drafts}")
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(transaction=txn, account_id=d.account_id, lot_id=d.lot_id, amount=d.amount)
-        for d in drafts
-    )
     members: dict[int, int] = defaultdict(int)
     brands: dict[int, int] = defaultdict(int)
     lots: dict[int, int] = defaultdict(int)
@@ -130,25 +196,25 @@ def entries_write(txn: LedgerTransaction, drafts: Sequence[EntryDraft]) -> None:
         else:
             members[d.account_id] += d.amount
             lots[d.lot_id] += d.amount
-    for account_id, delta in sorted(members.items()):
-        if not _add(LedgerAccount.objects.filter(pk=account_id, kind=AccountKind.MEMBER), delta):
-            raise PointsInsufficient("Not enough points.", extra={"account_id": account_id})
-    for lot_id, delta in sorted(lots.items()):
-        fits = Q(remaining__gte=-delta) & Q(remaining__lte=F("points") - delta)
-        if PointsLot.objects.filter(fits, pk=lot_id).update(remaining=F("remaining") + delta) != 1:
-            raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": lot_id})
-    for account_id, delta in sorted(brands.items()):
-        brand = LedgerAccount.objects.filter(pk=account_id).exclude(kind=AccountKind.MEMBER)
-        if delta > 0:  # a debt is paid back at most to zero
-            brand = brand.exclude(kind=AccountKind.DEBT, balance__gt=-delta)
-        if brand.update(balance=F("balance") + delta) != 1:
-            raise ValueError(f"Brand leg on a member account in {txn.reference}")
-
-
-def _add(account: Any, delta: int) -> bool:
-    if delta < 0:
-        account = account.filter(balance__gte=-delta)
-    return bool(account.update(balance=F("balance") + delta) == 1)
+    # Fixed statements (ADR 42): the entries in one multi-row INSERT, then each cached balance
+    # by a conditional UPDATE whose row count is checked (members, lots, brands, each by pk).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_ENTRIES + ", ".join([_ENTRY_ROW] * len(drafts)),
+            [v for d in drafts for v in (txn.pk, d.account_id, d.lot_id, d.amount)],
+        )
+        for account_id, delta in sorted(members.items()):
+            cursor.execute(_MEMBER_ADD, [delta, account_id, delta])
+            if cursor.rowcount != 1:
+                raise PointsInsufficient("Not enough points.", extra={"account_id": account_id})
+        for lot_id, delta in sorted(lots.items()):
+            cursor.execute(_LOT_ADD, [delta, lot_id, delta, delta])
+            if cursor.rowcount != 1:
+                raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": lot_id})
+        for account_id, delta in sorted(brands.items()):
+            cursor.execute(_BRAND_ADD, [delta, account_id, delta])
+            if cursor.rowcount != 1:
+                raise ValueError(f"Brand leg on a member account in {txn.reference}")
 
 
 def posted(

@@ -52,10 +52,12 @@ def points_merge(survivor: Member, merged: Member) -> int:
         return 0
     drafts: list[EntryDraft] = []
     for lot in lots:
-        moved = lot_open(account=target, txn=txn, points=lot.remaining, expires_at=lot.expires_at)
+        moved = lot_open(
+            account_id=target.pk, txn_id=txn.pk, points=lot.remaining, expires_at=lot.expires_at
+        )
         assert source is not None
         drafts.append(EntryDraft(account_id=source.pk, amount=-lot.remaining, lot_id=lot.pk))
-        drafts.append(EntryDraft(account_id=target.pk, amount=lot.remaining, lot_id=moved.pk))
+        drafts.append(EntryDraft(account_id=target.pk, amount=lot.remaining, lot_id=moved))
     if owed and debt is not None and target_debt is not None:  # the debt moves with the member
         drafts.append(EntryDraft(account_id=debt.pk, amount=owed))
         drafts.append(EntryDraft(account_id=target_debt.pk, amount=-owed))

@@ -13,10 +13,13 @@ from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.ledger import (
     accounts_lock,
     brand_account,
+    brand_account_id,
     debt_account,
     entries_write,
     fingerprint,
     member_account,
+    member_account_lock,
+    member_accounts_read,
     posted,
     transaction_open,
 )
@@ -48,14 +51,16 @@ def points_earn(
     note: str = "",
     expires_at: datetime | None = None,
     at: datetime | None = None,
+    savepoint: bool = True,
 ) -> PostedTransaction:
     """Credit `points` to the member as one new lot (issuance -> member), expiring at
     `expires_at` (default: DEFAULT_LOT_DAYS after `at`). Points the member owes back (a debt
-    from a return) are paid first; only the rest reaches their balance."""
+    from a return) are paid first; only the rest reaches their balance. `savepoint=False`
+    only for a caller whose whole transaction rolls back on any failure (the till sale)."""
     _check_points(points)
     at = at or clock.now()
     fp = fingerprint("earn", member=member.pk, points=points, expires_at=expires_at)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         txn = transaction_open(
             reference=reference, kind=TransactionKind.EARN, fingerprint=fp, at=at, note=note
         )
@@ -81,21 +86,21 @@ def _credit(
 ) -> None:
     """Post `points` from the brand's `source` account to the member: their debt first, the
     rest as a new lot."""
-    account = member_account(member_id)
-    drafts = [EntryDraft(account_id=brand_account(source).pk, amount=-points)]
-    debt = LedgerAccount.objects.filter(
-        member_id=member_id, kind=AccountKind.DEBT, balance__lt=0
-    ).first()
+    account_id, owing = member_accounts_read(member_id)
+    drafts = [EntryDraft(account_id=brand_account_id(source), amount=-points)]
     repay = 0
-    if debt is not None:
-        accounts_lock([account.pk, debt.pk])
+    if owing is not None:
+        debt = LedgerAccount.objects.get(pk=owing[0])
+        accounts_lock([account_id, debt.pk])
         debt.refresh_from_db(fields=["balance"])
         repay = min(points, -debt.balance)
         if repay:
             drafts.append(EntryDraft(account_id=debt.pk, amount=repay))
     if points - repay:
-        lot = lot_open(account=account, txn=txn, points=points - repay, expires_at=expires_at)
-        drafts.append(EntryDraft(account_id=account.pk, amount=points - repay, lot_id=lot.pk))
+        lot_id = lot_open(
+            account_id=account_id, txn_id=txn.pk, points=points - repay, expires_at=expires_at
+        )
+        drafts.append(EntryDraft(account_id=account_id, amount=points - repay, lot_id=lot_id))
     entries_write(txn, drafts)
 
 
@@ -166,26 +171,33 @@ def points_restore(
 
 
 def points_burn(
-    *, member: Member, points: int, reference: str, note: str = "", at: datetime | None = None
+    *,
+    member: Member,
+    points: int,
+    reference: str,
+    note: str = "",
+    at: datetime | None = None,
+    savepoint: bool = True,
 ) -> PostedTransaction:
     """Spend `points` of the member's (member -> redemption), soonest-expiring lots first. More
-    than the member can spend is 409 `points_insufficient` and writes nothing."""
+    than the member can spend is 409 `points_insufficient` and writes nothing. `savepoint=False`
+    only for a caller whose whole transaction rolls back on any failure (the till sale)."""
     _check_points(points)
     at = at or clock.now()
     fp = fingerprint("burn", member=member.pk, points=points)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         txn = transaction_open(
             reference=reference, kind=TransactionKind.BURN, fingerprint=fp, at=at, note=note
         )
         if isinstance(txn, PostedTransaction):
             return txn
-        account = LedgerAccount.objects.filter(member_id=member.pk, kind=AccountKind.MEMBER).first()
-        if account is None:
+        # Found and locked in one statement (the member's account, then their lots).
+        account_id = member_account_lock(member.pk)
+        if account_id is None:
             raise PointsInsufficient("This member has no points.", extra={"available": 0})
-        accounts_lock([account.pk])
-        drafts = lots_take(account_id=account.pk, points=points, at=at)
-        redemption = brand_account(AccountKind.REDEMPTION)
-        entries_write(txn, [*drafts, EntryDraft(account_id=redemption.pk, amount=points)])
+        drafts = lots_take(account_id=account_id, points=points, at=at)
+        redemption = brand_account_id(AccountKind.REDEMPTION)
+        entries_write(txn, [*drafts, EntryDraft(account_id=redemption, amount=points)])
         return posted(txn, points=points)
 
 

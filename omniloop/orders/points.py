@@ -18,6 +18,7 @@ from django.db.models import Min
 from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.earning import (
     EarnLine,
+    EarnQuote,
     earn_quote,
     points_payable_limit,
     points_policy,
@@ -70,8 +71,14 @@ def points_payment_check(
     return value
 
 
-def order_points_burn(*, number: str, member: Member, points: int, at: datetime) -> None:
-    points_burn(member=member, points=points, reference=f"order:{number}:burn", at=at)
+def order_points_burn(
+    *, number: str, member: Member, points: int, at: datetime, savepoint: bool = True
+) -> None:
+    """Burned in the order's transaction (`savepoint=False`: the caller rolls its whole
+    transaction back on a refusal, as the till sale does)."""
+    points_burn(
+        member=member, points=points, reference=f"order:{number}:burn", at=at, savepoint=savepoint
+    )
 
 
 def money_shares(amounts: Sequence[Decimal], paid_by_points: Decimal) -> list[Decimal]:
@@ -80,25 +87,31 @@ def money_shares(amounts: Sequence[Decimal], paid_by_points: Decimal) -> list[De
     return [a - p for a, p in zip(amounts, points_shares, strict=True)]
 
 
-def order_points_earn(
+def order_points_earn_quote(
     *,
-    number: str,
     member: Member,
     lines: Sequence[tuple[frozenset[int], Decimal]],
     paid_by_points: Decimal,
     channel_code: str,
     at: datetime,
     policy: PointsPolicy | None = None,
-) -> int:
-    """Credit what the order earns (lines: category ids, net amount). Returns the points."""
+) -> EarnQuote:
+    """What the order earns (lines: category ids, net amount), read only."""
     shares = money_shares([amount for _, amount in lines], paid_by_points)
-    quote = earn_quote(
+    return earn_quote(
         lines=[EarnLine(cat, share) for (cat, _), share in zip(lines, shares, strict=True)],
         tier=member.tier,
         channel_code=channel_code,
         at=at,
         policy=policy,
     )
+
+
+def order_points_post_earn(
+    *, number: str, member: Member, quote: EarnQuote, at: datetime, savepoint: bool = True
+) -> None:
+    """Credit what `quote` earns under `order:<number>:earn`, in the order's transaction
+    (`savepoint=False`: as for `order_points_burn`)."""
     if quote.points > 0:
         points_earn(
             member=member,
@@ -106,8 +119,8 @@ def order_points_earn(
             reference=f"order:{number}:earn",
             note=", ".join(quote.rules)[:200],
             at=at,
+            savepoint=savepoint,
         )
-    return quote.points
 
 
 def order_points_earn_paid(order: Order, at: datetime) -> int:
@@ -123,14 +136,15 @@ def order_points_earn_paid(order: Order, at: datetime) -> int:
         (categories.get(line.sku.product.category_id, frozenset()), line.amount)
         for line in order.lines.select_related("sku__product")
     ]
-    earned = order_points_earn(
-        number=order.number,
+    quote = order_points_earn_quote(
         member=member,
         lines=lines,
         paid_by_points=order.points_value,
         channel_code=order.channel.code,
         at=at,
     )
+    order_points_post_earn(number=order.number, member=member, quote=quote, at=at)
+    earned = quote.points
     if earned:
         Order.objects.filter(pk=order.pk).update(points_earned=earned)
         order.points_earned = earned

@@ -19,7 +19,12 @@ from omniloop.members.models import Member
 from omniloop.members.selectors import member_identify
 from omniloop.orders.events import order_paid
 from omniloop.orders.models import Order, OrderLine
-from omniloop.orders.points import order_points_burn, order_points_earn, points_payment_check
+from omniloop.orders.points import (
+    order_points_burn,
+    order_points_earn_quote,
+    order_points_post_earn,
+    points_payment_check,
+)
 from omniloop.orders.values import TillSaleInput
 from omniloop.promotions.coupon_values import MESSAGES, CouponReason
 from omniloop.promotions.coupons import coupons_redeem
@@ -179,15 +184,32 @@ def _earning_lines(priced: PricedQuote) -> list[_EarningLine]:
     return [_EarningLine(by_sku.get(q.sku_id, frozenset()), q.total) for q in priced.quote.lines]
 
 
-@transaction.atomic  # a savepoint when nested: a refused sale leaves the caller's work intact
 def till_sale_record(
-    *, store: Store, sale: TillSaleInput, client_key: str | None = None
+    *,
+    store: Store,
+    sale: TillSaleInput,
+    client_key: str | None = None,
+    savepoint: bool = True,
 ) -> tuple[Order, BindingOutcome | None, PricedQuote]:
     """Record a completed till sale priced by the server: catalog prices, the offers live at
     `ordered_at` in the store's time zone, and the presented coupons, which are redeemed in
     this transaction (all of them, or the sale is refused and nothing is written). The till's
     total must equal the server's. The sale is credited by the binding rules and binds an
-    unbound member to this store (a till sale is a touch)."""
+    unbound member to this store (a till sale is a touch).
+
+    Nested in a caller's transaction it takes a savepoint, so a refused sale leaves the
+    caller's work intact; `savepoint=False` is for a caller whose transaction is the sale's and
+    rolls back whole on any refusal (the idempotent API call: the key row goes with it), and
+    then the sale sends no SAVEPOINT at all (ADR 42)."""
+    with transaction.atomic(savepoint=savepoint):
+        return _till_sale_write(store=store, sale=sale, client_key=client_key)
+
+
+def _till_sale_write(
+    *, store: Store, sale: TillSaleInput, client_key: str | None
+) -> tuple[Order, BindingOutcome | None, PricedQuote]:
+    """The sale's reads and writes, inside its transaction. No savepoint below this point:
+    anything refused rolls the whole transaction back."""
     if not sale.lines:
         raise ValidationFailed("A sale has at least one line.", code="sale_no_lines")
     if not sale.receipt_no.strip():
@@ -197,6 +219,10 @@ def till_sale_record(
         member = member_identify(
             phone=sale.phone, member_code=sale.member_code, card_number=sale.card_number
         )
+    # Read once for the whole sale, before any row this sale writes or locks but its key: if
+    # the policy's row must be made (a flushed table), a parallel sale waits on it holding
+    # nothing this one needs.
+    policy = points_policy() if member is not None else None
     assistant = (
         assistant_for_store(store_id=store.pk, assistant_ref=sale.assistant)
         if sale.assistant
@@ -220,49 +246,13 @@ def till_sale_record(
     )
     _refuse_coupons(priced)
     _check_client_figures(sale, priced)
-    policy = points_policy() if member is not None else None  # read once for the whole sale
     paid_by_points = points_payment_check(
         points=sale.points, member=member, total=priced.total, policy=policy
     )
     credit = credit_for_till_sale(member=member, store_id=store.pk, assistant_id=assistant_id)
-    try:
-        with transaction.atomic():
-            order = Order.objects.create(
-                number=new_order_number(ordered_at),
-                channel=channel,
-                store=store,
-                receipt_no=sale.receipt_no.strip()[:64],
-                member=member,
-                credited_store_id=credit.store_id,
-                credited_assistant_id=credit.assistant_id,
-                credit_rule=credit.rule,
-                total=priced.total,
-                discount_total=priced.discount_total,
-                points_redeemed=sale.points,
-                points_value=paid_by_points,
-                ordered_at=ordered_at,
-                paid_at=ordered_at,
-            )
-    except IntegrityError as exc:
-        raise Conflict("This receipt was already recorded.", code="receipt_duplicate") from exc
-    # The receipt shows who was credited: hand over the rows already loaded (no lazy loads).
-    if credit.store_id == store.pk:
-        rows.attach(order, "credited_store", store)
-    if assistant is not None and credit.assistant_id == assistant.pk:
-        rows.attach(order, "credited_assistant", assistant)
-    OrderLine.objects.bulk_create(_order_lines(order, priced))
-    if priced.coupons_used:
-        coupons_redeem(
-            used=priced.coupons_used,
-            member_id=member.pk if member else None,
-            order_id=order.pk,
-            at=ordered_at,
-        )
-    if member is not None and sale.points:
-        order_points_burn(number=order.number, member=member, points=sale.points, at=ordered_at)
-    if member is not None:
-        order.points_earned = order_points_earn(
-            number=order.number,
+    # What the sale earns is known before anything is written: the order is inserted with it.
+    earn = (
+        order_points_earn_quote(
             member=member,
             lines=[(q.category_ids, to_yuan(q.total)) for q in _earning_lines(priced)],
             paid_by_points=paid_by_points,
@@ -270,11 +260,55 @@ def till_sale_record(
             at=ordered_at,
             policy=policy,
         )
-        if order.points_earned:
-            Order.objects.filter(pk=order.pk).update(points_earned=order.points_earned)
-            tier_evaluate(
-                member=member, at=ordered_at, policy=policy
-            )  # upgrades at once; downgrades nightly
+        if member is not None
+        else None
+    )
+    order = Order(
+        number=new_order_number(ordered_at),
+        channel=channel,
+        store=store,
+        receipt_no=sale.receipt_no.strip()[:64],
+        member=member,
+        credited_store_id=credit.store_id,
+        credited_assistant_id=credit.assistant_id,
+        credit_rule=credit.rule,
+        total=priced.total,
+        discount_total=priced.discount_total,
+        points_redeemed=sale.points,
+        points_value=paid_by_points,
+        points_earned=earn.points if earn is not None else 0,
+        ordered_at=ordered_at,
+        paid_at=ordered_at,
+    )
+    try:
+        # One fixed INSERT (core.rows). A duplicate receipt fails it, and the refusal rolls
+        # back the sale's transaction (or its savepoint): nothing runs on this connection first.
+        rows.insert(order)
+    except IntegrityError as exc:
+        raise Conflict("This receipt was already recorded.", code="receipt_duplicate") from exc
+    # The receipt shows who was credited: hand over the rows already loaded (no lazy loads).
+    if credit.store_id == store.pk:
+        rows.attach(order, "credited_store", store)
+    if assistant is not None and credit.assistant_id == assistant.pk:
+        rows.attach(order, "credited_assistant", assistant)
+    rows.insert_many(_order_lines(order, priced))  # one multi-row INSERT
+    if priced.coupons_used:
+        coupons_redeem(
+            used=priced.coupons_used,
+            member_id=member.pk if member else None,
+            order_id=order.pk,
+            at=ordered_at,
+            savepoint=False,
+        )
+    if member is not None and sale.points:
+        order_points_burn(
+            number=order.number, member=member, points=sale.points, at=ordered_at, savepoint=False
+        )
+    if member is not None and earn is not None and earn.points:
+        order_points_post_earn(
+            number=order.number, member=member, quote=earn, at=ordered_at, savepoint=False
+        )
+        tier_evaluate(member=member, at=ordered_at, policy=policy)  # up at once; down nightly
     order_paid(order.pk)  # settlement and member features (orders.events)
     outcome = None
     if member is not None:

@@ -208,7 +208,6 @@ def _redeem_single(
             raise coupon_error(CouponReason.ALREADY_REDEEMED)
 
 
-@transaction.atomic
 def coupons_redeem(
     *,
     used: list[tuple[Candidate, int]],
@@ -216,12 +215,27 @@ def coupons_redeem(
     order_id: int,
     reservation_ref: str | None = None,
     at: datetime,
+    savepoint: bool = True,
 ) -> None:
     """Record the coupons a paid order used, each with the discount (fen) it gave. Call inside
     the order's transaction: on any refusal this raises a `Conflict` with the reason's code
     (`coupon_already_redeemed`, `coupon_limit_reached`, `coupon_member_limit`, ...) and its
-    writes are rolled back with the caller's. A coupon held under `reservation_ref` is
-    honoured even if its hold or validity lapsed while the shopper paid."""
+    writes are rolled back (in a savepoint, so a caller may go on; `savepoint=False` only for
+    a caller whose whole transaction rolls back on any failure, the till sale). A coupon held
+    under `reservation_ref` is honoured even if its hold or validity lapsed while the shopper
+    paid."""
+    with transaction.atomic(savepoint=savepoint):
+        _coupons_redeem(used, member_id=member_id, order_id=order_id, ref=reservation_ref, at=at)
+
+
+def _coupons_redeem(
+    used: list[tuple[Candidate, int]],
+    *,
+    member_id: int | None,
+    order_id: int,
+    ref: str | None,
+    at: datetime,
+) -> None:
     singles: dict[int, int] = {}
     shared_uses: list[tuple[str, int]] = []
     for candidate, fen in used:
@@ -259,7 +273,7 @@ def coupons_redeem(
             singles[coupon_id],
             member_id=member_id,
             order_id=order_id,
-            ref=reservation_ref,
+            ref=ref,
             at=at,
         )
 

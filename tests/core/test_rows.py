@@ -83,3 +83,53 @@ def test_revoked_and_expired_tokens_are_refused() -> None:
     assert token_authenticate(secret=revoked.secret) is None
     assert token_authenticate(secret=expired.secret) is None
     assert ApiToken.objects.filter(secret_hash=crypto.token_hash(revoked.secret)).exists()
+
+
+STARTS = clock.now() - timedelta(days=1)
+
+
+def _offer(name: str) -> Offer:
+    return Offer(
+        name=name,
+        kind="amount_off",
+        params={"amount": 5000},
+        channels=["till"],
+        all_products=True,
+        max_discount="80.00",
+        starts_at=STARTS,
+    )
+
+
+def test_insert_writes_what_the_orm_would_and_sets_the_pk() -> None:
+    mine, theirs = rows.insert(_offer("fixed")), Offer.objects.create(**_offer_kwargs("orm"))
+    assert mine.pk is not None and not mine._state.adding
+    got, expected = fields(Offer.objects.get(pk=mine.pk)), fields(Offer.objects.get(pk=theirs.pk))
+    stamps = ("id", "name", "created_at", "updated_at")
+    assert {k: v for k, v in got.items() if k not in stamps} == {
+        k: v for k, v in expected.items() if k not in stamps
+    }
+    assert got["created_at"] is not None and got["updated_at"] is not None  # auto_now(_add)
+    assert {k: v for k, v in fields(mine).items() if k != "max_discount"} == {
+        k: v for k, v in got.items() if k != "max_discount"
+    }  # as after `create`: the instance keeps the values it was given ("80.00")
+
+
+def _offer_kwargs(name: str) -> dict[str, object]:
+    offer = _offer(name)
+    return {f.attname: getattr(offer, f.attname) for f in Offer._meta.concrete_fields[1:]}
+
+
+def test_insert_many_writes_every_row_in_one_statement(django_assert_num_queries) -> None:
+    with django_assert_num_queries(1):
+        rows.insert_many([_offer("a"), _offer("b"), _offer("c")])
+    assert sorted(Offer.objects.values_list("name", flat=True)) == ["a", "b", "c"]
+    rows.insert_many([])  # nothing to write: no statement
+
+
+def test_fetch_all_equals_the_orm_in_order() -> None:
+    for name in ("x", "y", "z"):
+        Offer.objects.create(**_offer_kwargs(name))
+    got = rows.fetch_all(Offer, "t.name <> %s ORDER BY t.id DESC", ["y"])
+    assert [fields(o) for o in got] == [
+        fields(o) for o in Offer.objects.exclude(name="y").order_by("-id")
+    ]
