@@ -12,7 +12,9 @@ feature rows (not measured), one segment matching every member and a coupon temp
    code from md5), the campaign's members with their group, state, window and coupon, and one
    queued message per treated member. The campaign's hash in SQL would need an extension, so
    the reference holds out `member_id % 10 = 0`: the same 10 %, so the same number of coupons
-   and messages (until ADR 41 it wrote them for every member). Timed, rolled back;
+   and messages (until ADR 41 it wrote them for every member). The foreign keys are checked
+   as the rows go in (`SET CONSTRAINTS ALL IMMEDIATE`): they are deferred to commit, and a
+   rolled-back reference would otherwise never pay for them. Timed, rolled back;
 2. campaign: `segment_refresh` is part of `campaign_launch` (audience frozen, holdout split,
    members recorded), then `campaign_fanout` (coupons by `coupon_issue_bulk` in batches of
    1000, messages by `messages_enqueue_for_members`, the budget counted per batch); timed.
@@ -35,6 +37,7 @@ import procs
 HERE = Path(__file__).resolve().parent
 
 REFERENCE_SQL = """
+SET CONSTRAINTS ALL IMMEDIATE;
 INSERT INTO insights_segmentmember (version_id, member_id) SELECT %(version)s, m.id FROM members_member m WHERE m.status = 'active';
 INSERT INTO promotions_coupon (template_id, member_id, code, state, source, valid_from, valid_until, issued_at, reservation_ref)
 SELECT %(template)s, sm.member_id, upper(substr(md5(random()::text || sm.member_id), 1, 12)), 'issued', 'campaign', %(at)s, %(at)s::timestamptz + interval '30 days', %(at)s, '' FROM insights_segmentmember sm WHERE sm.version_id = %(version)s AND sm.member_id %% 10 <> 0;
