@@ -48,6 +48,7 @@ INSERT INTO messaging_message (uid, dedupe_key, member_id, kind, template, conte
 SELECT gen_random_uuid(), 'campaign:' || %(campaign)s || ':' || cm.member_id, cm.member_id, 'marketing', 'promotion', %(ctx)s::jsonb, 'campaign:' || %(campaign)s, '', '', 'queued', '', '', 0, %(at)s, %(at)s, '' FROM campaigns_campaignmember cm WHERE cm.campaign_id = %(campaign)s AND cm."group" = 'treated';
 """
 
+
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--members", type=int, default=1_000_000)

@@ -300,7 +300,7 @@ def _bulk_create(
     raise Conflict("No free coupon codes could be drawn.", code="coupon_code_exhausted")
 
 
-_INSERT_PG = (
+_INSERT_PG = (  # noqa: S608 (the code expression is ours, values are parameters)
     "INSERT INTO promotions_coupon (template_id, member_id, code, state, source, valid_from, "
     "valid_until, issued_at, reservation_ref) "
     "SELECT %s, r.m, {code}, 'issued', %s, %s, %s, %s, '' FROM (SELECT u.m, u.n, "
