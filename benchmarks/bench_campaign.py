@@ -86,6 +86,8 @@ def vacuum() -> None:
         for table in (
             "members_member",
             "insights_memberfeatures",
+            "insights_segmentmember",
+            "campaigns_campaignmember",
             "promotions_coupon",
             "messaging_message",
         ):
