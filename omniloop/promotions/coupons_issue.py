@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -317,7 +318,7 @@ def _bulk_insert_pg(
     per coupon is built in Python. A collision (or a rejected draw) fails the statement in
     its savepoint and the chunk is drawn again."""
     valid_from, valid_until = coupon_validity(template=template, at=at)
-    params = [template.pk, source, valid_from, valid_until, at, member_ids]
+    params: list[Any] = [template.pk, source, valid_from, valid_until, at, member_ids]
     for _ in range(_CODE_ATTEMPTS):
         try:
             with transaction.atomic(), connection.cursor() as cur:
