@@ -7,11 +7,14 @@
 Creates `omniloop_bench_campaign` (`--db`), migrates, seeds `--members` members and their
 feature rows (not measured), one segment matching every member and a coupon template. Then:
 
-1. reference: in one transaction, `INSERT ... SELECT` of the same rows a campaign writes: the
-   segment version's members, the campaign's members with their group (the same hash in SQL
-   would need an extension, so the reference writes 'treated' for all), one coupon per treated
-   member (a random code from md5) and one queued message per treated member; timed, rolled
-   back;
+1. reference: in one transaction, `INSERT ... SELECT` of the same rows and columns a campaign
+   writes: the segment version's members, one coupon per treated member (a random 12-character
+   code from md5), the campaign's members with their group, state, window and coupon, and one
+   queued message per treated member. The campaign's hash in SQL would need an extension, so
+   the reference holds out `member_id % 10 = 0`: the same 10 %, so the same number of coupons
+   and messages (until ADR 41 it wrote them for every member). The foreign keys are checked
+   as the rows go in (`SET CONSTRAINTS ALL IMMEDIATE`): they are deferred to commit, and a
+   rolled-back reference would otherwise never pay for them. Timed, rolled back;
 2. campaign: `segment_refresh` is part of `campaign_launch` (audience frozen, holdout split,
    members recorded), then `campaign_fanout` (coupons by `coupon_issue_bulk` in batches of
    1000, messages by `messages_enqueue_for_members`, the budget counted per batch); timed.
@@ -34,12 +37,15 @@ import procs
 HERE = Path(__file__).resolve().parent
 
 REFERENCE_SQL = """
+SET CONSTRAINTS ALL IMMEDIATE;
 INSERT INTO insights_segmentmember (version_id, member_id) SELECT %(version)s, m.id FROM members_member m WHERE m.status = 'active';
-INSERT INTO campaigns_campaignmember (campaign_id, member_id, "group", state, occasion) SELECT %(campaign)s, sm.member_id, 'treated', 'sent', '' FROM insights_segmentmember sm WHERE sm.version_id = %(version)s;
 INSERT INTO promotions_coupon (template_id, member_id, code, state, source, valid_from, valid_until, issued_at, reservation_ref)
-SELECT %(template)s, cm.member_id, upper(substr(md5(random()::text || cm.member_id), 1, 16)), 'issued', 'campaign', %(at)s, %(at)s::timestamptz + interval '30 days', %(at)s, '' FROM campaigns_campaignmember cm WHERE cm.campaign_id = %(campaign)s;
+SELECT %(template)s, sm.member_id, upper(substr(md5(random()::text || sm.member_id), 1, 12)), 'issued', 'campaign', %(at)s, %(at)s::timestamptz + interval '30 days', %(at)s, '' FROM insights_segmentmember sm WHERE sm.version_id = %(version)s AND sm.member_id %% 10 <> 0;
+INSERT INTO campaigns_campaignmember (campaign_id, member_id, "group", state, occasion, entered_at, window_until, coupon_id)
+SELECT %(campaign)s, sm.member_id, CASE WHEN sm.member_id %% 10 <> 0 THEN 'treated' ELSE 'holdout' END, CASE WHEN sm.member_id %% 10 <> 0 THEN 'sent' ELSE 'pending' END, '', %(at)s, %(at)s::timestamptz + interval '30 days', c.id
+FROM insights_segmentmember sm LEFT JOIN promotions_coupon c ON c.template_id = %(template)s AND c.member_id = sm.member_id WHERE sm.version_id = %(version)s;
 INSERT INTO messaging_message (uid, dedupe_key, member_id, kind, template, context, cause, channel_requested, channel, status, reason, last_error, attempts, due_at, created_at, provider_id)
-SELECT gen_random_uuid(), 'ref:' || cm.member_id, cm.member_id, 'marketing', 'promotion', %(ctx)s::jsonb, 'campaign:ref', '', '', 'queued', '', '', 0, %(at)s, %(at)s, '' FROM campaigns_campaignmember cm WHERE cm.campaign_id = %(campaign)s;
+SELECT gen_random_uuid(), 'campaign:' || %(campaign)s || ':' || cm.member_id, cm.member_id, 'marketing', 'promotion', %(ctx)s::jsonb, 'campaign:' || %(campaign)s, '', '', 'queued', '', '', 0, %(at)s, %(at)s, '' FROM campaigns_campaignmember cm WHERE cm.campaign_id = %(campaign)s AND cm."group" = 'treated';
 """
 
 
@@ -80,6 +86,8 @@ def vacuum() -> None:
         for table in (
             "members_member",
             "insights_memberfeatures",
+            "insights_segmentmember",
+            "campaigns_campaignmember",
             "promotions_coupon",
             "messaging_message",
         ):

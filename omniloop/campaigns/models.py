@@ -206,7 +206,9 @@ class CampaignMember(models.Model):
                 fields=["campaign", "member", "occasion"], name="campaign_member_occasion_unique"
             )
         ]
-        indexes = [models.Index(fields=["campaign", "group", "state"])]
+        # The member last: a fan-out claim (pending treated entries in member order) is a
+        # range of this index, not a sort of every pending entry (ADR 41).
+        indexes = [models.Index(fields=["campaign", "group", "state", "member"])]
 
 
 class CampaignRun(models.Model):

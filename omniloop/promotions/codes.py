@@ -49,3 +49,27 @@ def display_code(code: str) -> str:
 def is_valid_shared_code(code: str) -> bool:
     """A shared code (normalised) is 4-32 letters and digits."""
     return bool(SHARED_CODE_RE.match(code))
+
+
+def _pair(col: str, i: int) -> str:
+    return f"(get_byte({col}, {i}) * 256 + get_byte({col}, {i + 1}))"
+
+
+def coupon_code_sql(letter_bytes: str, body_bytes: str) -> str:
+    """The same code as `new_coupon_code`, drawn by PostgreSQL from two random UUIDs' bytes
+    (`uuid_send(gen_random_uuid())`, the columns named here), so a bulk issue need not send
+    codes from Python. Body: one symbol per byte (`byte % 32`, uniform: 256 is a multiple of
+    32), skipping byte 6, whose high bits are the UUID version. First letter: a 16-bit number
+    below 65520 (a multiple of 24) taken `% 24`, else the next pair (rejection sampling, three
+    tries). All three rejected (about 1e-11 per code) gives NULL, which the NOT NULL column
+    refuses: the caller draws the chunk again, as after a unique-code collision."""
+    tries = " ".join(
+        f"WHEN {_pair(letter_bytes, i)} < 65520 THEN {_pair(letter_bytes, i)} % 24"
+        for i in (0, 2, 4)
+    )
+    first = f"substr('{LETTERS}', (CASE {tries} END)::int + 1, 1)"
+    body = " || ".join(
+        f"substr('{ALPHABET}', get_byte({body_bytes}, {i}) % 32 + 1, 1)"
+        for i in (0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11)
+    )
+    return f"({first} || {body})"

@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from omniloop.core import clock
 from omniloop.core.errors import Conflict, NotFound, ValidationFailed
 from omniloop.members.models import Member
-from omniloop.promotions.codes import new_coupon_code
+from omniloop.promotions.codes import coupon_code_sql, new_coupon_code
 from omniloop.promotions.coupon_values import IssuedCoupon, IssueProblem, IssueReport
 from omniloop.promotions.models import Coupon, CouponTemplate, Offer, Redemption
 
@@ -185,20 +186,57 @@ def _dedupe(ids: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(int(i) for i in ids))
 
 
+# `template_id + 0`: the count goes through the member's index only. With the template's index
+# too (as the planner likes while a campaign's coupons are young and not yet analysed) every
+# member's count scanned all of the template's coupons: quadratic in a fan-out (ADR 41).
+_HELD_PG = (
+    "SELECT m.id, (SELECT count(*) FROM promotions_coupon c WHERE c.member_id = m.id "
+    "AND c.template_id + 0 = %s AND c.state <> 'void') FROM members_member m "
+    "WHERE m.id = ANY(%s::bigint[]) AND m.status = 'active'"
+)
+
+
+def _active_and_held(template: CouponTemplate, ids: list[int]) -> tuple[set[int], dict[int, int]]:
+    """The active members among `ids` and how many live coupons of `template` each holds (one
+    query with the ids as one array on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(_HELD_PG, [template.pk, ids])
+            counts = {int(m): int(n) for m, n in cur.fetchall()}
+        return set(counts), counts
+    active = set(
+        Member.objects.filter(pk__in=ids, status=Member.Status.ACTIVE).values_list("pk", flat=True)
+    )
+    held = dict(
+        Coupon.objects.filter(template=template, member_id__in=active)
+        .exclude(state=Coupon.State.VOID)
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
+    )
+    return active, held
+
+
 @transaction.atomic
 def coupon_issue_bulk(
-    *, template: CouponTemplate, member_ids: list[int], source: str = "bulk"
+    *,
+    template: CouponTemplate,
+    member_ids: list[int],
+    source: str = "bulk",
+    max_members: int = BULK_MAX,
 ) -> IssueReport:
     """Issue one coupon to each member, reporting per member (not all-or-nothing): a member who
     is unknown or inactive, already at the per-member limit, or beyond the template's remaining
     issue limit gets a problem; everyone else gets a coupon, all in one transaction. A template
-    that cannot be issued at all raises and writes nothing. Duplicate ids count once."""
+    that cannot be issued at all raises and writes nothing. Duplicate ids count once.
+    `max_members` is for callers in the code that send larger batches (a campaign's fan-out);
+    what a person or an integration sends stays within BULK_MAX."""
     if source not in ISSUE_SOURCES:
         raise ValidationFailed("Unknown coupon source.", code="coupon_source_invalid")
     ids = _dedupe(member_ids)
-    if len(ids) > BULK_MAX:
+    if len(ids) > max_members:
         raise ValidationFailed(
-            f"At most {BULK_MAX} members at a time.", code="coupon_bulk_too_large"
+            f"At most {max_members} members at a time.", code="coupon_bulk_too_large"
         )
     at = clock.now()
     locked = (
@@ -207,16 +245,7 @@ def coupon_issue_bulk(
         .get(pk=template.pk)
     )
     _check_issuable(locked, at)
-    active = set(
-        Member.objects.filter(pk__in=ids, status=Member.Status.ACTIVE).values_list("pk", flat=True)
-    )
-    held = dict(
-        Coupon.objects.filter(template=locked, member_id__in=active)
-        .exclude(state=Coupon.State.VOID)
-        .values("member_id")
-        .annotate(n=Count("pk"))
-        .values_list("member_id", "n")
-    )
+    active, held = _active_and_held(locked, ids)
     room = None if locked.issue_limit is None else locked.issue_limit - locked.issued_count
     problems: list[IssueProblem] = []
     chosen: list[int] = []
@@ -234,16 +263,18 @@ def coupon_issue_bulk(
         _take_issue_slots(locked, len(chosen))
     template.refresh_from_db(fields=["issued_count"])
     return IssueReport(
-        issued=tuple(IssuedCoupon(c.member_id or 0, c.pk, c.code) for c in coupons),
+        issued=tuple(coupons),
         problems=tuple(problems),
     )
 
 
 def _bulk_create(
     template: CouponTemplate, member_ids: list[int], source: str, at: datetime
-) -> list[Coupon]:
+) -> list[IssuedCoupon]:
     if not member_ids:
         return []
+    if connection.vendor == "postgresql":
+        return _bulk_insert_pg(template, member_ids, source, at)
     valid_from, valid_until = coupon_validity(template=template, at=at)
     for _ in range(_CODE_ATTEMPTS):
         rows = [
@@ -263,8 +294,39 @@ def _bulk_create(
                 Coupon.objects.bulk_create(rows)
         except IntegrityError:
             continue  # a code collided: draw the whole batch again
-        by_code = {c.code: c for c in Coupon.objects.filter(code__in=[r.code for r in rows])}
-        return [by_code[r.code] for r in rows]
+        by_code = dict(
+            Coupon.objects.filter(code__in=[r.code for r in rows]).values_list("code", "pk")
+        )
+        return [IssuedCoupon(r.member_id or 0, by_code[r.code], r.code) for r in rows]
+    raise Conflict("No free coupon codes could be drawn.", code="coupon_code_exhausted")
+
+
+_INSERT_PG = (  # noqa: S608 (the code expression is ours, values are parameters)
+    "INSERT INTO promotions_coupon (template_id, member_id, code, state, source, valid_from, "
+    "valid_until, issued_at, reservation_ref) "
+    "SELECT %s, r.m, {code}, 'issued', %s, %s, %s, %s, '' FROM (SELECT u.m, u.n, "
+    "uuid_send(gen_random_uuid()) AS a, uuid_send(gen_random_uuid()) AS b "
+    "FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(m, n)) r ORDER BY r.n "
+    "RETURNING id, member_id, code"
+).format(code=coupon_code_sql("r.a", "r.b").replace("%", "%%"))
+
+
+def _bulk_insert_pg(
+    template: CouponTemplate, member_ids: list[int], source: str, at: datetime
+) -> list[IssuedCoupon]:
+    """One INSERT ... SELECT over the ids with the codes drawn by PostgreSQL (ADR 41): nothing
+    per coupon is built in Python. A collision (or a rejected draw) fails the statement in
+    its savepoint and the chunk is drawn again."""
+    valid_from, valid_until = coupon_validity(template=template, at=at)
+    params: list[Any] = [template.pk, source, valid_from, valid_until, at, member_ids]
+    for _ in range(_CODE_ATTEMPTS):
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(_INSERT_PG, params)
+                made = {int(m): (int(i), str(code)) for i, m, code in cur.fetchall()}
+        except IntegrityError:
+            continue
+        return [IssuedCoupon(m, *made[m]) for m in member_ids]
     raise Conflict("No free coupon codes could be drawn.", code="coupon_code_exhausted")
 
 
