@@ -144,3 +144,35 @@ def test_the_new_form_sets_a_recurring_or_triggered_schedule():
     assert r.status_code == 302
     assert Campaign.objects.filter(schedule="triggered", trigger="lapse", trigger_value=45).exists()
     assert Campaign.objects.count() == 2
+
+
+def _shown_fields(html: str, row: int) -> set[str]:
+    """The field names of row `row` whose label is not hidden."""
+    import re
+
+    step = html.split(f'data-testid="journey-step-{row}"', 1)[1].split("</li>", 1)[0]
+    shown = set()
+    for label in re.findall(r"<label(?P<attrs>[^>]*)>(?P<body>.*?)</label>", step, re.S):
+        attrs, body = label
+        name = re.search(r'name="(\w+)-\d+"', body)
+        if name and " hidden" not in attrs:
+            shown.add(name.group(1))
+    return shown
+
+
+def test_each_step_shows_only_the_fields_of_its_kind():
+    c = _draft()
+    kinds = list(JourneyStep.objects.filter(campaign=c).order_by("position"))
+    html = _client(Role.MARKETER).get(f"/dashboard/campaigns/{c.pk}/journey/").content.decode()
+    wanted = {
+        "wait": {"kind", "wait"},
+        "condition": {"kind", "condition", "negate", "rule"},
+        "send": {"kind", "coupon", "title", "body"},
+        "end": {"kind"},
+    }
+    assert {s.kind for s in kinds} >= {"wait", "send"}
+    for i, step in enumerate(kinds):
+        assert _shown_fields(html, i) == wanted[step.kind], step.kind
+    # An empty row shows everything until a kind is chosen (journey.js narrows it then).
+    assert _shown_fields(html, len(kinds)) == set().union(*wanted.values())
+    assert "dashboard/journey.js" in html
