@@ -22,13 +22,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
-
 from omniloop.core.errors import Conflict
 from omniloop.orders.models import Order, OrderCoupon
-from omniloop.promotions.coupon_values import CouponReason
-from omniloop.promotions.coupons import coupons_redeem, coupons_release
-from omniloop.promotions.coupons_check import codes_normalized, coupon_problem
+from omniloop.promotions.coupons import (
+    coupon_hold,
+    coupon_refusal,
+    coupons_redeem,
+    coupons_release,
+)
+from omniloop.promotions.coupons_check import codes_normalized
 from omniloop.promotions.models import Coupon, CouponTemplate
 from omniloop.promotions.priced import PricedQuote
 from omniloop.promotions.rules import offer_rule
@@ -88,26 +90,6 @@ def _drops(priced: PricedQuote) -> list[CouponDrop]:
     return out
 
 
-def _hold(coupon_id: int, *, member_id: int | None, ref: str, now: datetime) -> bool:
-    owner = Q(member__isnull=True) | Q(member_id=member_id) if member_id else Q(member__isnull=True)
-    free = (
-        Q(state=Coupon.State.ISSUED)
-        | Q(state=Coupon.State.RESERVED, reserved_until__lte=now)
-        | Q(state=Coupon.State.RESERVED, reservation_ref=ref)
-    )
-    return bool(
-        Coupon.objects.filter(owner, free, pk=coupon_id).update(
-            state=Coupon.State.RESERVED, reservation_ref=ref, reserved_until=now + HOLD
-        )
-    )
-
-
-def _refused(coupon_id: int, *, member_id: int | None, now: datetime, ref: str) -> str:
-    coupon = Coupon.objects.select_related("template__offer").get(pk=coupon_id)
-    reason = coupon_problem(coupon, member_id=member_id, at=now, reservation_ref=ref)
-    return reason or CouponReason.ALREADY_REDEEMED
-
-
 def order_coupons_price(
     *,
     codes: Sequence[str],
@@ -127,10 +109,12 @@ def order_coupons_price(
         if not wanted:
             break
         lost = [
-            (c.code or "", _refused(c.coupon_id, member_id=member_id, now=now, ref=ref))
+            (c.code or "", coupon_refusal(c.coupon_id, member_id=member_id, at=now, ref=ref))
             for c, _ in priced.coupons_used
             if c.coupon_id is not None
-            and not _hold(c.coupon_id, member_id=member_id, ref=ref, now=now)
+            and not coupon_hold(
+                coupon_id=c.coupon_id, member_id=member_id, ref=ref, at=now, until=now + HOLD
+            )
         ]
         if not lost:
             break

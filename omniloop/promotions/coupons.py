@@ -31,6 +31,8 @@ from omniloop.promotions.coupons_issue import (
     coupons_welcome_issue,
 )
 from omniloop.promotions.coupons_redeem import (
+    coupon_hold,
+    coupon_refusal,
     coupons_redeem,
     coupons_release,
     coupons_release_expired,
@@ -45,9 +47,11 @@ __all__ = [
     "coupon_candidates",
     "coupon_claim",
     "coupon_compensate",
+    "coupon_hold",
     "coupon_issue",
     "coupon_issue_bulk",
     "coupon_issue_by_member_codes",
+    "coupon_refusal",
     "coupon_template_create",
     "coupon_template_deactivate",
     "coupon_template_reactivate",

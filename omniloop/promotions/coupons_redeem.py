@@ -52,11 +52,35 @@ def _free_q(at: datetime, ref: str | None) -> Q:
     return free
 
 
-def _refusal(coupon_id: int, *, member_id: int | None, at: datetime, ref: str | None) -> Exception:
-    """After a conditional UPDATE matched nothing: say why, from the row as it now is."""
+def coupon_hold(
+    *, coupon_id: int, member_id: int | None, ref: str, at: datetime, until: datetime
+) -> bool:
+    """Hold one single-use coupon for checkout `ref` until `until`, if it is free to this
+    member at `at`: one conditional UPDATE. False when it is not (`coupon_refusal` says why)."""
+    return bool(
+        Coupon.objects.filter(pk=coupon_id)
+        .filter(_owner_q(member_id))
+        .filter(_free_q(at, ref))
+        .update(state=Coupon.State.RESERVED, reservation_ref=ref, reserved_until=until)
+    )
+
+
+def coupon_refusal(coupon_id: int, *, member_id: int | None, at: datetime, ref: str | None) -> str:
+    """After a conditional UPDATE matched nothing: the reason, from the row as it now is."""
+    return _why(coupon_id, member_id=member_id, at=at, ref=ref)[0]
+
+
+def _why(
+    coupon_id: int, *, member_id: int | None, at: datetime, ref: str | None
+) -> tuple[str, str]:
     coupon = Coupon.objects.select_related("template__offer").get(pk=coupon_id)
     reason = coupon_problem(coupon, member_id=member_id, at=at, reservation_ref=ref)
-    return coupon_error(reason or CouponReason.ALREADY_REDEEMED, code=coupon.code)
+    return reason or CouponReason.ALREADY_REDEEMED, coupon.code
+
+
+def _refusal(coupon_id: int, *, member_id: int | None, at: datetime, ref: str | None) -> Exception:
+    reason, code = _why(coupon_id, member_id=member_id, at=at, ref=ref)
+    return coupon_error(reason, code=code)
 
 
 @transaction.atomic
@@ -97,13 +121,7 @@ def coupons_reserve(
             raise coupon_error(reason, code=coupon.code)
     for coupon in coupons:  # pk order: the lock order
         until = at + timedelta(minutes=coupon.template.reserve_minutes)
-        held = (
-            Coupon.objects.filter(pk=coupon.pk)
-            .filter(_owner_q(member_id))
-            .filter(_free_q(at, ref))
-            .update(state=Coupon.State.RESERVED, reservation_ref=ref, reserved_until=until)
-        )
-        if not held:
+        if not coupon_hold(coupon_id=coupon.pk, member_id=member_id, ref=ref, at=at, until=until):
             raise _refusal(coupon.pk, member_id=member_id, at=at, ref=ref)
     return list(Coupon.objects.filter(pk__in=[c.pk for c in coupons]).order_by("pk"))
 
