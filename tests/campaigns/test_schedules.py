@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from freezegun import freeze_time
 
 from omniloop.campaigns.models import Campaign, CampaignMember, CampaignRun
 from omniloop.campaigns.report import campaign_figures, campaigns_due
@@ -165,6 +166,9 @@ def test_lapse_enters_members_whose_recency_crosses_n_days_since_launch():
     ]  # the member lapsed long before the launch did not "cross" now
 
 
+# Midday in Shanghai: the two scans three minutes apart must fall on the same local day (the
+# occasion is the scan's date), which "now + 1 minute" does not promise just before midnight.
+@freeze_time(datetime(2026, 12, 2, 12, tzinfo=SH), tick=True)
 def test_a_scan_without_a_purchase_within_n_hours_enters_once_a_day():
     (scanned_only, scanned_and_bought) = make_members(2)
     c = _running(schedule="triggered", trigger="scan_no_purchase", trigger_value=2)
