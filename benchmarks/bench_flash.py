@@ -5,8 +5,9 @@ the same single hot stock row at the same concurrency; without and with the Redi
 
 Like run.py (whose helpers it uses): creates `omniloop_bench_flash`, migrates, seeds a flash sale
 and a pool of members, captures the SQL of one claim (and of one refused claim on a sold-out
-sale), serves the app with gunicorn, alternates pgbench and HTTP load in ABBA order, prints the
-table, writes benchmarks/results-flash.json and drops the database. See benchmarks/README.md.
+sale), serves the app with granian (or gunicorn, `--server`), alternates pgbench and HTTP load
+in ABBA order, prints the table, writes benchmarks/results-flash.json and drops the database.
+See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -45,7 +46,13 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--only", default=",".join(TITLES), help="benchmarks to run")
     p.add_argument("--clients", type=int, default=4, help="HTTP and pgbench connections")
-    p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: clients)")
+    p.add_argument("--workers", type=int, default=0, help="server workers (default: clients)")
+    p.add_argument(
+        "--server",
+        choices=procs.SERVERS,
+        default=procs.server_kind(),
+        help="the app's HTTP server (default granian, as in production; ADR 45)",
+    )
     p.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     p.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per side")
     p.add_argument("--rounds", type=int, default=2, help="reference/subject pairs (ABBA order)")
@@ -320,7 +327,8 @@ def main() -> None:
                     server_env,
                     port=procs.free_port(),
                     workers=args.workers,
-                    log=workdir / f"gunicorn{'-gate' if gate else ''}.log",
+                    log=workdir / f"{args.server}{'-gate' if gate else ''}.log",
+                    kind=args.server,
                 )
             results[kind] = bench(args, pg, servers[gate], prepared, kind, workdir)
         hot.append(ref_run(args, pg, hot_script, workdir, args.duration, "hot-1")["tps"])
@@ -356,20 +364,21 @@ def main() -> None:
         "benchmarks": results,
     }
     args.out.write_text(json.dumps(document, indent=1) + "\n")
-    print(f"\nwrote {args.out}; pgbench scripts and gunicorn logs in {workdir}")
+    print(f"\nwrote {args.out}; pgbench scripts and server logs in {workdir}")
 
 
 def floor_run(
     args: argparse.Namespace, env: dict[str, str], prepared: dict[str, Any], workdir: Path
 ) -> dict[str, Any]:
-    """The claim's URL asked with GET, on its own gunicorn with 4xx logging off: Django's
+    """The claim's URL asked with GET, on its own server with 4xx logging off: Django's
     middleware, the URL resolver and django-ninja answer 405 before authentication or any SQL
     (a refused token would be audited, which is a write). No claim can be cheaper than this."""
     server = procs.Server(
         dict(env, OMNILOOP_DJANGO_LOG="ERROR"),
         port=procs.free_port(),
         workers=args.workers,
-        log=workdir / "gunicorn-floor.log",
+        log=workdir / f"{args.server}-floor.log",
+        kind=args.server,
     )
     try:
         make, _ = requests_for("claim", prepared)
@@ -403,9 +412,9 @@ def explain(results: dict[str, Any], hot_tps: float) -> None:
         used = s["api_rate"] * cpu_ms / 1000
         needed = 0.8 * s["reference_tps"] * cpu_ms / 1000
         line = (
-            f"{kind}: ratio {s['ratio']:.2f}; gunicorn used {used:.2f} of {cpus} cores at "
+            f"{kind}: ratio {s['ratio']:.2f}; the server used {used:.2f} of {cpus} cores at "
             f"{cpu_ms:.1f} ms CPU per request; 0.8 x pgbench needs {needed:.1f} cores for "
-            "gunicorn alone"
+            "the server alone"
         )
         if kind.startswith("claim"):
             line += f"; pgbench ran at {s['reference_tps'] / hot_tps:.0%} of the hot row's rate"

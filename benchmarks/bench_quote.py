@@ -11,7 +11,8 @@ temporary SQLite file with --sqlite), migrates it, seeds a 300-style catalog and
 - `service`: `orders.services.till_quote`, warm index, random baskets of 1-6 lines, half with
   a gold member (the offer fingerprint query, SKUs, categories, store time zone, engine);
 - `http in-process`: POST /api/v1/pos/quote through Django's test client (auth, ninja, JSON);
-- `http gunicorn`: the same requests to one gunicorn sync worker on loopback.
+- `http SERVER`: the same requests to one worker of the app's server (granian by default)
+  on loopback.
 
 Prints a table, writes benchmarks/results_quote.json and drops the database.
 """
@@ -160,7 +161,7 @@ def child(args: argparse.Namespace) -> None:
     )
 
 
-# --- parent: database, child, gunicorn ---------------------------------------------------------
+# --- parent: database, child, server -----------------------------------------------------------
 
 
 def over_http(port: int, token: str, bodies: list[dict[str, Any]]) -> list[int]:
@@ -206,8 +207,8 @@ def main() -> None:
         measured = workdir / "measured.json"
         run(procs.python(), str(Path(__file__).resolve()), "--child", str(measured), *sys.argv[1:])
         result = json.loads(measured.read_text())
-        server = procs.Server(env, port=procs.free_port(), workers=1, log=workdir / "gunicorn.log")
-        result["timings"]["http gunicorn (1 sync worker)"] = summary(
+        server = procs.Server(env, port=procs.free_port(), workers=1, log=workdir / "server.log")
+        result["timings"][f"http {server.kind} (1 worker)"] = summary(
             over_http(server.port, result.pop("token"), result.pop("bodies"))
         )
     finally:

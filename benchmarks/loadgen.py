@@ -2,8 +2,9 @@
 
 Each connection sends its next request as soon as the previous answer is read (like pgbench's
 clients), until the deadline or the request budget runs out. A connection is kept alive while
-the server allows it; the gunicorn sync worker answers `Connection: close`, so the client closes
-its side at once (the worker waits for that FIN before taking the next request) and reconnects.
+the server allows it (granian does); the gunicorn sync worker answers `Connection: close`, so
+the client closes its side at once (the worker waits for that FIN before taking the next
+request) and reconnects.
 One thread and no http.client keeps the generator's own cost per request small and keeps
 threads from queueing on the GIL between a response and the close. Loopback only.
 """

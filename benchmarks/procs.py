@@ -1,4 +1,4 @@
-"""The processes a benchmark run starts: the bench database, gunicorn and pgbench."""
+"""The processes a benchmark run starts: the bench database, the HTTP server and pgbench."""
 
 from __future__ import annotations
 
@@ -84,19 +84,47 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Server:
-    """gunicorn serving omniloop.wsgi on loopback, in its own process group."""
+SERVERS = ("granian", "gunicorn")
 
-    def __init__(self, env: dict[str, str], *, port: int, workers: int, log: Path) -> None:
-        self.port = port
-        self.log = log.open("ab")
-        cmd = [
+
+def server_command(kind: str, *, port: int, workers: int) -> list[str]:
+    """The production command line of `kind` (README, ADR 45) on a loopback port: granian's
+    WSGI interface with one single-threaded runtime and one blocking thread per worker process
+    (keep-alive connections), or gunicorn's sync workers (one connection per request)."""
+    if kind == "granian":
+        return [
+            python(), "-m", "granian", "--interface", "wsgi", "omniloop.wsgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            "--runtime-mode", "st", "--runtime-threads", "1", "--blocking-threads", "1",
+            "--log-level", "warning", "--no-ws",
+        ]  # fmt: skip
+    if kind == "gunicorn":
+        return [
             python(), "-m", "gunicorn", "omniloop.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             *os.environ.get("BENCH_GUNICORN", "--worker-class sync").split(),
             "--timeout", "60", "--graceful-timeout", "5",
             "--log-level", "warning", "--no-control-socket",
         ]  # fmt: skip
+    raise ValueError(f"unknown server {kind!r}: one of {SERVERS}")
+
+
+def server_kind() -> str:
+    """The server the benchmarks start: `BENCH_SERVER` (the scripts' `--server` sets it)."""
+    return os.environ.get("BENCH_SERVER", "granian")
+
+
+class Server:
+    """The app's HTTP server (granian by default, `BENCH_SERVER=gunicorn` for gunicorn) serving
+    omniloop.wsgi on loopback, in its own process group."""
+
+    def __init__(
+        self, env: dict[str, str], *, port: int, workers: int, log: Path, kind: str = ""
+    ) -> None:
+        self.port = port
+        self.kind = kind or server_kind()
+        self.log = log.open("ab")
+        cmd = server_command(self.kind, port=port, workers=workers)
         self.proc = subprocess.Popen(
             cmd,
             cwd=REPO,
@@ -116,14 +144,14 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
-                    f"gunicorn exited with {self.proc.returncode}: see {self.log.name}"
+                    f"{self.kind} exited with {self.proc.returncode}: see {self.log.name}"
                 )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start listening in time")
+        raise RuntimeError(f"{self.kind} did not start listening in time")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

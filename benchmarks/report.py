@@ -47,8 +47,9 @@ def print_table(results: dict[str, Any], args: argparse.Namespace) -> None:
         f"{'benchmark':<40} {'API req/s':>9} {'pgbench TPS':>11} {'ratio':>6} {'range':>11} "
         f"{'API p50':>8} {'API p95':>8} {'pg p50':>7} {'srv CPU':>8} {'errors':>6}"
     )
+    server = getattr(args, "server", "gunicorn")
     print(
-        f"\n{args.clients} clients, {args.workers} gunicorn sync workers, "
+        f"\n{args.clients} clients, {args.workers} {server} workers, "
         f"{args.duration}s x {args.rounds} rounds per side; latencies in ms\n"
     )
     print(head)
@@ -61,4 +62,4 @@ def print_table(results: dict[str, Any], args: argparse.Namespace) -> None:
             f"{s['api_p95_ms']:>8.2f} {s['reference_p50_ms']:>7.2f} "
             f"{s['server_cpu_ms_per_req']:>8.2f} {s['api_failed'] + s['reference_failed']:>6}"
         )
-    print("\nsrv CPU = gunicorn CPU time (all workers) per request, ms")
+    print("\nsrv CPU = the server's CPU time (all its processes) per request, ms")

@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/run.py [--duration 12] [--rounds 2] [--clients 4]
 
 Creates the database `omniloop_bench` on PostgreSQL (127.0.0.1:5432, user postgres), migrates
-and seeds it, captures the SQL of each request, serves the app with gunicorn, then for each
-benchmark alternates pgbench (reference) and HTTP load (subject) in ABBA order, prints a table,
-writes benchmarks/results.json and drops the database. See benchmarks/README.md.
+and seeds it, captures the SQL of each request, serves the app with granian (or gunicorn,
+`--server`), then for each benchmark alternates pgbench (reference) and HTTP load (subject) in
+ABBA order, prints a table, writes benchmarks/results.json and drops the database. See
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--only", default=",".join(TITLES), help="benchmarks to run")
     p.add_argument("--clients", type=int, default=4, help="HTTP and pgbench connections")
-    p.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: clients)")
+    p.add_argument("--workers", type=int, default=0, help="server workers (default: clients)")
+    p.add_argument(
+        "--server",
+        choices=procs.SERVERS,
+        default=procs.server_kind(),
+        help="the app's HTTP server (default granian, as in production; ADR 45)",
+    )
     p.add_argument("--duration", type=int, default=12, help="seconds per measurement")
     p.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per side")
     p.add_argument("--rounds", type=int, default=2, help="reference/subject pairs (ABBA order)")
@@ -289,7 +296,11 @@ def main() -> None:
         prepared = json.loads(prep.read_text())
         machine = system.describe(pg_version)
         server = procs.Server(
-            env, port=procs.free_port(), workers=args.workers, log=workdir / "gunicorn.log"
+            env,
+            port=procs.free_port(),
+            workers=args.workers,
+            log=workdir / f"{args.server}.log",
+            kind=args.server,
         )
         results = {kind: bench(args, pg, server, prepared, kind, workdir) for kind in args.only}
         if "sale_points" in results:
@@ -311,7 +322,7 @@ def main() -> None:
         "benchmarks": results,
     }
     args.out.write_text(json.dumps(document, indent=1) + "\n")
-    print(f"\nwrote {args.out}; pgbench scripts and gunicorn log in {workdir}")
+    print(f"\nwrote {args.out}; pgbench scripts and server log in {workdir}")
 
 
 if __name__ == "__main__":
