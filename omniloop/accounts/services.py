@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from omniloop.accounts.models import ApiToken, Role, User
 from omniloop.accounts.scopes import SCOPES, caller_of, scopes_for
@@ -94,9 +94,9 @@ def _token_with_store(secret_hash: str) -> ApiToken | None:
         f" LEFT JOIN {rows.table(Store, 's')} ON s.id = t.store_id"
         " WHERE t.secret_hash = %s AND t.revoked_at IS NULL"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [secret_hash])
-        row = cursor.fetchone()
+    cursor = rows.cursor()
+    cursor.execute(sql, [secret_hash])
+    row = cursor.fetchone()
     if row is None:
         return None
     token = t.instance(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -152,7 +151,7 @@ def create_sale(
     actor = actor_of(request)
     store: Store = request.api_token.store  # type: ignore[attr-defined]  # loaded with the token
 
-    def handler() -> tuple[int, dict[str, Any]]:
+    def handler() -> tuple[int, SaleOut]:
         sale = TillSaleInput(
             receipt_no=body.receipt_no,
             coupon_codes=tuple(body.coupon_codes),
@@ -200,6 +199,6 @@ def create_sale(
             discounts=[DiscountOut.model_validate(x) for x in priced_discounts(priced)],
             ordered_at=order.ordered_at,
         )
-        return 201, json.loads(out.model_dump_json())
+        return 201, out
 
     return respond_idempotently(request, response, key=idempotency_key, handler=handler)

@@ -93,19 +93,19 @@ def run_idempotent(
         if found is not None:
             # An expired record with the same key is replaced, not replayed.
             IdempotencyRecord.objects.filter(pk=found.pk, created_at__lt=cutoff).delete()
-        with connection.cursor() as cursor:
-            # Waits on the unique index while a concurrent request with this key is in flight.
-            cursor.execute(
-                _CLAIM_KEY,
-                [scope, key, method, path[:255], fp, connection.ops.adapt_datetimefield_value(now)],
-            )
-            claimed = cursor.fetchone()
+        cursor = rows.cursor()
+        # Waits on the unique index while a concurrent request with this key is in flight.
+        cursor.execute(
+            _CLAIM_KEY,
+            [scope, key, method, path[:255], fp, connection.ops.adapt_datetimefield_value(now)],
+        )
+        claimed = cursor.fetchone()
         if claimed is None:
             # A concurrent request with this key committed while we waited on the index.
             return _replay(IdempotencyRecord.objects.get(scope=scope, key=key), fp)
         status, body = handler()
-        with connection.cursor() as cursor:
-            cursor.execute(_STORE_RESPONSE, [status, json.dumps(body), claimed[0]])
+        cursor = rows.cursor()
+        cursor.execute(_STORE_RESPONSE, [status, json.dumps(body), claimed[0]])
     return IdempotentResult(status, body, replayed=False)
 
 

@@ -15,10 +15,37 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar, cast
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.utils import CursorWrapper
 
 M = TypeVar("M", bound=models.Model)
 Converter = Callable[[Any, Any, Any], Any]
+
+
+def cursor() -> CursorWrapper:
+    """The connection's shared cursor for fixed statements: Django's `connection.cursor()` builds
+    a new driver cursor and wrapper on every call (a sale made 21-25 of them). One wrapper is
+    kept per open database connection and query-logging state, so a reconnect, or a test that
+    captures queries (a debug cursor), gets its own. Callers fetch what they need at once and
+    never hold a result across another call, since the next statement replaces it; they do not
+    close it (no `with`). Falls back to a fresh cursor while the connection has not been
+    opened, or when its health check is due (Django's `CONN_HEALTH_CHECKS`)."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    raw = conn.connection
+    logged = conn.queries_logged
+    kept = conn.__dict__.get("_omniloop_shared_cursor")
+    if (
+        kept is not None
+        and raw is not None
+        and kept[0] is raw
+        and kept[1] == logged
+        and not (conn.health_check_enabled and not conn.health_check_done)  # type: ignore[attr-defined]
+    ):
+        conn.validate_thread_sharing()
+        return cast(CursorWrapper, kept[2])
+    fresh = conn.cursor()
+    conn.__dict__["_omniloop_shared_cursor"] = (conn.connection, logged, fresh)
+    return fresh
 
 
 @dataclass(frozen=True)
@@ -77,9 +104,9 @@ def table(model: type[models.Model], alias: str) -> str:
 def fetch_joined(sql: str, params: Sequence[Any], *shapes: Shape) -> list[tuple[Any, ...]]:
     """Rows of `SELECT <shapes[0].columns>, <shapes[1].columns>, ... FROM ... JOIN ...`, each as
     a tuple of instances (None for an empty LEFT JOIN side)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+    c = cursor()
+    c.execute(sql, params)
+    found = c.fetchall()
     out = []
     for row in found:
         start, objs = 0, []
@@ -113,9 +140,9 @@ def fetch_one(
     sql = f"SELECT {s.columns} FROM {table(model, alias)} WHERE {where}"  # noqa: S608
     if lock and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    c = cursor()
+    c.execute(sql, params)
+    row = c.fetchone()
     return None if row is None else cast(M, s.instance(row))
 
 
@@ -158,10 +185,10 @@ def insert(obj: M) -> M:
     sql = head + f"({placeholders(len(fields))})"
     if returning:
         sql += f" RETURNING {connection.ops.quote_name(pk.column)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _insert_values(obj, fields))
-        if returning:
-            obj.pk = cursor.fetchone()[0]
+    c = cursor()
+    c.execute(sql, _insert_values(obj, fields))
+    if returning:
+        obj.pk = c.fetchone()[0]
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
@@ -176,5 +203,4 @@ def insert_many(objs: Sequence[models.Model]) -> None:
     head, fields = _insert_shape(model, connection.vendor)
     row = f"({placeholders(len(fields))})"
     params = [v for obj in objs for v in _insert_values(obj, fields)]
-    with connection.cursor() as cursor:
-        cursor.execute(head + ", ".join([row] * len(objs)), params)
+    cursor().execute(head + ", ".join([row] * len(objs)), params)

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from omniloop.core import rows
 from omniloop.core.errors import ValidationFailed
 from omniloop.loyalty.models import (
     AccountKind,
@@ -79,9 +80,9 @@ def member_account(member_id: int) -> LedgerAccount:
 def member_accounts_read(member_id: int) -> tuple[int, tuple[int, int] | None]:
     """The member's account id (created if missing) and their debt account as (id, balance)
     when they owe points, in one fixed statement. Not locked."""
-    with connection.cursor() as cursor:
-        cursor.execute(_MEMBER_ACCOUNTS, [member_id])
-        found = {kind: (pk, balance) for pk, kind, balance in cursor.fetchall()}
+    cursor = rows.cursor()
+    cursor.execute(_MEMBER_ACCOUNTS, [member_id])
+    found = {kind: (pk, balance) for pk, kind, balance in cursor.fetchall()}
     mine = found.get(AccountKind.MEMBER)
     debt = found.get(AccountKind.DEBT)
     account_id = mine[0] if mine is not None else member_account(member_id).pk
@@ -93,9 +94,9 @@ def member_account_lock(member_id: int) -> int | None:
     sql = f"SELECT id FROM {_A} WHERE member_id = %s AND kind = %s"  # noqa: S608
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member_id, AccountKind.MEMBER.value])
-        row = cursor.fetchone()
+    cursor = rows.cursor()
+    cursor.execute(sql, [member_id, AccountKind.MEMBER.value])
+    row = cursor.fetchone()
     return None if row is None else int(row[0])
 
 
@@ -138,9 +139,9 @@ def accounts_lock(account_ids: Sequence[int]) -> None:
     if not ids or not connection.features.has_select_for_update:
         return  # SQLite serialises writers instead
     sql = f"SELECT id FROM {_A} WHERE id IN ({', '.join(['%s'] * len(ids))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY id FOR UPDATE", ids)
-        cursor.fetchall()
+    cursor = rows.cursor()
+    cursor.execute(f"{sql} ORDER BY id FOR UPDATE", ids)
+    cursor.fetchall()
 
 
 def transaction_open(
@@ -155,19 +156,19 @@ def transaction_open(
     txn = LedgerTransaction(
         reference=reference, kind=kind, fingerprint=fingerprint, note=note[:200], created_at=at
     )
-    with connection.cursor() as cursor:
-        # Waits on the unique index while a concurrent transaction with this reference is open.
-        cursor.execute(
-            _CLAIM_REFERENCE,
-            [
-                txn.reference,
-                txn.kind,
-                txn.fingerprint,
-                txn.note,
-                connection.ops.adapt_datetimefield_value(at),
-            ],
-        )
-        claimed = cursor.fetchone()
+    cursor = rows.cursor()
+    # Waits on the unique index while a concurrent transaction with this reference is open.
+    cursor.execute(
+        _CLAIM_REFERENCE,
+        [
+            txn.reference,
+            txn.kind,
+            txn.fingerprint,
+            txn.note,
+            connection.ops.adapt_datetimefield_value(at),
+        ],
+    )
+    claimed = cursor.fetchone()
     if claimed is not None:
         txn.pk = claimed[0]
         txn._state.adding = False
@@ -198,23 +199,23 @@ def entries_write(txn: LedgerTransaction, drafts: Sequence[EntryDraft]) -> None:
             lots[d.lot_id] += d.amount
     # Fixed statements (ADR 42): the entries in one multi-row INSERT, then each cached balance
     # by a conditional UPDATE whose row count is checked (members, lots, brands, each by pk).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_ENTRIES + ", ".join([_ENTRY_ROW] * len(drafts)),
-            [v for d in drafts for v in (txn.pk, d.account_id, d.lot_id, d.amount)],
-        )
-        for account_id, delta in sorted(members.items()):
-            cursor.execute(_MEMBER_ADD, [delta, account_id, delta])
-            if cursor.rowcount != 1:
-                raise PointsInsufficient("Not enough points.", extra={"account_id": account_id})
-        for lot_id, delta in sorted(lots.items()):
-            cursor.execute(_LOT_ADD, [delta, lot_id, delta, delta])
-            if cursor.rowcount != 1:
-                raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": lot_id})
-        for account_id, delta in sorted(brands.items()):
-            cursor.execute(_BRAND_ADD, [delta, account_id, delta])
-            if cursor.rowcount != 1:
-                raise ValueError(f"Brand leg on a member account in {txn.reference}")
+    cursor = rows.cursor()
+    cursor.execute(
+        _INSERT_ENTRIES + ", ".join([_ENTRY_ROW] * len(drafts)),
+        [v for d in drafts for v in (txn.pk, d.account_id, d.lot_id, d.amount)],
+    )
+    for account_id, delta in sorted(members.items()):
+        cursor.execute(_MEMBER_ADD, [delta, account_id, delta])
+        if cursor.rowcount != 1:
+            raise PointsInsufficient("Not enough points.", extra={"account_id": account_id})
+    for lot_id, delta in sorted(lots.items()):
+        cursor.execute(_LOT_ADD, [delta, lot_id, delta, delta])
+        if cursor.rowcount != 1:
+            raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": lot_id})
+    for account_id, delta in sorted(brands.items()):
+        cursor.execute(_BRAND_ADD, [delta, account_id, delta])
+        if cursor.rowcount != 1:
+            raise ValueError(f"Brand leg on a member account in {txn.reference}")
 
 
 def posted(

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Sum
 
+from omniloop.core import rows
 from omniloop.loyalty.models import PointsLot
 from omniloop.loyalty.values import EntryDraft, PointsInsufficient
 
@@ -30,21 +31,21 @@ SELECT id, remaining FROM (
 def lot_open(*, account_id: int, txn_id: int, points: int, expires_at: datetime) -> int:
     """An empty lot of `points` (its id); the credit entry written on it (`entries_write`)
     fills it."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _OPEN,
-            [account_id, txn_id, points, connection.ops.adapt_datetimefield_value(expires_at)],
-        )
-        return int(cursor.fetchone()[0])
+    cursor = rows.cursor()
+    cursor.execute(
+        _OPEN,
+        [account_id, txn_id, points, connection.ops.adapt_datetimefield_value(expires_at)],
+    )
+    return int(cursor.fetchone()[0])
 
 
 def lots_take(*, account_id: int, points: int, at: datetime) -> list[EntryDraft]:
     """Debit legs taking `points` from the account's unexpired lots, soonest-expiring first (then
     oldest). Lots past their expiry are not spendable even before the expiry job sweeps them.
     Call with the account locked (`ledger.accounts_lock`). Raises `PointsInsufficient`."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TAKE, [account_id, connection.ops.adapt_datetimefield_value(at), points])
-        found = cursor.fetchall()
+    cursor = rows.cursor()
+    cursor.execute(_TAKE, [account_id, connection.ops.adapt_datetimefield_value(at), points])
+    found = cursor.fetchall()
     drafts: list[EntryDraft] = []
     left = points
     for lot_id, remaining in found:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from omniloop.core import rows
@@ -79,9 +78,9 @@ _MASKED_SQL = (
 
 
 def member_phone_masked(*, member: Member) -> str:
-    with connection.cursor() as cursor:  # shown on every till identify: a fixed statement
-        cursor.execute(_MASKED_SQL, [member.pk, IdentityKind.PHONE])
-        row = cursor.fetchone()
+    cursor = rows.cursor()  # shown on every till identify: a fixed statement
+    cursor.execute(_MASKED_SQL, [member.pk, IdentityKind.PHONE])
+    row = cursor.fetchone()
     return str(row[0]) if row else ""
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from omniloop.core import clock
+from omniloop.core import clock, rows
 from omniloop.core.errors import ValidationFailed
 from omniloop.promotions.codes import normalize_code
 from omniloop.promotions.coupon_values import CouponReason, RestoreReport, coupon_error
@@ -213,17 +213,15 @@ def _redeem_single(
 ) -> None:
     # Every till sale with a coupon: two fixed statements, no savepoint (core.rows, ADR 12).
     now = connection.ops.adapt_datetimefield_value(at)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _TAKE_SINGLE, [order_id, now, coupon_id, member_id, now, now, now, ref or None]
-        )
-        taken = cursor.fetchone()
-        if taken is None:
-            raise _refusal(coupon_id, member_id=member_id, at=at, ref=ref)
-        discount = connection.ops.adapt_decimalfield_value(to_yuan(fen), 10, 2)
-        cursor.execute(_RECORD_SINGLE, [taken[0], coupon_id, member_id, order_id, discount, now])
-        if cursor.fetchone() is None:
-            raise coupon_error(CouponReason.ALREADY_REDEEMED)
+    cursor = rows.cursor()
+    cursor.execute(_TAKE_SINGLE, [order_id, now, coupon_id, member_id, now, now, now, ref or None])
+    taken = cursor.fetchone()
+    if taken is None:
+        raise _refusal(coupon_id, member_id=member_id, at=at, ref=ref)
+    discount = connection.ops.adapt_decimalfield_value(to_yuan(fen), 10, 2)
+    cursor.execute(_RECORD_SINGLE, [taken[0], coupon_id, member_id, order_id, discount, now])
+    if cursor.fetchone() is None:
+        raise coupon_error(CouponReason.ALREADY_REDEEMED)
 
 
 def coupons_redeem(

@@ -185,7 +185,8 @@ def _claim(flash_sale_id: int, member_id: int, quantity: int, now: datetime) -> 
         raise refusal
     held_until = now + timedelta(minutes=sale.hold_minutes)
     at = connection.ops.adapt_datetimefield_value
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic():
+        cursor = rows.cursor()
         # lock 1: the member's tally row
         cursor.execute(_TALLY_ADD, [sale.pk, quantity, member_id, sale.per_member_limit])
         row = cursor.fetchone()
