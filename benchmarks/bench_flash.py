@@ -31,6 +31,7 @@ import report
 import system
 from measure import measure_api
 from pgscripts import _sub_id
+from pgscripts import prepared as prepared_script
 
 HERE = Path(__file__).resolve().parent
 TITLES = {
@@ -184,7 +185,8 @@ def write_scripts(kind: str, prepared: dict[str, Any], directory: Path) -> list[
             sql = sql.replace(first["code"], member["code"])
             lines.append(_sub_id(sql, int(first["id"]), str(member["id"])) + ";")
         path = directory / f"{kind}-{n:03d}.sql"
-        path.write_text("\n".join(lines) + "\n")
+        text = "\n".join(lines) + "\n"
+        path.write_text(prepared_script(text) if procs.protocol() == "prepared" else text)
         paths.append(path)
     return paths
 

@@ -14,8 +14,12 @@ trips. What must differ per transaction is replaced by pgbench variables:
   also the member's points account and seeded lot (the conditional balance and lot UPDATEs hit
   those rows) and the fingerprints of the burn and the earn, which hash the member's id.
 
-Scripts run with `-M simple`: pgbench then substitutes variables inside string literals too,
-and psycopg sends Django's statements over the simple protocol as well.
+Scripts run with `-M simple` when the app binds parameters on the client (psycopg's
+ClientCursor sends Django's statements over the simple protocol): pgbench then substitutes
+variables inside string literals too. When the app binds on the server (experimental, ADR 45:
+the extended protocol, statements prepared after a few uses), `prepared()` rewrites each script for
+`-M prepared`: a literal holding variables becomes a concatenation, `('pk-' || CAST(:client_id
+AS text) || ...)`, so pgbench can send every variable as a parameter of one prepared statement.
 """
 
 from __future__ import annotations
@@ -109,10 +113,63 @@ def build(kind: str, prepared: dict[str, Any]) -> list[str]:
     return sorted(scripts)
 
 
-def write(kind: str, prepared: dict[str, Any], directory: Path) -> list[Path]:
+# A string literal, plain or with backslash escapes (E'...', as psycopg quotes a backslash).
+_LITERAL = re.compile(r"(?<![\w'])([Ee]?)'((?:[^'\\]|''|\\.)*)'")
+# The variables build() writes into literals (pgbench's, the \\set ones above, ids read back
+# with \\gset, which the order event's JSON arguments hold).
+_VARIABLE = re.compile(r"(?<!:):(client_id|uniq|cnt|cpn|cpnid|g\d+_id)\b")
+
+
+_COLON_WORD = re.compile(r"(?<!:):(?=[A-Za-z_])")
+
+
+def _text(prefix: str, piece: str) -> list[str]:
+    """A literal's text as literals in which no colon precedes a letter: pgbench's prepared
+    mode would take `'order:pn-'` for the variable `pn`."""
+    return [f"{prefix}'{t}'" for t in _COLON_WORD.sub("\0:\0", piece).split("\0") if t]
+
+
+def _spliced(match: re.Match[str]) -> str:
+    """`'pk-:client_id-:uniq'` -> `('pk-' || CAST(:client_id AS text) || '-' || ...)`."""
+    prefix, body = match[1], match[2]
+    if not _VARIABLE.search(body) and not _COLON_WORD.search(body):
+        return match[0]
+    parts, at = [], 0
+    for var in _VARIABLE.finditer(body):
+        parts += _text(prefix, body[at : var.start()])
+        parts.append(f"CAST(:{var[1]} AS text)")
+        at = var.end()
+    parts += _text(prefix, body[at:])
+    if not parts:
+        return match[0]
+    # A concatenation is text, which a jsonb column does not take as it takes an untyped
+    # literal: the JSON documents that hold variables (a stored response, a task's arguments)
+    # say what they are.
+    json = body.startswith(("{", "[")) and _VARIABLE.search(body) is not None
+    return "(" + " || ".join(parts) + (")::jsonb" if json else ")")
+
+
+# Ids read back with \\gset and the coupon's id, outside literals. pgbench sends parameters
+# untyped, so these get a type the server cannot infer in a multi-row VALUES (psycopg sends
+# them typed).
+_ID_VARIABLE = re.compile(r"(?<!CAST\()(:(?:g\d+_id|cpnid))\b")
+
+
+def prepared(text: str) -> str:
+    """The script for `pgbench -M prepared`: no variable left inside a string literal, ids
+    typed (the \\set lines hold no quotes and no such id)."""
+    spliced = _LITERAL.sub(_spliced, text)
+    return _ID_VARIABLE.sub(r"CAST(\1 AS bigint)", spliced)
+
+
+def write(
+    kind: str, prepared_: dict[str, Any], directory: Path, *, protocol: str = "simple"
+) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for n, text in enumerate(build(kind, prepared)):
+    for n, text in enumerate(build(kind, prepared_)):
+        if protocol == "prepared":
+            text = prepared(text)
         path = directory / f"{kind}-{n:03d}.sql"
         path.write_text(text)
         paths.append(path)

@@ -164,6 +164,16 @@ class Server:
         self.log.close()
 
 
+def protocol() -> str:
+    """pgbench's protocol for the app's SQL: `simple`, as psycopg's client-side binding sends
+    Django's statements; `prepared` while the app binds on the server
+    (`OMNILOOP_PG_SERVER_BINDING=1`, experimental, ADR 45: the extended protocol, each statement
+    prepared after a few uses on its connection). `BENCH_PGBENCH_PROTOCOL` forces one."""
+    if forced := os.environ.get("BENCH_PGBENCH_PROTOCOL"):
+        return forced
+    return "prepared" if os.environ.get("OMNILOOP_PG_SERVER_BINDING") == "1" else "simple"
+
+
 def pgbench(
     pg: Pg,
     scripts: list[Path],
@@ -178,7 +188,7 @@ def pgbench(
     prefix = workdir / f"pgbench-{tag}"
     threads = max(1, min(clients, os.cpu_count() or 1))
     cmd = [
-        *pg.cli("pgbench"), "-n", "-M", "simple", "-c", str(clients), "-j", str(threads),
+        *pg.cli("pgbench"), "-n", "-M", protocol(), "-c", str(clients), "-j", str(threads),
         "-T", str(duration_s), "-l", f"--log-prefix={prefix}",
         *[f"--file={s}" for s in scripts],
         *[f"--define={k}={v}" for k, v in (defines or {}).items()], pg.db,

@@ -209,7 +209,7 @@ def bench(
     kind: str,
     workdir: Path,
 ) -> dict[str, Any]:
-    scripts = pgscripts.write(kind, prepared, workdir / "scripts")
+    scripts = pgscripts.write(kind, prepared, workdir / "scripts", protocol=procs.protocol())
     print(
         f"== {TITLES[kind]}: {len(prepared['captures'][kind]['sql'])} statements, "
         f"{len(scripts)} pgbench script(s)",

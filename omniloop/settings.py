@@ -139,6 +139,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": str(VAR_DIR / "test-omniloop.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
+    # Experimental, off: parameters bound on the server (the extended protocol, statements
+    # prepared after a few uses) halve the till sale's CPU, but Django then sends an int an
+    # expression infers as IntegerField as psycopg's Int4, which wraps above 2**31 without an
+    # error (a brand's issuance balance is such a number). ADR 45.
+    if os.environ.get("OMNILOOP_PG_SERVER_BINDING") == "1":
+        _db["OPTIONS"]["server_side_binding"] = True
 DATABASES = {"default": _db}
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
