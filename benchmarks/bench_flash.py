@@ -360,7 +360,10 @@ def main() -> None:
     document = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {**machine, "loadavg_at_end": os.getloadavg()},
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "config": {
+            **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "pgbench_protocol": procs.protocol(),
+        },
         "hot_row_tps": [round(t, 1) for t in hot],
         "floor": floor,
         "benchmarks": results,

@@ -165,13 +165,17 @@ class Server:
 
 
 def protocol() -> str:
-    """pgbench's protocol for the app's SQL: `simple`, as psycopg's client-side binding sends
-    Django's statements; `prepared` while the app binds on the server
-    (`OMNILOOP_PG_SERVER_BINDING=1`, experimental, ADR 45: the extended protocol, each statement
-    prepared after a few uses on its connection). `BENCH_PGBENCH_PROTOCOL` forces one."""
+    """pgbench's protocol for the app's SQL: `prepared` by default, as the hot paths send their
+    fixed statements (core.rows, ADR 46: bound on the server, prepared on their fifth use on a
+    connection), so the reference prepares too and the app is not compared with a server that
+    parses every statement; `simple`, as psycopg's client-side binding sends Django's
+    statements, when the app runs with `OMNILOOP_FIXED_SERVER_BINDING=0`.
+    `BENCH_PGBENCH_PROTOCOL` forces one."""
     if forced := os.environ.get("BENCH_PGBENCH_PROTOCOL"):
         return forced
-    return "prepared" if os.environ.get("OMNILOOP_PG_SERVER_BINDING") == "1" else "simple"
+    if os.environ.get("OMNILOOP_PG_SERVER_BINDING") == "1":  # the ORM too (ADR 45)
+        return "prepared"
+    return "simple" if os.environ.get("OMNILOOP_FIXED_SERVER_BINDING") == "0" else "prepared"
 
 
 def pgbench(

@@ -7,6 +7,7 @@ import statistics
 from typing import Any
 
 import loadgen
+from procs import protocol
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -50,7 +51,8 @@ def print_table(results: dict[str, Any], args: argparse.Namespace) -> None:
     server = getattr(args, "server", "gunicorn")
     print(
         f"\n{args.clients} clients, {args.workers} {server} workers, "
-        f"{args.duration}s x {args.rounds} rounds per side; latencies in ms\n"
+        f"{args.duration}s x {args.rounds} rounds per side; pgbench -M {protocol()}; "
+        "latencies in ms\n"
     )
     print(head)
     print("-" * len(head))

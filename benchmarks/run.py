@@ -318,7 +318,7 @@ def main() -> None:
     document = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {**machine, "loadavg_at_end": os.getloadavg()},
-        "config": config,
+        "config": {**config, "pgbench_protocol": procs.protocol()},
         "benchmarks": results,
     }
     args.out.write_text(json.dumps(document, indent=1) + "\n")

@@ -147,6 +147,14 @@ else:
         _db["OPTIONS"]["server_side_binding"] = True
 DATABASES = {"default": _db}
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
+# The fixed statements of core.rows (the till's and flash sale's hot paths) bind their parameters
+# on the server and are prepared per connection (ADR 46); 0 turns it off, for a pooler that
+# cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+OMNILOOP_FIXED_SERVER_BINDING = os.environ.get("OMNILOOP_FIXED_SERVER_BINDING", "1") != "0"
+if IS_POSTGRES and OMNILOOP_FIXED_SERVER_BINDING:
+    # psycopg prepares a statement on its fifth use on a connection; Django's default (None)
+    # prepares nothing. Only server-bound cursors prepare: the ORM's client-side ones never do.
+    _db["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Redis --------------------------------------------------------------------------

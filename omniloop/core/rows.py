@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorWrapper
 
@@ -29,7 +30,13 @@ def cursor() -> CursorWrapper:
     captures queries (a debug cursor), gets its own. Callers fetch what they need at once and
     never hold a result across another call, since the next statement replaces it; they do not
     close it (no `with`). Falls back to a fresh cursor while the connection has not been
-    opened, or when its health check is due (Django's `CONN_HEALTH_CHECKS`)."""
+    opened, or when its health check is due (Django's `CONN_HEALTH_CHECKS`).
+
+    On PostgreSQL the fixed statements bind their parameters on the server (ADR 46): psycopg's
+    own cursor, not Django's client-side `ClientCursor`, so a statement is parsed and planned
+    once per connection (prepared after psycopg's `prepare_threshold` uses) and no value is
+    quoted into SQL text in Python. psycopg types each int by its value (int2, int4, int8 or
+    numeric), so nothing wraps; the ORM keeps client-side binding (ADR 45)."""
     conn = connections[DEFAULT_DB_ALIAS]
     raw = conn.connection
     logged = conn.queries_logged
@@ -43,9 +50,43 @@ def cursor() -> CursorWrapper:
     ):
         conn.validate_thread_sharing()
         return cast(CursorWrapper, kept[2])
-    fresh = conn.cursor()
+    fresh = _server_bound(conn) if _binds_on_server(conn) else None
+    if fresh is None:
+        fresh = conn.cursor()
     conn.__dict__["_omniloop_shared_cursor"] = (conn.connection, logged, fresh)
     return fresh
+
+
+def _binds_on_server(conn: Any) -> bool:
+    return conn.vendor == "postgresql" and getattr(settings, "OMNILOOP_FIXED_SERVER_BINDING", True)
+
+
+def _server_bound(conn: Any) -> CursorWrapper | None:
+    """Django's cursor wrapper (error translation, broken-transaction check, query logging) over
+    a psycopg cursor that binds on the server, set up as Django's `create_cursor` sets up its
+    own (the connection's time zone for timestamptz). None when the driver is not psycopg 3."""
+    conn.ensure_connection()
+    conn.validate_thread_sharing()
+    try:
+        import psycopg
+        from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+            ServerBindingCursor,
+        )
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+    except ImportError:  # pragma: no cover - psycopg2
+        return None
+    raw = conn.connection
+    if not isinstance(raw, psycopg.Connection):  # pragma: no cover
+        return None
+    driver = ServerBindingCursor(raw)
+    oid = psycopg.adapters.types["timestamptz"].oid
+    tzloader = raw.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
+    if tzloader is None or conn.timezone != getattr(tzloader, "timezone", None):
+        register_tzloader(conn.timezone, driver)
+    return cast(
+        CursorWrapper,
+        conn.make_debug_cursor(driver) if conn.queries_logged else conn.make_cursor(driver),
+    )
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,60 @@ def test_the_cursor_survives_a_failed_statement_and_its_rollback():
         rows.cursor().execute(insert)  # the same key again
     assert rows.cursor() is c
     assert _count() == 1
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="server-side binding is PostgreSQL's"
+)
+
+
+@postgres_only
+def test_fixed_statements_bind_on_the_server_and_are_prepared_after_a_few_uses():
+    import psycopg
+
+    c = rows.cursor()
+    assert not isinstance(c.cursor, psycopg.ClientCursor)  # Django's default binds client-side
+    assert isinstance(c.cursor, psycopg.Cursor)
+    raw = connection.connection
+    threshold = raw.prepare_threshold
+    assert threshold is not None
+    for _ in range(threshold + 1):
+        _count()
+    c.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%COUNT(*)%"])
+    assert c.fetchone()[0] >= 1
+    # the ORM's cursors keep client-side binding (ADR 45)
+    with connection.cursor() as orm:
+        assert isinstance(orm.cursor, psycopg.ClientCursor)
+
+
+@postgres_only
+def test_ints_past_32_bits_are_sent_whole():
+    # An Int4 wrap would turn 50,000,000,000 into -1,539,607,552 without an error (ADR 45).
+    c = rows.cursor()
+    for value in (5, 50_000_000_000, -(2**63) + 1, 2**40):
+        c.execute("SELECT %s::numeric, pg_typeof(%s)::text", [value, value])
+        got, _ = c.fetchone()
+        assert int(got) == value
+
+
+@postgres_only
+def test_the_setting_turns_server_side_binding_off(settings):
+    import psycopg
+
+    settings.OMNILOOP_FIXED_SERVER_BINDING = False
+    connection.close()
+    assert isinstance(rows.cursor().cursor, psycopg.ClientCursor)
+    assert _count() == 0
+
+
+@postgres_only
+def test_timestamps_come_back_in_the_connection_time_zone():
+    from datetime import UTC
+
+    c = rows.cursor()
+    c.execute("SELECT TIMESTAMPTZ '2026-12-04 08:00:00+08'")
+    got = c.fetchone()[0]
+    with connection.cursor() as orm:
+        orm.execute("SELECT TIMESTAMPTZ '2026-12-04 08:00:00+08'")
+        assert orm.fetchone()[0] == got
+    assert got.utcoffset() is not None and got.astimezone(UTC).hour == 0
