@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omniloop.settings")
 
 import django
@@ -277,7 +279,11 @@ def capture() -> Iterator[list[str]]:
             events.append("BEGIN")
             state["in_txn"] = True
         result = execute(sql, params, many, ctx)
-        text = conn.ops.last_executed_query(ctx["cursor"].cursor, sql, params)
+        driver = ctx["cursor"].cursor
+        if params is not None and not isinstance(driver, psycopg.ClientCursor):
+            text = conn.ops.compose_sql(sql, params)  # server-bound (core.rows, ADR 46)
+        else:
+            text = conn.ops.last_executed_query(driver, sql, params)
         events.append(text)
         return result
 

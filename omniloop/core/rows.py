@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 M = TypeVar("M", bound=models.Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -83,10 +83,24 @@ def _server_bound(conn: Any) -> CursorWrapper | None:
     tzloader = raw.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
     if tzloader is None or conn.timezone != getattr(tzloader, "timezone", None):
         register_tzloader(conn.timezone, driver)
-    return cast(
-        CursorWrapper,
-        conn.make_debug_cursor(driver) if conn.queries_logged else conn.make_cursor(driver),
-    )
+    if conn.queries_logged:
+        return _ServerBoundDebugCursor(driver, conn)
+    return cast(CursorWrapper, conn.make_cursor(driver))
+
+
+class _ServerBoundDebugCursor(CursorDebugWrapper):
+    """Logs a server-bound statement with its values inlined, as Django's own debug cursor
+    shows client-side ones (captured queries, the benchmarks' SQL capture), not with `$1`."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        shown = sql
+        if params is not None:
+            try:
+                shown = self.db.ops.compose_sql(sql, params)
+            except Exception:  # only what is logged; the statement itself decides
+                shown = sql
+        with self.debug_sql(shown, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 @dataclass(frozen=True)
@@ -105,10 +119,12 @@ class Shape:
         values = list(row[start : start + self.width])
         if values[0] is None:  # the primary key comes first (concrete_fields order)
             return None
-        for i, funcs in self.converters:
-            for func, expr in funcs:
-                values[i] = func(values[i], expr, connection)
-        return self.model.from_db(connection.alias, self.attnames, values)
+        if self.converters:
+            db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy per converter
+            for i, funcs in self.converters:
+                for func, expr in funcs:
+                    values[i] = func(values[i], expr, db)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
 
 
 @cache
@@ -133,13 +149,27 @@ def _shape(model: type[models.Model], alias: str, vendor: str) -> Shape:
 
 
 def shape(model: type[models.Model], alias: str) -> Shape:
-    return _shape(model, alias, connection.vendor)
+    return _shape(model, alias, connections[DEFAULT_DB_ALIAS].vendor)
 
 
 def table(model: type[models.Model], alias: str) -> str:
     """'"app_model" "alias"', for a FROM or JOIN clause."""
+    return _table(model, alias, connections[DEFAULT_DB_ALIAS].vendor)
+
+
+@cache
+def _table(model: type[models.Model], alias: str, vendor: str) -> str:
     qn = connection.ops.quote_name
     return f"{qn(model._meta.db_table)} {qn(alias)}"
+
+
+@lru_cache(maxsize=1024)  # keyed by the caller's fixed `where`: a bounded set
+def _select(model: type[models.Model], alias: str, where: str, lock: bool, vendor: str) -> str:
+    s = _shape(model, alias, vendor)
+    sql = f"SELECT {s.columns} FROM {_table(model, alias, vendor)} WHERE {where}"  # noqa: S608
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    return sql
 
 
 def fetch_joined(sql: str, params: Sequence[Any], *shapes: Shape) -> list[tuple[Any, ...]]:
@@ -177,14 +207,11 @@ def fetch_one(
     """`SELECT <model's columns> FROM <model's table> t WHERE <where>` for one row. `where` is a
     fixed string written by the caller (values only ever as parameters). `lock` adds FOR UPDATE
     where the database has it (SQLite serialises writers instead)."""
-    s = shape(model, alias)
-    sql = f"SELECT {s.columns} FROM {table(model, alias)} WHERE {where}"  # noqa: S608
-    if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+    vendor = connections[DEFAULT_DB_ALIAS].vendor
     c = cursor()
-    c.execute(sql, params)
+    c.execute(_select(model, alias, where, lock, vendor), params)  # built once per `where`
     row = c.fetchone()
-    return None if row is None else cast(M, s.instance(row))
+    return None if row is None else cast(M, _shape(model, alias, vendor).instance(row))
 
 
 def fetch_all(model: type[M], where: str, params: Sequence[Any], *, alias: str = "t") -> list[M]:
@@ -212,27 +239,36 @@ def _insert_shape(model: type[models.Model], vendor: str) -> tuple[str, tuple[mo
 def _insert_values(obj: models.Model, fields: Sequence[models.Field]) -> list[Any]:
     # What the ORM's insert compiler sends: each field's pre_save (auto_now_add and the like),
     # prepared for this database.
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the proxy per field
+    return [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
 
 
 def insert(obj: M) -> M:
     """INSERT one new instance with one fixed statement (as `Model.objects.create` would, without
     signals or validation, which the hot paths do not use) and set its primary key."""
     model = type(obj)
-    head, fields = _insert_shape(model, connection.vendor)
+    sql, fields, returning = _insert_one(model, connections[DEFAULT_DB_ALIAS].vendor)
+    c = cursor()
+    c.execute(sql, _insert_values(obj, fields))
+    if returning:
+        obj.pk = c.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
+    return obj
+
+
+@cache
+def _insert_one(
+    model: type[models.Model], vendor: str
+) -> tuple[str, tuple[models.Field, ...], bool]:
+    head, fields = _insert_shape(model, vendor)
     pk = model._meta.pk
     assert pk is not None
     returning = pk not in fields
     sql = head + f"({placeholders(len(fields))})"
     if returning:
         sql += f" RETURNING {connection.ops.quote_name(pk.column)}"
-    c = cursor()
-    c.execute(sql, _insert_values(obj, fields))
-    if returning:
-        obj.pk = c.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
+    return sql, fields, returning
 
 
 def insert_many(objs: Sequence[models.Model]) -> None:
@@ -241,7 +277,7 @@ def insert_many(objs: Sequence[models.Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    head, fields = _insert_shape(model, connection.vendor)
+    head, fields = _insert_shape(model, connections[DEFAULT_DB_ALIAS].vendor)
     row = f"({placeholders(len(fields))})"
     params = [v for obj in objs for v in _insert_values(obj, fields)]
     cursor().execute(head + ", ".join([row] * len(objs)), params)

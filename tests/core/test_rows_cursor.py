@@ -111,3 +111,12 @@ def test_timestamps_come_back_in_the_connection_time_zone():
         orm.execute("SELECT TIMESTAMPTZ '2026-12-04 08:00:00+08'")
         assert orm.fetchone()[0] == got
     assert got.utcoffset() is not None and got.astimezone(UTC).hour == 0
+
+
+@postgres_only
+def test_captured_server_bound_statements_show_their_values():
+    with CaptureQueriesContext(connection) as captured:
+        c = rows.cursor()
+        c.execute("SELECT %s::bigint, %s::text", [50_000_000_000, "o'k"])
+        assert c.fetchone() == (50_000_000_000, "o'k")
+    assert captured.captured_queries[-1]["sql"] == "SELECT 50000000000::bigint, 'o''k'::text"
