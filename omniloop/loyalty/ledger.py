@@ -197,25 +197,61 @@ def entries_write(txn: LedgerTransaction, drafts: Sequence[EntryDraft]) -> None:
         else:
             members[d.account_id] += d.amount
             lots[d.lot_id] += d.amount
-    # Fixed statements (ADR 42): the entries in one multi-row INSERT, then each cached balance
-    # by a conditional UPDATE whose row count is checked (members, lots, brands, each by pk).
-    cursor = rows.cursor()
-    cursor.execute(
-        _INSERT_ENTRIES + ", ".join([_ENTRY_ROW] * len(drafts)),
-        [v for d in drafts for v in (txn.pk, d.account_id, d.lot_id, d.amount)],
+    entries = [v for d in drafts for v in (txn.pk, d.account_id, d.lot_id, d.amount)]
+    insert = _INSERT_ENTRIES + ", ".join([_ENTRY_ROW] * len(drafts))
+    legs = (
+        [(_MEMBER_ADD, [delta, pk, delta]) for pk, delta in sorted(members.items())]
+        + [(_LOT_ADD, [delta, pk, delta, delta]) for pk, delta in sorted(lots.items())]
+        + [(_BRAND_ADD, [delta, pk, delta]) for pk, delta in sorted(brands.items())]
     )
-    for account_id, delta in sorted(members.items()):
-        cursor.execute(_MEMBER_ADD, [delta, account_id, delta])
+    if connection.vendor == "postgresql":
+        counts = _write_at_once(insert, entries, legs)
+    else:
+        counts = _write_one_by_one(insert, entries, legs)
+    # Each conditional UPDATE must have moved exactly its one row.
+    checks = [("m", pk) for pk in sorted(members)] + [("l", pk) for pk in sorted(lots)]
+    checks += [("b", pk) for pk in sorted(brands)]
+    for (kind, pk), n in zip(checks, counts, strict=True):
+        if n == 1:
+            continue
+        if kind == "m":
+            raise PointsInsufficient("Not enough points.", extra={"account_id": pk})
+        if kind == "l":
+            raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": pk})
+        raise ValueError(f"Brand leg on a member account in {txn.reference}")
+
+
+def _write_one_by_one(
+    insert: str, entries: list[Any], legs: list[tuple[str, list[Any]]]
+) -> list[int]:
+    """The entries in one multi-row INSERT, then each cached balance by its conditional UPDATE
+    (ADR 42), in lock order: members, their lots, the brands. SQLite has no UPDATE in WITH."""
+    cursor = rows.cursor()
+    cursor.execute(insert, entries)
+    counts = []
+    for sql, params in legs:
+        cursor.execute(sql, params)
+        counts.append(cursor.rowcount)
         if cursor.rowcount != 1:
-            raise PointsInsufficient("Not enough points.", extra={"account_id": account_id})
-    for lot_id, delta in sorted(lots.items()):
-        cursor.execute(_LOT_ADD, [delta, lot_id, delta, delta])
-        if cursor.rowcount != 1:
-            raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": lot_id})
-    for account_id, delta in sorted(brands.items()):
-        cursor.execute(_BRAND_ADD, [delta, account_id, delta])
-        if cursor.rowcount != 1:
-            raise ValueError(f"Brand leg on a member account in {txn.reference}")
+            break  # the caller raises; the rest would be rolled back with it
+    return counts + [0] * (len(legs) - len(counts))
+
+
+def _write_at_once(insert: str, entries: list[Any], legs: list[tuple[str, list[Any]]]) -> list[int]:
+    """The same writes as one statement on PostgreSQL (ADR 46): each conditional UPDATE a
+    data-modifying CTE, counted in the outer SELECT, whose scalar subqueries PostgreSQL runs left
+    to right, so the rows are locked in the same order as one by one (members, their lots, the
+    brands); the entries' INSERT, which nothing reads, runs after them. READ COMMITTED re-checks
+    each UPDATE's WHERE on the newest row version, as for a statement of its own. One round
+    trip instead of 1 + legs (3 for an earn, 4 or more for a burn)."""
+    ctes = [f"e AS ({insert})"] + [
+        f"u{i} AS ({sql} RETURNING 1)" for i, (sql, _) in enumerate(legs)
+    ]
+    counts = ", ".join(f"(SELECT count(*) FROM u{i})" for i in range(len(legs)))  # noqa: S608
+    params = entries + [v for _, leg in legs for v in leg]
+    cursor = rows.cursor()
+    cursor.execute(f"WITH {', '.join(ctes)} SELECT {counts}", params)
+    return [int(n) for n in cursor.fetchone()]
 
 
 def posted(
