@@ -50,7 +50,7 @@ def cursor() -> CursorWrapper:
     ):
         conn.validate_thread_sharing()
         return cast(CursorWrapper, kept[2])
-    fresh = _server_bound(conn) if _binds_on_server(conn) else None
+    fresh = _server_bound(conn, logged) if _binds_on_server(conn) else None
     if fresh is None:
         fresh = conn.cursor()
     conn.__dict__["_omniloop_shared_cursor"] = (conn.connection, logged, fresh)
@@ -61,7 +61,7 @@ def _binds_on_server(conn: Any) -> bool:
     return conn.vendor == "postgresql" and getattr(settings, "OMNILOOP_FIXED_SERVER_BINDING", True)
 
 
-def _server_bound(conn: Any) -> CursorWrapper | None:
+def _server_bound(conn: Any, logged: bool) -> CursorWrapper | None:
     """Django's cursor wrapper (error translation, broken-transaction check, query logging) over
     a psycopg cursor that binds on the server, set up as Django's `create_cursor` sets up its
     own (the connection's time zone for timestamptz). None when the driver is not psycopg 3."""
@@ -83,7 +83,7 @@ def _server_bound(conn: Any) -> CursorWrapper | None:
     tzloader = raw.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
     if tzloader is None or conn.timezone != getattr(tzloader, "timezone", None):
         register_tzloader(conn.timezone, driver)
-    if conn.queries_logged:
+    if logged:
         return _ServerBoundDebugCursor(driver, conn)
     return cast(CursorWrapper, conn.make_cursor(driver))
 

@@ -199,26 +199,29 @@ def entries_write(txn: LedgerTransaction, drafts: Sequence[EntryDraft]) -> None:
             lots[d.lot_id] += d.amount
     entries = [v for d in drafts for v in (txn.pk, d.account_id, d.lot_id, d.amount)]
     insert = _INSERT_ENTRIES + ", ".join([_ENTRY_ROW] * len(drafts))
+    # Each leg: its conditional UPDATE and the key it moves, in lock order (members, their lots,
+    # the brands). A leg that did not move exactly its one row is refused (`_refusal`).
     legs = (
-        [(_MEMBER_ADD, [delta, pk, delta]) for pk, delta in sorted(members.items())]
-        + [(_LOT_ADD, [delta, pk, delta, delta]) for pk, delta in sorted(lots.items())]
-        + [(_BRAND_ADD, [delta, pk, delta]) for pk, delta in sorted(brands.items())]
+        [(_MEMBER_ADD, [d, pk, d], pk) for pk, d in sorted(members.items())]
+        + [(_LOT_ADD, [d, pk, d, d], pk) for pk, d in sorted(lots.items())]
+        + [(_BRAND_ADD, [d, pk, d], pk) for pk, d in sorted(brands.items())]
     )
+    updates = [(sql, params) for sql, params, _ in legs]
     if connection.vendor == "postgresql":
-        counts = _write_at_once(insert, entries, legs)
+        counts = _write_at_once(insert, entries, updates)
     else:
-        counts = _write_one_by_one(insert, entries, legs)
-    # Each conditional UPDATE must have moved exactly its one row.
-    checks = [("m", pk) for pk in sorted(members)] + [("l", pk) for pk in sorted(lots)]
-    checks += [("b", pk) for pk in sorted(brands)]
-    for (kind, pk), n in zip(checks, counts, strict=True):
-        if n == 1:
-            continue
-        if kind == "m":
-            raise PointsInsufficient("Not enough points.", extra={"account_id": pk})
-        if kind == "l":
-            raise PointsInsufficient("Not enough points in the lot.", extra={"lot_id": pk})
-        raise ValueError(f"Brand leg on a member account in {txn.reference}")
+        counts = _write_one_by_one(insert, entries, updates)
+    for (sql, _, pk), n in zip(legs, counts, strict=False):
+        if n != 1:
+            raise _refusal(sql, pk, txn.reference)
+
+
+def _refusal(sql: str, pk: int, reference: str) -> Exception:
+    if sql is _MEMBER_ADD:
+        return PointsInsufficient("Not enough points.", extra={"account_id": pk})
+    if sql is _LOT_ADD:
+        return PointsInsufficient("Not enough points in the lot.", extra={"lot_id": pk})
+    return ValueError(f"Brand leg on a member account in {reference}")
 
 
 def _write_one_by_one(
@@ -233,8 +236,8 @@ def _write_one_by_one(
         cursor.execute(sql, params)
         counts.append(cursor.rowcount)
         if cursor.rowcount != 1:
-            break  # the caller raises; the rest would be rolled back with it
-    return counts + [0] * (len(legs) - len(counts))
+            break  # the caller raises for this one; the rest would be rolled back with it
+    return counts
 
 
 def _write_at_once(insert: str, entries: list[Any], legs: list[tuple[str, list[Any]]]) -> list[int]:

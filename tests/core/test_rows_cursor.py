@@ -85,9 +85,8 @@ def test_ints_past_32_bits_are_sent_whole():
     # An Int4 wrap would turn 50,000,000,000 into -1,539,607,552 without an error (ADR 45).
     c = rows.cursor()
     for value in (5, 50_000_000_000, -(2**63) + 1, 2**40):
-        c.execute("SELECT %s::numeric, pg_typeof(%s)::text", [value, value])
-        got, _ = c.fetchone()
-        assert int(got) == value
+        c.execute("SELECT %s::numeric", [value])
+        assert int(c.fetchone()[0]) == value
 
 
 @postgres_only
