@@ -267,3 +267,18 @@ class GroupBuyMember(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group_buy", "member"], name="group_buy_member_once")
         ]
+
+
+class OfferIndexStamp(models.Model):
+    """One row whose `stamp` changes with every write to a table the offer index is built from:
+    database triggers set it (migration 0006) on any INSERT, UPDATE or DELETE of offers, their
+    scope tables, collection items and categories, whoever writes (the ORM, a bulk update, raw
+    SQL, another process). The index compares it instead of counting those tables (ADR 47).
+    Values never repeat: a sequence on PostgreSQL, a random 64-bit integer on SQLite, so a
+    rolled-back change cannot leave a stale index matching a later one."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    stamp = models.BigIntegerField()
+
+    class Meta:
+        db_table = "promotions_offerindexstamp"
