@@ -52,10 +52,10 @@ def test_the_csv_column_carries_codes_and_an_unusable_one_does_not_refuse_the_fi
     assert first.total == Decimal("448.50")  # 399 + 99.50 - the coupon's 50
     assert Coupon.objects.get(pk=coupon.pk).order_id == first.pk
     assert Order.objects.get(receipt_no="TM-2").total == Decimal("399.00")
-    assert sorted(MarketplaceCouponDrift.objects.values_list("code", "reason")) == [
-        ("BOGUS99", "coupon_unknown"),
+    assert set(MarketplaceCouponDrift.objects.values_list("code", "reason")) == {
+        ("BOGUS99", "coupon_unknown"),  # codes are random: compare as a set, not by sort order
         (coupon.code, "coupon_already_redeemed"),
-    ]
+    }
     call_command("import", "marketplace_orders", str(path))  # again: nothing changes
     assert "0 created, 2 unchanged, 0 with price drift, 0 coupon codes" in capsys.readouterr().out
     assert MarketplaceCouponDrift.objects.count() == 2
