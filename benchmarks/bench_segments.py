@@ -8,11 +8,14 @@ one segment evaluation over every member.
 Creates the database `omniloop_bench_segments`, migrates, generates members, stores, a catalog
 and orders with lines set-based in SQL (about 2.5 lines per order, three years of history),
 exports the rows to Parquet for DuckDB (not timed), then times, best of `--rounds`:
-- rebuild: `features_rebuild()` (one INSERT ... SELECT ... GROUP BY with window functions);
+- rebuild: `features_rebuild()` with its default engine on PostgreSQL (ADR 48: the rows
+  streamed to DuckDB, aggregated there, finished in PostgreSQL), and with the SQL engine (one
+  INSERT ... SELECT ... GROUP BY with window functions; `--sql-rounds 0` skips it);
 - reference: DuckDB's `CREATE TABLE ... AS` of the same per-member aggregates, RFM quintiles
   and favourite category over the Parquet files (all cores DuckDB wants);
 - segment: `segment_count` of a rule over the materialised features (recency, RFM, tier, city).
-Writes benchmarks/results-segments.json and drops the database (unless --keep).
+Writes benchmarks/results-segments.json and drops the database (unless --keep; `--reuse --keep`
+times a kept database again without generating it).
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--pg-port", type=int, default=int(os.environ.get("PGPORT", "5432")))
     p.add_argument("--pg-user", default=os.environ.get("PGUSER", "postgres"))
     p.add_argument("--db", default="omniloop_bench_segments")
+    p.add_argument("--sql-rounds", type=int, default=1, help="rounds of the SQL engine (0: skip)")
+    p.add_argument(
+        "--reuse", action="store_true", help="time a kept database again (no generation)"
+    )
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
     p.add_argument("--out", default=str(HERE / "results-segments.json"))
     return p.parse_args()
@@ -158,8 +165,9 @@ def best(fn, rounds: int) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     args = parse_args()
     url = f"postgres://{args.pg_user}@{args.pg_host}:{args.pg_port}/{args.db}"
-    psql(args, f"DROP DATABASE IF EXISTS {args.db}")
-    psql(args, f"CREATE DATABASE {args.db}")
+    if not args.reuse:
+        psql(args, f"DROP DATABASE IF EXISTS {args.db}")
+        psql(args, f"CREATE DATABASE {args.db}")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omniloop.settings"}
     subprocess.run(
         [str(ROOT / ".venv/bin/omniloop"), "migrate", "--noinput", "-v", "0"], env=env, check=True
@@ -174,18 +182,21 @@ def main() -> None:
     from omniloop.insights.features import features_rebuild
     from omniloop.insights.selectors import segment_count
 
-    orders = int(args.lines / 2.5)
     started = time.perf_counter()
     with connection.cursor() as cur:
-        for statement in GENERATE.split(";\n"):
-            if statement.strip():
-                cur.execute(
-                    statement.replace("MEMBERS_N", str(args.members)).replace(
-                        "ORDERS_N", str(orders)
+        if not args.reuse:
+            for statement in GENERATE.split(";\n"):
+                if statement.strip():
+                    cur.execute(
+                        statement.replace("MEMBERS_N", str(args.members)).replace(
+                            "ORDERS_N", str(int(args.lines / 2.5))
+                        )
                     )
-                )
+        cur.execute("SELECT (SELECT count(*) FROM members_member), count(*) FROM orders_order")
+        members, orders = cur.fetchone()
         cur.execute("SELECT count(*) FROM orders_orderline")
         (lines,) = cur.fetchone()
+    args.members = members
     generated = time.perf_counter() - started
     print(f"generated {args.members} members, {orders} orders, {lines} lines in {generated:.1f}s")
 
@@ -221,11 +232,21 @@ def main() -> None:
             "SELECT count(*), count(last_order_at) FROM ref_features"
         ).fetchone()
 
-    rebuild_s = best(lambda: features_rebuild(as_of=as_of), args.rounds)
+    import logging
+
+    from django.conf import settings
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    rebuild_s = best(lambda: features_rebuild(as_of=as_of), args.rounds)  # the DuckDB engine
     with connection.cursor() as cur:
         cur.execute("SELECT count(*), count(last_order_at) FROM insights_memberfeatures")
         our_rows = cur.fetchone()
     assert tuple(our_rows) == tuple(ref_rows), (our_rows, ref_rows)
+    sql_s = None
+    if args.sql_rounds:
+        settings.OMNILOOP_FEATURES_ENGINE = "sql"
+        sql_s = best(lambda: features_rebuild(as_of=as_of), args.sql_rounds)
+        settings.OMNILOOP_FEATURES_ENGINE = "duckdb"
 
     counts: list[int] = []
     seg_s = best(lambda: counts.append(segment_count(SEGMENT_RULE)[0]), max(3, args.rounds))
@@ -236,6 +257,8 @@ def main() -> None:
         "rebuild_s": round(rebuild_s, 3),
         "duckdb_reference_s": round(ref_s, 3),
         "rebuild_over_reference": round(rebuild_s / ref_s, 2),
+        "rebuild_sql_engine_s": None if sql_s is None else round(sql_s, 3),
+        "sql_engine_over_reference": None if sql_s is None else round(sql_s / ref_s, 2),
         "segment_eval_s": round(seg_s, 4),
         "segment_count": counts[-1],
         "cpus": os.cpu_count(),

@@ -21,6 +21,8 @@ OMNILOOP_PAYMENT_PROVIDERS  comma-separated enabled payment providers (default: 
                   production unless named); OMNILOOP_PAYMENT_TEST_SECRET signs the test provider's
                   notifications (derived from SECRET_KEY otherwise)
 OMNILOOP_PAYMENT_TIMEOUT_MINUTES  an unpaid online order is cancelled after this (default 30)
+OMNILOOP_FEATURES_ENGINE  duckdb (default) | sql: where the feature rebuild aggregates on
+                  PostgreSQL (ADR 48); SQLite always uses sql
 """
 
 from __future__ import annotations
@@ -243,6 +245,7 @@ OMNILOOP_OTP_MAX_ATTEMPTS = 5
 OMNILOOP_OTP_RATE_PER_PHONE = [(1, 60), (5, 3600), (10, 86400)]
 OMNILOOP_OTP_RATE_PER_CLIENT = [(10, 3600)]
 OMNILOOP_IDEMPOTENCY_TTL_HOURS = 48
+OMNILOOP_FEATURES_ENGINE = os.environ.get("OMNILOOP_FEATURES_ENGINE", "duckdb")
 # Dashboard sign-in attempts (any outcome), per address and per username typed: (limit, seconds).
 OMNILOOP_LOGIN_RATE_PER_IP = [(int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_IP", "30")), 900)]
 OMNILOOP_LOGIN_RATE_PER_USERNAME = [

@@ -125,17 +125,30 @@ def _score(value: str, key: str, breaks: Breaks, params: Params) -> str:
     return f"CASE WHEN a.member_id IS NULL THEN NULL ELSE 1 + {' + '.join(terms)} END"
 
 
-def features_select(
-    *, as_of: datetime, params: Params, breaks: Breaks = "compute", member_id: int | None = None
-) -> str:
-    """One row per active member (or the one member) with `FEATURE_COLUMNS`, as of `as_of`."""
-    bound = {n: params.add(as_of - timedelta(days=n)) for n in (*WINDOWS, 180)}
+AGGREGATE_COLUMNS = (
+    "member_id",
+    "first_order_at",
+    "last_order_at",
+    "orders_total",
+    "spend_total",
+    *(f"{kind}_{n}d" for n in WINDOWS for kind in ("orders", "spend")),
+)
+# What an aggregation engine hands back per member with counted orders (ADR 48): the `agg`
+# columns, then the favourite category, its line amount and the member's line amount in all.
+STAGE_COLUMNS = (*AGGREGATE_COLUMNS, "top_category_id", "top_amount", "all_amount")
+
+
+def _bounds(as_of: datetime, params: Params) -> dict[int, str]:
+    return {n: params.add(as_of - timedelta(days=n)) for n in (*WINDOWS, 180)}
+
+
+def aggregate_ctes(*, as_of: datetime, params: Params, member_id: int | None = None) -> list[str]:
+    """The aggregation half of the computation: `co` (counted orders), `agg` (one row per member
+    with counted orders), `cat` and `topcat` (line amounts by category, ranked). Portable SQL:
+    it runs on PostgreSQL, SQLite and, over exported rows, DuckDB (ADR 48)."""
+    bound = _bounds(as_of, params)
     as_of_p = params.add(as_of)
-    one_order = ""
-    one_member = ""
-    if member_id is not None:
-        one_order = f" AND o.member_id = {params.add(member_id)}"
-        one_member = f" AND m.id = {params.add(member_id)}"
+    one_order = f" AND o.member_id = {params.add(member_id)}" if member_id is not None else ""
     windows = ",\n    ".join(
         f"SUM(CASE WHEN co.ordered_at >= {bound[n]} THEN 1 ELSE 0 END) AS orders_{n}d,\n"
         f"    ROUND(SUM(CASE WHEN co.ordered_at >= {bound[n]} THEN co.spend ELSE 0 END), 2)"
@@ -143,7 +156,7 @@ def features_select(
         for n in WINDOWS
     )
     active = params.add("active")
-    ctes = [
+    return [
         f"""co AS (
   SELECT o.id AS order_id, o.member_id, o.ordered_at, o.total - o.refunded_total AS spend
   FROM orders_order o JOIN members_member mm ON mm.id = o.member_id AND mm.status = {active}
@@ -168,6 +181,46 @@ def features_select(
   FROM cat
 )""",
     ]
+
+
+def stage_select(*, as_of: datetime, params: Params) -> str:
+    """The aggregation half as one SELECT of `STAGE_COLUMNS` (what an engine computes, ADR 48)."""
+    agg_cols = ", ".join(f"a.{c}" for c in AGGREGATE_COLUMNS)
+    return (
+        "WITH "
+        + ",\n".join(aggregate_ctes(as_of=as_of, params=params))
+        + f"\nSELECT {agg_cols}, t.category_id AS top_category_id, t.amount AS top_amount,"
+        " t.all_amount AS all_amount\n  FROM agg a"
+        " LEFT JOIN topcat t ON t.member_id = a.member_id AND t.rn = 1"
+    )
+
+
+def _staged_ctes(table: str) -> list[str]:
+    return [
+        f"agg AS (SELECT {', '.join(AGGREGATE_COLUMNS)} FROM {table})",
+        f"topcat AS (SELECT member_id, top_category_id AS category_id, top_amount AS amount,"
+        f" all_amount, 1 AS rn FROM {table} WHERE top_category_id IS NOT NULL)",
+    ]
+
+
+def features_select(
+    *,
+    as_of: datetime,
+    params: Params,
+    breaks: Breaks = "compute",
+    member_id: int | None = None,
+    staged: str | None = None,
+) -> str:
+    """One row per active member (or the one member) with `FEATURE_COLUMNS`, as of `as_of`.
+    With `staged` (a table of `STAGE_COLUMNS` an engine computed), the aggregation half is read
+    from it instead of being computed here; the finishing half is the same text either way."""
+    if staged is not None:
+        ctes = _staged_ctes(staged)
+    else:
+        ctes = aggregate_ctes(as_of=as_of, params=params, member_id=member_id)
+    bound = _bounds(as_of, params)
+    active = params.add("active")
+    one_member = f" AND m.id = {params.add(member_id)}" if member_id is not None else ""
     breaks_join = ""
     if breaks == "compute":
         ctes.append(f"b AS ({_breaks_cte('agg')})")
@@ -200,10 +253,17 @@ def features_select(
 
 
 def features_upsert(
-    *, as_of: datetime, params: Params, breaks: Breaks, member_id: int | None = None
+    *,
+    as_of: datetime,
+    params: Params,
+    breaks: Breaks,
+    member_id: int | None = None,
+    staged: str | None = None,
 ) -> str:
     """INSERT the SELECT into the feature table, replacing every column but the CLV scorer's."""
-    select = features_select(as_of=as_of, params=params, breaks=breaks, member_id=member_id)
+    select = features_select(
+        as_of=as_of, params=params, breaks=breaks, member_id=member_id, staged=staged
+    )
     cols = ", ".join(FEATURE_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in FEATURE_COLUMNS if c != "member_id")
     with_part, _, select_part = select.partition("\nSELECT ")

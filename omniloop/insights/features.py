@@ -11,10 +11,19 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from omniloop.core import clock
-from omniloop.insights.feature_sql import Breaks, RfmBreaks, features_upsert, rfm_breaks_select
+from omniloop.insights.feature_duck import STAGE_TABLE, stage_on_duckdb
+from omniloop.insights.feature_reload import features_reload
+from omniloop.insights.feature_sql import (
+    Breaks,
+    RfmBreaks,
+    features_select,
+    features_upsert,
+    rfm_breaks_select,
+)
 from omniloop.insights.models import FeatureState, MemberFeatures
 from omniloop.insights.sqlparams import Params
 from omniloop.members.models import Member
@@ -49,9 +58,19 @@ def _as_decimal(value: object) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+def features_engine() -> str:
+    """Where the rebuild's aggregation runs (ADR 48): `duckdb` on PostgreSQL unless
+    OMNILOOP_FEATURES_ENGINE says `sql`; always `sql` on SQLite (nothing to export to)."""
+    if connection.vendor != "postgresql":
+        return "sql"
+    return "sql" if settings.OMNILOOP_FEATURES_ENGINE == "sql" else "duckdb"
+
+
 @transaction.atomic
 def features_rebuild(*, as_of: datetime | None = None, keep_rfm_scale: bool = False) -> int:
-    """Recompute every active member's features as of `as_of` (default now) in one statement.
+    """Recompute every active member's features as of `as_of` (default now). On PostgreSQL the
+    aggregation runs on DuckDB (or in SQL with OMNILOOP_FEATURES_ENGINE=sql) and every row is
+    reloaded in bulk (ADR 48); on SQLite one INSERT ... SELECT ... ON CONFLICT does it all.
     With `keep_rfm_scale` the last rebuild's RFM breakpoints are reused instead of recalibrated."""
     as_of = as_of or clock.now()
     started = time.perf_counter()
@@ -59,15 +78,27 @@ def features_rebuild(*, as_of: datetime | None = None, keep_rfm_scale: bool = Fa
     breaks: Breaks = "compute"
     if keep_rfm_scale and state is not None:
         breaks = RfmBreaks.from_json(state.rfm_breaks)
+    staged = None
+    if features_engine() == "duckdb":
+        connection.ensure_connection()
+        found = stage_on_duckdb(connection.connection, as_of=as_of)
+        breaks = breaks if isinstance(breaks, RfmBreaks) else found
+        staged = STAGE_TABLE
     params = Params("fs")
-    sql = features_upsert(as_of=as_of, params=params, breaks=breaks)
     with connection.cursor() as cur:
-        cur.execute(sql, params.values)
-        cur.execute(
-            "DELETE FROM insights_memberfeatures WHERE NOT EXISTS (SELECT 1 FROM"
-            " members_member m WHERE m.id = member_id AND m.status = %s)",
-            ["active"],
-        )
+        if connection.vendor == "postgresql":  # a bulk reload of every row (ADR 48)
+            cur.execute("SET LOCAL work_mem = '256MB'")
+            select = features_select(as_of=as_of, params=params, breaks=breaks, staged=staged)
+            features_reload(cur, select, params.values)
+            if staged:
+                cur.execute(f"DROP TABLE {staged}")
+        else:
+            cur.execute(features_upsert(as_of=as_of, params=params, breaks=breaks), params.values)
+            cur.execute(
+                "DELETE FROM insights_memberfeatures WHERE NOT EXISTS (SELECT 1 FROM"
+                " members_member m WHERE m.id = member_id AND m.status = %s)",
+                ["active"],
+            )
     found = breaks if isinstance(breaks, RfmBreaks) else _breaks_from_table()
     members = MemberFeatures.objects.count()
     FeatureState.objects.create(

@@ -12,8 +12,14 @@ from django.db import models
 
 
 class MemberFeatures(models.Model):
+    # Derived rows: no database foreign keys (ADR 48). The rebuild reloads every row in bulk and
+    # deletes rows of members no longer active; Django's on_delete still cascades ORM deletes.
     member = models.OneToOneField(
-        "members.Member", primary_key=True, on_delete=models.CASCADE, related_name="features"
+        "members.Member",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="features",
+        db_constraint=False,
     )
     computed_at = models.DateTimeField(help_text="The as_of the row's window features cover")
     first_order_at = models.DateTimeField(null=True)
@@ -32,7 +38,11 @@ class MemberFeatures(models.Model):
     rfm_m = models.SmallIntegerField(null=True)
     lifecycle = models.CharField(max_length=12, null=True)
     top_category = models.ForeignKey(
-        "catalog.Category", null=True, on_delete=models.SET_NULL, related_name="+"
+        "catalog.Category",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     top_category_share = models.DecimalField(max_digits=5, decimal_places=4, null=True)
     p_alive = models.FloatField(null=True, help_text="BG/NBD P(alive), from the CLV scorer")
