@@ -195,14 +195,6 @@ def stage_select(*, as_of: datetime, params: Params) -> str:
     )
 
 
-def _staged_ctes(table: str) -> list[str]:
-    return [
-        f"agg AS (SELECT {', '.join(AGGREGATE_COLUMNS)} FROM {table})",
-        f"topcat AS (SELECT member_id, top_category_id AS category_id, top_amount AS amount,"
-        f" all_amount, 1 AS rn FROM {table} WHERE top_category_id IS NOT NULL)",
-    ]
-
-
 def features_select(
     *,
     as_of: datetime,
@@ -214,10 +206,21 @@ def features_select(
     """One row per active member (or the one member) with `FEATURE_COLUMNS`, as of `as_of`.
     With `staged` (a table of `STAGE_COLUMNS` an engine computed), the aggregation half is read
     from it instead of being computed here; the finishing half is the same text either way."""
-    if staged is not None:
-        ctes = _staged_ctes(staged)
+    if staged is not None:  # one row per member holds both halves' inputs: one join
+        ctes = [f"agg AS (SELECT {', '.join(AGGREGATE_COLUMNS)} FROM {staged})"]
+        joins = f"LEFT JOIN {staged} a ON a.member_id = m.id"
+        top = {c: f"a.{c}" for c in ("top_category_id", "top_amount", "all_amount")}
     else:
         ctes = aggregate_ctes(as_of=as_of, params=params, member_id=member_id)
+        joins = (
+            "LEFT JOIN agg a ON a.member_id = m.id\n"
+            "  LEFT JOIN topcat t ON t.member_id = m.id AND t.rn = 1"
+        )
+        top = {
+            "top_category_id": "t.category_id",
+            "top_amount": "t.amount",
+            "all_amount": "t.all_amount",
+        }
     bound = _bounds(as_of, params)
     active = params.add("active")
     one_member = f" AND m.id = {params.add(member_id)}" if member_id is not None else ""
@@ -242,12 +245,11 @@ def features_select(
       AS avg_order_value_365d,
     {rfm_r} AS rfm_r, {rfm_f} AS rfm_f, {rfm_m} AS rfm_m,
     {lifecycle} AS lifecycle,
-    t.category_id AS top_category_id,
-    CASE WHEN t.all_amount > 0 THEN ROUND(1.0 * t.amount / t.all_amount, 4) END
-      AS top_category_share
+    {top["top_category_id"]} AS top_category_id,
+    CASE WHEN {top["all_amount"]} > 0
+      THEN ROUND(1.0 * {top["top_amount"]} / {top["all_amount"]}, 4) END AS top_category_share
   FROM members_member m{breaks_join}
-  LEFT JOIN agg a ON a.member_id = m.id
-  LEFT JOIN topcat t ON t.member_id = m.id AND t.rn = 1
+  {joins}
   WHERE m.status = {active}{one_member}"""
     return "WITH " + ",\n".join(ctes) + "\n" + select
 
