@@ -15,8 +15,11 @@ value, category share) are left to the finishing half in PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -73,6 +76,7 @@ _STAGE_DDL = (
 )
 
 _CHUNK = 1 << 20
+PARALLEL_FROM_LINES = 2_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -81,16 +85,14 @@ def _duck_params(sql: str) -> str:
     return re.sub(r"%\((\w+)\)s", r"$\1", sql)
 
 
-def _export(pg: Any, query: str, params: dict[str, Any], path: Path) -> None:
-    """`COPY (query) TO STDOUT` into `path`, through libpq's own COPY calls: psycopg's `Copy`
-    iterator costs a third more per row, and an export is millions of rows."""
-    from psycopg import ClientCursor, OperationalError, pq
+def _copy_out(pg: Any, statement: str, path: str) -> None:
+    """`statement` (a `COPY ... TO STDOUT`) into `path`, through libpq's own COPY calls:
+    psycopg's `Copy` iterator costs a third more per row, and an export is millions of rows."""
+    from psycopg import OperationalError, pq
 
-    with ClientCursor(pg) as cur:
-        statement = cur.mogrify(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params)
     low = pg.pgconn
     if low.transaction_status != pq.TransactionStatus.INTRANS:
-        raise RuntimeError("the export reads inside the rebuild's transaction")
+        raise RuntimeError("the export reads inside a transaction")
     low.send_query(statement.encode())
     result = low.get_result()
     if result is None or result.status != pq.ExecStatus.COPY_OUT:
@@ -98,7 +100,7 @@ def _export(pg: Any, query: str, params: dict[str, Any], path: Path) -> None:
             pass
         message = result.error_message.decode() if result is not None else "no result"
         raise OperationalError(f"feature export failed: {message}")
-    with path.open("wb") as fh:
+    with open(path, "wb") as fh:
         write, get = fh.write, low.get_copy_data
         while True:
             size, data = get(0)
@@ -108,6 +110,76 @@ def _export(pg: Any, query: str, params: dict[str, Any], path: Path) -> None:
     while (result := low.get_result()) is not None:
         if result.status != pq.ExecStatus.COMMAND_OK:
             raise OperationalError(f"feature export failed: {result.error_message.decode()}")
+
+
+def _copy_out_in_snapshot(conninfo: str, snapshot: str, jobs: list[tuple[str, str]]) -> None:
+    """The jobs, read in the rebuild's snapshot on a connection of their own."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(conninfo, autocommit=True) as pg:
+        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        pg.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        for statement, path in jobs:
+            _copy_out(pg, statement, path)
+        pg.execute("COMMIT")
+
+
+def main() -> None:
+    """`python -m omniloop.insights.feature_duck`: one helper process of the parallel export,
+    its conninfo, snapshot and jobs as JSON on stdin."""
+    task = json.load(sys.stdin)
+    _copy_out_in_snapshot(task["conninfo"], task["snapshot"], [tuple(j) for j in task["jobs"]])
+
+
+def _estimated_lines(pg: Any) -> float:
+    with pg.cursor() as cur:
+        cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'orders_orderline'::regclass")
+        row = cur.fetchone()
+    return float(row[0]) if row else 0.0
+
+
+def _export_all(pg: Any, jobs: list[tuple[str, str]]) -> None:
+    """Run the exports: on the rebuild's connection when the history is small; above
+    `PARALLEL_FROM_LINES` (the planner's estimate) in two processes, the order lines in one and
+    the rest in the other, both reading the rebuild's exported snapshot (what it sees, as
+    committed: the rebuild has written nothing yet). PostgreSQL's side of a COPY is most of its
+    cost, and two backends use both cores; libpq holds Python's lock while it waits, so
+    threads would not. The helpers are this module run by this interpreter (not
+    `multiprocessing`, whose spawned children re-import the caller's main module)."""
+    if _estimated_lines(pg) < PARALLEL_FROM_LINES:
+        for statement, path in jobs:
+            _copy_out(pg, statement, path)
+        return
+    from psycopg.conninfo import make_conninfo
+
+    with pg.cursor() as cur:
+        cur.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cur.fetchone()
+    conninfo = make_conninfo(pg.info.dsn, password=pg.info.password or None)
+    lines = [job for job in jobs if "orders_orderline" in job[0]]
+    rest = [job for job in jobs if job not in lines]
+    helpers = []
+    for group in (lines, rest):
+        helper = subprocess.Popen(
+            [sys.executable, "-m", "omniloop.insights.feature_duck"],
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert helper.stdin is not None
+        helper.stdin.write(
+            json.dumps({"conninfo": conninfo, "snapshot": snapshot, "jobs": group}).encode()
+        )
+        helper.stdin.close()
+        helpers.append(helper)
+    failures = []
+    for helper in helpers:
+        assert helper.stderr is not None
+        err = helper.stderr.read()
+        if helper.wait():
+            failures.append(err.decode(errors="replace")[-2000:])
+    if failures:
+        raise RuntimeError("feature export helper failed: " + " | ".join(failures))
 
 
 @contextmanager
@@ -139,14 +211,21 @@ def stage_on_duckdb(pg: Any, *, as_of: datetime) -> RfmBreaks:
     """Fill the temporary `STAGE_TABLE` on `pg` (a psycopg connection inside the rebuild's
     transaction) with the aggregation half computed by DuckDB; return the RFM breakpoints of
     the staged rows. The table is dropped when the transaction ends."""
+    from psycopg import ClientCursor
+
     export_params = Params("x")
     counted = counted_order_filter("o", export_params)
     export_values = {**export_params.values, "as_of": as_of}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="omniloop-features-") as tmp, _duck() as duck:
-        for name, (schema, query) in _EXPORTS.items():
+        jobs = []
+        with ClientCursor(pg) as cur:
+            for name, (_schema, query) in _EXPORTS.items():
+                statement = f"COPY ({query.format(counted=counted)}) TO STDOUT WITH (FORMAT csv)"
+                jobs.append((cur.mogrify(statement, export_values), str(Path(tmp) / f"{name}.csv")))
+        _export_all(pg, jobs)
+        for name, (schema, _query) in _EXPORTS.items():
             path = Path(tmp) / f"{name}.csv"
-            _export(pg, query.format(counted=counted), export_values, path)
             columns = ", ".join(
                 f"'{col.split()[0]}': '{' '.join(col.split()[1:])}'" for col in schema.split(", ")
             )
@@ -185,3 +264,7 @@ def stage_on_duckdb(pg: Any, *, as_of: datetime) -> RfmBreaks:
         time.perf_counter() - computed,
     )
     return _breaks(row)
+
+
+if __name__ == "__main__":
+    main()

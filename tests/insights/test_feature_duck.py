@@ -98,3 +98,42 @@ def test_the_reload_rebuilds_every_index_as_it_was():
         cur.execute(query)
         assert cur.fetchall() == before
     assert len(before) >= 4  # the key, last_order_at, (rfm_r, rfm_f), top_category
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_parallel_export_reads_the_rebuilds_snapshot(monkeypatch):
+    """Above the threshold two processes export in the rebuild's snapshot: the same rows."""
+    import subprocess
+
+    from omniloop.insights import feature_duck
+
+    build_world(seed=13, members=30, orders=150)
+    sql_rows, sql_breaks = _rebuild("sql")
+    monkeypatch.setattr(feature_duck, "_estimated_lines", lambda pg: 1e9)
+    helpers = []
+    real = subprocess.Popen
+
+    def spy(args, **kwargs):
+        helpers.append(args[-1])
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", spy)
+    duck_rows, duck_breaks = _rebuild("duckdb")
+    assert helpers == ["omniloop.insights.feature_duck"] * 2
+    assert duck_rows == sql_rows and duck_breaks == sql_breaks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_helper_fails_the_rebuild_and_writes_nothing(monkeypatch):
+    from omniloop.insights import feature_duck
+
+    build_world(seed=17, members=10, orders=40)
+    monkeypatch.setattr(feature_duck, "_estimated_lines", lambda pg: 1e9)
+    monkeypatch.setitem(
+        feature_duck._EXPORTS,
+        "catalog_sku",
+        ("id BIGINT, product_id BIGINT", "SELECT id, no_such_column FROM catalog_sku"),
+    )
+    with pytest.raises(RuntimeError, match="no_such_column"):
+        _rebuild("duckdb")
+    assert not MemberFeatures.objects.exists() and not FeatureState.objects.exists()
