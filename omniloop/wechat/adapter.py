@@ -8,6 +8,7 @@ WeChat's error codes mapped to ours (`errors.error_for`). Everything else speaks
 from __future__ import annotations
 
 import hmac
+import struct
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -127,8 +128,8 @@ def _decrypt(cfg: WechatConfig, body: bytes, query: dict[str, str]) -> str:
             raise CallbackRefused("The message signature does not match.") from exc
         except InvalidAppIdException:
             other_app = True  # another AppID's message, or the wrong key's garbage
-        except (ValueError, KeyError, TypeError, WeChatException):
-            pass  # not this key (a rotation in progress): try the previous one
+        except (ValueError, KeyError, TypeError, struct.error, WeChatException):
+            pass  # not this key (a rotation in progress; its garbage may be too short to unpack)
     if other_app:
         raise CallbackRefused("The message is not for this AppID.")
     raise CallbackMalformed("The message could not be decrypted.")

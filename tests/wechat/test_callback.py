@@ -114,6 +114,30 @@ def test_a_bad_msg_signature_writes_nothing(client, wechat_safe):
     assert AuditEvent.objects.get().code == "wechat_signature_invalid"
 
 
+def test_another_keys_ciphertext_is_refused_never_a_500(client, wechat_safe):
+    """Decrypted with our key, another account's ciphertext is garbage of any length: some of it
+    too short for wechatpy to unpack its length prefix (a struct.error that once gave a 500)."""
+    for i in range(40):
+        key = (chr(ord("A") + i % 26) * 42) + "B"
+        r = post_safe(client, _text(msg_id=1000 + i), key=key)
+        assert r.status_code in (400, 403), (i, r.status_code)
+    _nothing_written()
+
+
+def test_a_payload_too_short_to_unpack_is_malformed(client, wechat_safe, monkeypatch):
+    import struct
+
+    from wechatpy.crypto import WeChatCrypto
+
+    def short(self, *args, **kwargs):
+        raise struct.error("unpack requires a buffer of 4 bytes")
+
+    monkeypatch.setattr(WeChatCrypto, "decrypt_message", short)
+    r = post_safe(client, _text())
+    assert r.status_code == 400
+    _nothing_written()
+
+
 def test_plaintext_is_refused_once_safe_mode_is_on(client, wechat_safe):
     r = post_plain(client, _text())
     assert r.status_code == 403
