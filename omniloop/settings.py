@@ -22,7 +22,8 @@ OMNILOOP_PAYMENT_PROVIDERS  comma-separated enabled payment providers (default: 
                   notifications (derived from SECRET_KEY otherwise)
 OMNILOOP_PAYMENT_TIMEOUT_MINUTES  an unpaid online order is cancelled after this (default 30)
 OMNILOOP_FEATURES_ENGINE  duckdb (default) | sql: where the feature rebuild aggregates on
-                  PostgreSQL (ADR 48); SQLite always uses sql
+                  PostgreSQL (ADR 48); SQLite always uses sql. OMNILOOP_FEATURES_DUCKDB_MEMORY
+                  caps DuckDB's memory in the rebuild (default 1GB; it spills to disk beyond)
 """
 
 from __future__ import annotations
@@ -246,6 +247,7 @@ OMNILOOP_OTP_RATE_PER_PHONE = [(1, 60), (5, 3600), (10, 86400)]
 OMNILOOP_OTP_RATE_PER_CLIENT = [(10, 3600)]
 OMNILOOP_IDEMPOTENCY_TTL_HOURS = 48
 OMNILOOP_FEATURES_ENGINE = os.environ.get("OMNILOOP_FEATURES_ENGINE", "duckdb")
+OMNILOOP_FEATURES_DUCKDB_MEMORY = os.environ.get("OMNILOOP_FEATURES_DUCKDB_MEMORY", "1GB")
 # Dashboard sign-in attempts (any outcome), per address and per username typed: (limit, seconds).
 OMNILOOP_LOGIN_RATE_PER_IP = [(int(os.environ.get("OMNILOOP_LOGIN_MAX_PER_IP", "30")), 900)]
 OMNILOOP_LOGIN_RATE_PER_USERNAME = [
