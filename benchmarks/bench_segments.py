@@ -75,21 +75,22 @@ FROM generate_series(1, MEMBERS_N) i;
 CREATE TEMP TABLE bench_ids AS SELECT min(id) AS m0, (SELECT min(id) FROM stores_store) AS s0,
   (SELECT min(id) FROM catalog_sku) AS k0, (SELECT count(*) FROM catalog_sku) AS kn,
   (SELECT min(id) FROM stores_saleschannel) AS c0 FROM members_member;
-INSERT INTO orders_order (number, channel_id, store_id, receipt_no, member_id, credit_rule, flow,
+INSERT INTO orders_order (id, number, channel_id, store_id, receipt_no, member_id, credit_rule, flow,
   fulfilment, total, discount_total, shipping_fee, points_redeemed, points_earned, points_value,
   refunded_total, status, pickup_code_hash, ordered_at, created_at)
-SELECT 'N' || i, b.c0, b.s0 + i % 50, '', CASE WHEN i % 20 = 0 THEN NULL ELSE b.m0 + (hashint % MEMBERS_N) END,
-  '', 'imported', 'in_store', 0, 0, 0, 0, 0, 0, 0,
+SELECT g.id, 'N' || i, b.c0, b.s0 + i % 50, '', CASE WHEN i % 20 = 0 THEN NULL ELSE b.m0 + (hashint % MEMBERS_N) END,
+  '', 'imported', 'in_store',
+  (SELECT sum(10 + abs(hashtext(g.id::text || '+' || j)) % 300) FROM generate_series(1, 1 + g.id % 4) j),
+  0, 0, 0, 0, 0, 0,
   CASE WHEN i % 40 = 0 THEN 'cancelled' ELSE 'completed' END, '',
   now() - ((hashint / 7) % (3 * 365 * 24 * 60)) * interval '1 minute', now()
-FROM (SELECT i, abs(hashtext(i::text)) AS hashint FROM generate_series(1, ORDERS_N) i) g, bench_ids b;
+FROM (SELECT i, abs(hashtext(i::text)) AS hashint, nextval('orders_order_id_seq') AS id
+      FROM generate_series(1, ORDERS_N) i) g, bench_ids b;
 INSERT INTO orders_orderline (order_id, sku_id, quantity, unit_price, discount, amount, returned_quantity)
 SELECT o.id, b.k0 + abs(hashtext(o.id::text || '-' || j)) % b.kn, 1, 59, 0,
   10 + abs(hashtext(o.id::text || '+' || j)) % 300, 0
 FROM orders_order o CROSS JOIN bench_ids b CROSS JOIN generate_series(1, 4) j
 WHERE j <= 1 + o.id % 4;
-UPDATE orders_order o SET total = s.t FROM (SELECT order_id, sum(amount) t FROM orders_orderline GROUP BY order_id) s
-WHERE s.order_id = o.id;
 ANALYZE;
 """
 
