@@ -6,8 +6,9 @@ fully returned, the SKU -> product -> category map, the active members) out with
 snapshot, into an in-process DuckDB database under the same table and column names; DuckDB runs
 `feature_sql.stage_select` (the very text PostgreSQL would run: one definition) on all cores;
 its rows (`STAGE_COLUMNS`) come back through `COPY` into a temporary table, from which
-`features_upsert(staged=...)` finishes the features in PostgreSQL. The RFM breakpoints are
-computed by DuckDB over the same rows with the same `NTILE` definition.
+`features_select(staged=...)` finishes the features in PostgreSQL (`feature_reload` writes
+them). The RFM breakpoints are computed by DuckDB over the same rows with the same `NTILE`
+definition.
 
 Exact types throughout: money as DECIMAL(12,2) (sums stay decimal in DuckDB), times as
 TIMESTAMPTZ in UTC; the divisions that would turn into floating point in DuckDB (average order
@@ -220,7 +221,7 @@ def _breaks(row: tuple[Any, ...] | None) -> RfmBreaks:
 def stage_on_duckdb(pg: Any, *, as_of: datetime) -> RfmBreaks:
     """Fill the temporary `STAGE_TABLE` on `pg` (a psycopg connection inside the rebuild's
     transaction) with the aggregation half computed by DuckDB; return the RFM breakpoints of
-    the staged rows. The table is dropped when the transaction ends."""
+    the staged rows. The caller drops the table when done with it (and it goes at commit)."""
     from psycopg import ClientCursor
 
     export_params = Params("x")
@@ -260,7 +261,6 @@ def stage_on_duckdb(pg: Any, *, as_of: datetime) -> RfmBreaks:
         cols = ", ".join(STAGE_COLUMNS)
         duck.execute(f"COPY (SELECT {cols} FROM stage) TO '{out}' (FORMAT csv, HEADER false)")
         with pg.cursor() as cur:
-            cur.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")  # an outer transaction's
             cur.execute(_STAGE_DDL)
             load = f"COPY {STAGE_TABLE} ({cols}) FROM STDIN WITH (FORMAT csv)"
             with cur.copy(load) as copy, out.open("rb") as fh:

@@ -32,7 +32,6 @@ def features_reload(cur: Any, select_sql: str, values: dict[str, Any]) -> None:
     `FEATURE_COLUMNS`), keeping each member's CLV columns. `cur` is a cursor inside the
     rebuild's transaction."""
     kept = ", ".join(KEPT)
-    cur.execute(f"DROP TABLE IF EXISTS {SAVED}")
     cur.execute(
         f"CREATE TEMPORARY TABLE {SAVED} ON COMMIT DROP AS SELECT member_id, {kept} FROM {TABLE}"
         f" WHERE {' OR '.join(f'{c} IS NOT NULL' for c in KEPT)}"

@@ -255,17 +255,10 @@ def features_select(
 
 
 def features_upsert(
-    *,
-    as_of: datetime,
-    params: Params,
-    breaks: Breaks,
-    member_id: int | None = None,
-    staged: str | None = None,
+    *, as_of: datetime, params: Params, breaks: Breaks, member_id: int | None = None
 ) -> str:
     """INSERT the SELECT into the feature table, replacing every column but the CLV scorer's."""
-    select = features_select(
-        as_of=as_of, params=params, breaks=breaks, member_id=member_id, staged=staged
-    )
+    select = features_select(as_of=as_of, params=params, breaks=breaks, member_id=member_id)
     cols = ", ".join(FEATURE_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in FEATURE_COLUMNS if c != "member_id")
     with_part, _, select_part = select.partition("\nSELECT ")
